@@ -72,8 +72,10 @@ fn figure_ch01_tanh_jacobian() {
                 .map(|&u| (u, f(u)))
                 .filter(|(_, y)| y.is_finite() && *y >= -50.0)
                 .collect();
+            // The exact curve is drawn wide underneath, so the naive one stays visible on it.
+            let width = if i == 0 { 5 } else { 2 };
             chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .draw_series(LineSeries::new(points, color.stroke_width(width)))
                 .unwrap()
                 .label(*label)
                 .legend(move |(x, y)| {
