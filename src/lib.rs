@@ -69,7 +69,7 @@ pub use ppo_loss::{PpoLoss, ppo_clipped_loss};
 pub use sac_actor_loss::{DiscreteActorLoss, discrete_sac_actor_loss, sac_actor_loss};
 pub use soft_critic_target::soft_critic_target;
 pub use softmax_bandit::{
-    BanditTracePoint, SoftmaxBanditConfig, SoftmaxBanditRun, run_softmax_bandit,
+    BanditTracePoint, STUCK_PROBABILITY, SoftmaxBanditConfig, SoftmaxBanditRun, run_softmax_bandit,
 };
 pub use special::{log_one_minus_tanh_sq, softplus, xlogx};
 pub use tanh_gaussian::{TanhGaussian, TanhSample};

@@ -42,7 +42,15 @@ pub struct BanditTracePoint {
     pub entropy: f64,
     /// The most probable arm (the first on ties).
     pub greedy_arm: usize,
+    /// `true` if a sub-optimal arm holds at least [`STUCK_PROBABILITY`] of the mass.
+    pub stuck: bool,
 }
+
+/// A run counts as *stuck* when a sub-optimal arm holds at least this probability (0.9):
+/// the policy has all but committed to it, and the best arm is pulled less than one time
+/// in ten. (A policy that merely ranks a sub-optimal arm first while still spreading its
+/// mass — as a large entropy bonus makes it — is not stuck: it keeps exploring.)
+pub const STUCK_PROBABILITY: f64 = 0.9;
 
 /// One training run of [`run_softmax_bandit`].
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +59,8 @@ pub struct SoftmaxBanditRun {
     pub final_logits: Vec<f64>,
     /// The policy at steps `0, record_every, 2·record_every, …` and at the end.
     pub trace: Vec<BanditTracePoint>,
-    /// `true` if the most probable arm at the end is not the best arm.
+    /// `true` if, after the last update, a sub-optimal arm holds at least
+    /// [`STUCK_PROBABILITY`] of the mass.
     pub stuck: bool,
 }
 
@@ -152,6 +161,10 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
             best_arm_prob: p[best],
             entropy: categorical_entropy(logits).expect("finite logits"),
             greedy_arm: argmax(&p),
+            stuck: p
+                .iter()
+                .enumerate()
+                .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY),
         });
     };
     record(0, &logits, &mut trace);
@@ -184,7 +197,7 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
             record(step, &logits, &mut trace);
         }
     }
-    let stuck = trace.last().expect("recorded").greedy_arm != best;
+    let stuck = trace.last().expect("recorded").stuck;
     Ok(SoftmaxBanditRun {
         final_logits: logits,
         trace,
