@@ -53,13 +53,19 @@ pub(crate) fn check_categorical_batch(
     Ok(batch)
 }
 
-/// Entropy of one row from its log-probabilities (`−∞` entries are masked and skipped).
-pub(crate) fn entropy_from_log_probs(log_probs: &[f64]) -> f64 {
-    log_probs
-        .iter()
-        .filter(|lp| **lp != f64::NEG_INFINITY)
-        .map(|&lp| -lp.exp() * lp)
-        .sum()
+/// Writes `π = exp(ln π)` of one row into `probs` and returns its entropy (`−∞` entries
+/// are masked: probability 0, no entropy term).
+pub(crate) fn probs_and_entropy(log_probs: &[f64], probs: &mut [f64]) -> f64 {
+    let mut h = 0.0;
+    for (p, &lp) in probs.iter_mut().zip(log_probs) {
+        if lp == f64::NEG_INFINITY {
+            *p = 0.0;
+        } else {
+            *p = lp.exp();
+            h -= *p * lp;
+        }
+    }
+    h
 }
 
 /// The A2C policy loss with an entropy bonus, `−mean(ln π(a|s) · Â) − α · mean(H(π(·|s)))`,
@@ -145,6 +151,8 @@ pub fn entropy_regularised_pg_loss(
 
     let inv_b = 1.0 / batch as f64;
     let mut grad_logits = vec![0.0; logits_t.len()];
+    // π of the current row, so that each probability is exponentiated once.
+    let mut probs = vec![0.0; num_actions];
     let (mut pg_sum, mut entropy_sum) = (0.0, 0.0);
     for (b, (row, grad)) in logits_t
         .chunks_exact(num_actions)
@@ -153,16 +161,15 @@ pub fn entropy_regularised_pg_loss(
     {
         // Log-probabilities go into the gradient row first, then are overwritten.
         log_softmax_into(row, grad);
-        let h = entropy_from_log_probs(grad);
+        let h = probs_and_entropy(grad, &mut probs);
         let (a, adv) = (a_t[b], adv_t[b]);
         pg_sum -= adv * grad[a];
         entropy_sum += h;
-        for (i, g) in grad.iter_mut().enumerate() {
+        for (i, (g, &p)) in grad.iter_mut().zip(&probs).enumerate() {
             let lp = *g;
             *g = if lp == f64::NEG_INFINITY {
                 0.0
             } else {
-                let p = lp.exp();
                 let indicator = if i == a { 1.0 } else { 0.0 };
                 inv_b * (-adv * (indicator - p) + alpha * p * (lp + h))
             };

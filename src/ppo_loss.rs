@@ -3,7 +3,7 @@
 
 use crate::log_sum_exp::log_softmax_into;
 use crate::loss_error::{LossError, check_alpha, check_batch_finite, check_batch_len};
-use crate::pg_loss::{check_categorical_batch, entropy_from_log_probs};
+use crate::pg_loss::{check_categorical_batch, probs_and_entropy};
 
 /// PPO's loss, its parts, and its gradient with respect to the logits.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +114,8 @@ pub fn ppo_clipped_loss(
 
     let inv_b = 1.0 / batch as f64;
     let mut grad_logits = vec![0.0; logits_t.len()];
+    // π of the current row, so that each probability is exponentiated once.
+    let mut probs = vec![0.0; num_actions];
     let (mut surrogate_sum, mut entropy_sum, mut clipped) = (0.0, 0.0, 0usize);
     for (b, (row, grad)) in logits_t
         .chunks_exact(num_actions)
@@ -121,7 +123,7 @@ pub fn ppo_clipped_loss(
         .enumerate()
     {
         log_softmax_into(row, grad);
-        let h = entropy_from_log_probs(grad);
+        let h = probs_and_entropy(grad, &mut probs);
         let (a, adv) = (a_t[b], adv_t[b]);
         let ratio = (grad[a] - log_pi_old_t[b]).exp();
         let clipped_ratio = ratio.clamp(1.0 - clip_epsilon, 1.0 + clip_epsilon);
@@ -134,12 +136,11 @@ pub fn ppo_clipped_loss(
             ratio >= 1.0 - clip_epsilon
         };
         let weight = if flows { adv * ratio } else { 0.0 };
-        for (i, g) in grad.iter_mut().enumerate() {
+        for (i, (g, &p)) in grad.iter_mut().zip(&probs).enumerate() {
             let lp = *g;
             *g = if lp == f64::NEG_INFINITY {
                 0.0
             } else {
-                let p = lp.exp();
                 let indicator = if i == a { 1.0 } else { 0.0 };
                 inv_b * (-weight * (indicator - p) + alpha * p * (lp + h))
             };

@@ -4,7 +4,7 @@
 use crate::categorical::check_logits;
 use crate::log_sum_exp::log_softmax_into;
 use crate::loss_error::{LossError, check_alpha, check_batch_finite, check_batch_len};
-use crate::pg_loss::entropy_from_log_probs;
+use crate::pg_loss::probs_and_entropy;
 
 /// SAC's actor loss `(1/B) Σ_b (α ln π(a_b|s_b) − Q(s_b, a_b))` for actions sampled from
 /// the current policy, `a_b ~ π(·|s_b)`.
@@ -173,6 +173,8 @@ pub fn discrete_sac_actor_loss(
 
     let inv_b = 1.0 / batch as f64;
     let mut grad_logits = vec![0.0; logits_t.len()];
+    // π of the current row, so that each probability is exponentiated once.
+    let mut probs = vec![0.0; num_actions];
     let (mut loss_sum, mut entropy_sum) = (0.0, 0.0);
     for ((row, q_row), grad) in logits_t
         .chunks_exact(num_actions)
@@ -180,21 +182,22 @@ pub fn discrete_sac_actor_loss(
         .zip(grad_logits.chunks_exact_mut(num_actions))
     {
         log_softmax_into(row, grad);
-        entropy_sum += entropy_from_log_probs(grad);
+        entropy_sum += probs_and_entropy(grad, &mut probs);
         // f̄ = Σ_a π_a f_a over the unmasked actions.
         let mean_f: f64 = grad
             .iter()
             .zip(q_row)
-            .filter(|(lp, _)| **lp != f64::NEG_INFINITY)
-            .map(|(&lp, &q)| lp.exp() * (alpha * lp - q))
+            .zip(&probs)
+            .filter(|((lp, _), _)| **lp != f64::NEG_INFINITY)
+            .map(|((&lp, &q), &p)| p * (alpha * lp - q))
             .sum();
         loss_sum += mean_f;
-        for (g, &q) in grad.iter_mut().zip(q_row) {
+        for ((g, &q), &p) in grad.iter_mut().zip(q_row).zip(&probs) {
             let lp = *g;
             *g = if lp == f64::NEG_INFINITY {
                 0.0
             } else {
-                inv_b * lp.exp() * ((alpha * lp - q) - mean_f)
+                inv_b * p * ((alpha * lp - q) - mean_f)
             };
         }
     }
