@@ -34,7 +34,9 @@
 //!   follow IEEE semantics like `f64::ln`.
 //! - A logit of `−∞` masks an action: its probability is exactly 0 and it contributes
 //!   nothing to entropies (`0 ln 0 = 0`, see [`xlogx`]).
-//! - Losses are minimised.
+//! - Losses are minimised. Batch losses over categorical policies take row-major logits
+//!   `logits_t` (`B × |A|`, one row per state) and return the gradient in the same layout;
+//!   their errors ([`LossError`]) name the batch index of the bad entry.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]

@@ -52,7 +52,7 @@ pub struct PpoLoss {
 /// derivatives gives that derivative. (In JAX, `jnp.minimum` and the `jnp.clip` built
 /// from it split the gradient between tied arguments, so autodiff there returns a fraction
 /// of this derivative at the kink.) The kink is a set of measure zero; the choice only
-/// matters for code that lands on it exactly, such as the first step with `ε = 0`.
+/// matters for code that lands on it exactly, as a test can on purpose.
 ///
 /// # References
 ///
