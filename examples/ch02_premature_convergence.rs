@@ -95,6 +95,12 @@ fn figure(curves: &[Curves]) -> String {
         root.fill(&WHITE).unwrap();
         let panels = root.split_evenly((3, 1));
         type Pick = fn(&Curves) -> &Vec<f64>;
+        // The stuck fraction's axis reaches the largest value, rounded up to a tenth.
+        let stuck_max = curves
+            .iter()
+            .flat_map(|c| c.stuck_fraction.iter().copied())
+            .fold(0.1, f64::max);
+        let stuck_max = (stuck_max * 10.0).ceil() / 10.0;
         let spec: [(&str, &str, f64, SeriesLabelPosition, Pick); 3] = [
             (
                 "Probability of the best arm (mean over seeds)",
@@ -113,7 +119,7 @@ fn figure(curves: &[Curves]) -> String {
             (
                 "Fraction of runs stuck (a sub-optimal arm has π ≥ 0.9)",
                 "fraction",
-                0.3,
+                stuck_max,
                 SeriesLabelPosition::UpperRight,
                 |c| &c.stuck_fraction,
             ),
@@ -130,6 +136,7 @@ fn figure(curves: &[Curves]) -> String {
             chart
                 .configure_mesh()
                 .x_desc("update")
+                .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_desc(y_desc)
                 .draw()
                 .unwrap();

@@ -172,6 +172,7 @@ fn figure_ch07_temperature() {
         chart
             .configure_mesh()
             .x_desc("update")
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .y_desc("log₁₀ α")
             .draw()
             .unwrap();
@@ -211,6 +212,7 @@ fn figure_ch07_temperature() {
         chart
             .configure_mesh()
             .x_desc("update")
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .y_desc("H(π) (nats)")
             .draw()
             .unwrap();
