@@ -69,7 +69,7 @@ pub use monte_carlo::MonteCarloEstimate;
 pub use pg_loss::{PolicyLoss, entropy_regularised_pg_loss};
 pub use ppo_loss::{PpoLoss, ppo_clipped_loss};
 pub use sac_actor_loss::{DiscreteActorLoss, discrete_sac_actor_loss, sac_actor_loss};
-pub use soft_critic_target::soft_critic_target;
+pub use soft_critic_target::{discrete_soft_critic_target, soft_critic_target};
 pub use softmax_bandit::{
     BanditTracePoint, STUCK_PROBABILITY, SoftmaxBanditConfig, SoftmaxBanditRun, run_softmax_bandit,
 };

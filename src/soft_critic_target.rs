@@ -1,5 +1,7 @@
 //! SAC's soft critic target: the bootstrapped value a Q-function is regressed onto.
 
+use crate::categorical::check_logits;
+use crate::log_sum_exp::log_softmax_into;
 use crate::loss_error::{LossError, check_alpha, check_batch_finite, check_batch_len};
 
 /// The soft Q-learning target of SAC with clipped double Q,
@@ -87,4 +89,108 @@ pub fn soft_critic_target(
             r_t[b] + discount_t[b] * soft_value
         })
         .collect())
+}
+
+/// The soft critic target of discrete-action SAC, with the expectation over the next action
+/// taken exactly: `y = r + γ(1 − done) Σ_a π(a|s') (min(Q'₁, Q'₂)(s', a) − α ln π(a|s'))`.
+///
+/// `logits_t` (the current policy at the next states), `q1_t` and `q2_t` (the target critics'
+/// values of every action there) are row-major `B × |A|`. Masked actions (logit `−∞`) have
+/// probability 0 and their Q-values are ignored.
+///
+/// # Formula
+///
+/// ```text
+/// y_b = r_b + discount_b · Σ_a π_{b,a} ( min(q1_{b,a}, q2_{b,a}) − α ln π_{b,a} )
+/// ```
+///
+/// This is the expectation over `a' ~ π` of [`soft_critic_target`]'s one-sample target,
+/// computed without sampling noise.
+///
+/// # References
+///
+/// P. Christodoulou (2019), *Soft Actor-Critic for Discrete Action Settings*,
+/// arXiv:1910.07207, eq. (10) (the soft state value as an exact sum); cleanrl
+/// `sac_atari.py` computes `(next_state_action_probs * (min_qf_next_target −
+/// alpha * next_state_log_pi)).sum(dim=1)` for the same bracket.
+///
+/// # Numerical stability
+///
+/// Log-probabilities come from the log-softmax; masked actions are skipped rather than
+/// multiplied (`0 · (−∞)` is never formed).
+///
+/// # Errors
+///
+/// As [`soft_critic_target`], plus [`LossError::InvalidPolicy`] for a bad row of logits,
+/// [`LossError::NonFinite`] for a Q-value of an unmasked action (indexed into the flat
+/// slice), and [`LossError::InvalidParameter`] for `num_actions = 0`.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::discrete_soft_critic_target;
+/// // Uniform policy over two actions, Q' = (1, 3) from both critics, α = 0.5, γ = 0.9:
+/// // V = ½·1 + ½·3 + 0.5 ln 2, y = 0 + 0.9 V.
+/// let y = discrete_soft_critic_target(&[0.0], &[0.9], &[0.0, 0.0], 2, &[1.0, 3.0], &[1.0, 3.0], 0.5)?;
+/// assert!((y[0] - 0.9 * (2.0 + 0.5 * 2f64.ln())).abs() < 1e-15);
+/// # Ok::<(), maxent_rl::LossError>(())
+/// ```
+pub fn discrete_soft_critic_target(
+    r_t: &[f64],
+    discount_t: &[f64],
+    logits_t: &[f64],
+    num_actions: usize,
+    q1_t: &[f64],
+    q2_t: &[f64],
+    alpha: f64,
+) -> Result<Vec<f64>, LossError> {
+    if num_actions == 0 {
+        return Err(LossError::InvalidParameter {
+            what: "num_actions",
+            value: 0.0,
+            expected: "≥ 1",
+        });
+    }
+    let batch = r_t.len();
+    if batch == 0 {
+        return Err(LossError::EmptyBatch);
+    }
+    check_batch_len("discount_t", discount_t, batch)?;
+    check_batch_len("logits_t", logits_t, batch * num_actions)?;
+    check_batch_len("q1_t", q1_t, batch * num_actions)?;
+    check_batch_len("q2_t", q2_t, batch * num_actions)?;
+    check_batch_finite("r_t", r_t)?;
+    check_alpha(alpha)?;
+    if let Some(&value) = discount_t.iter().find(|d| !(0.0..=1.0).contains(*d)) {
+        return Err(LossError::InvalidParameter {
+            what: "discount_t",
+            value,
+            expected: "in [0, 1]",
+        });
+    }
+    let mut log_pi = vec![0.0; num_actions];
+    let mut out = Vec::with_capacity(batch);
+    for (b, row) in logits_t.chunks_exact(num_actions).enumerate() {
+        check_logits(row).map_err(|source| LossError::InvalidPolicy { index: b, source })?;
+        log_softmax_into(row, &mut log_pi);
+        let mut soft_value = 0.0;
+        for (i, &lp) in log_pi.iter().enumerate() {
+            if lp == f64::NEG_INFINITY {
+                continue;
+            }
+            let k = b * num_actions + i;
+            for (what, q) in [("q1_t", q1_t[k]), ("q2_t", q2_t[k])] {
+                if !q.is_finite() {
+                    return Err(LossError::NonFinite {
+                        what,
+                        index: k,
+                        value: q,
+                    });
+                }
+            }
+            soft_value += lp.exp() * (q1_t[k].min(q2_t[k]) - alpha * lp);
+        }
+        out.push(r_t[b] + discount_t[b] * soft_value);
+    }
+    Ok(out)
 }

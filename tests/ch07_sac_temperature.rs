@@ -7,8 +7,9 @@ mod common;
 use common::{MC_Z, check_generated_block};
 use maxent_rl::{
     LossError, MonteCarloEstimate, TanhGaussian, TemperatureConfig, TemperatureState,
-    discrete_sac_actor_loss, log_softmax, log_sum_exp, run_temperature_bandit, sac_actor_loss,
-    soft_critic_target, softmax, temperature_loss, temperature_loss_grad,
+    discrete_sac_actor_loss, discrete_soft_critic_target, log_softmax, log_sum_exp,
+    run_temperature_bandit, sac_actor_loss, soft_critic_target, softmax, temperature_loss,
+    temperature_loss_grad,
 };
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -145,6 +146,49 @@ fn claim_7_2_sampled_target_is_unbiased_for_the_soft_value() {
     .unwrap();
     let est = MonteCarloEstimate::from_samples(y).unwrap();
     assert!(est.z_score(exact).abs() <= MC_Z, "{est:?} vs {exact}");
+
+    // The discrete, exact-expectation target gives the enumerated value directly.
+    let y_exact = discrete_soft_critic_target(&[r], &[gamma], &logits, 4, &q1, &q2, alpha).unwrap();
+    assert!((y_exact[0] - exact).abs() < 1e-14);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn claim_7_2_discrete_target_matches_enumeration_with_masks(
+        k in 2usize..=6,
+        rows in prop::collection::vec(
+            (prop::collection::vec(-4.0..4.0f64, 6), prop::collection::vec(-5.0..5.0f64, 12),
+             -1.0..1.0f64, 0.0..=1.0f64),
+            1..=4),
+        mask in prop::option::of(1usize..6),
+        alpha in 0.0..2.0f64,
+    ) {
+        let mut z: Vec<f64> = rows.iter().flat_map(|row| row.0[..k].to_vec()).collect();
+        if let Some(i) = mask.filter(|&i| i < k) {
+            z[i] = f64::NEG_INFINITY;
+        }
+        let q1: Vec<f64> = rows.iter().flat_map(|row| row.1[..k].to_vec()).collect();
+        let q2: Vec<f64> = rows.iter().flat_map(|row| row.1[6..6 + k].to_vec()).collect();
+        let r: Vec<f64> = rows.iter().map(|row| row.2).collect();
+        let d: Vec<f64> = rows.iter().map(|row| row.3).collect();
+        let y = discrete_soft_critic_target(&r, &d, &z, k, &q1, &q2, alpha).unwrap();
+        for b in 0..r.len() {
+            // Enumeration with probabilities from exponentials over the unmasked actions.
+            let w: Vec<f64> = z[b * k..(b + 1) * k].iter().map(|x| x.exp()).collect();
+            let total: f64 = w.iter().sum();
+            let v: f64 = (0..k)
+                .filter(|&i| w[i] > 0.0)
+                .map(|i| {
+                    let p = w[i] / total;
+                    p * (q1[b * k + i].min(q2[b * k + i]) - alpha * p.ln())
+                })
+                .sum();
+            // Rounding: k terms of size ≤ 5 + α ln 6 ≤ 9, a few ulps each.
+            prop_assert!((y[b] - (r[b] + d[b] * v)).abs() < 1e-13);
+        }
+    }
 }
 
 // ---------------------------------------------------------------- Claim 7.3
