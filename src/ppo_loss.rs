@@ -156,3 +156,48 @@ pub fn ppo_clipped_loss(
         grad_logits,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_clip_and_old_log_probs() {
+        let ok =
+            |eps: f64, old: f64| ppo_clipped_loss(&[0.0, 0.0], 2, &[0], &[old], &[1.0], eps, 0.0);
+        assert!(matches!(
+            ok(0.0, -0.7),
+            Err(LossError::InvalidParameter {
+                what: "clip_epsilon",
+                ..
+            })
+        ));
+        assert!(matches!(
+            ok(f64::NAN, -0.7),
+            Err(LossError::InvalidParameter {
+                what: "clip_epsilon",
+                ..
+            })
+        ));
+        assert_eq!(
+            ok(0.2, f64::NEG_INFINITY),
+            Err(LossError::NonFinite {
+                what: "log_pi_old_t",
+                index: 0,
+                value: f64::NEG_INFINITY
+            })
+        );
+        assert!(ok(0.2, -0.7).is_ok());
+    }
+
+    #[test]
+    fn hand_worked_unclipped_item() {
+        // π(a=0) = ½, π_old = 0.45: ρ = 10/9 ∈ [0.8, 1.2], Â = −2 → surrogate −(−2 · 10/9).
+        let out =
+            ppo_clipped_loss(&[0.0, 0.0], 2, &[0], &[0.45f64.ln()], &[-2.0], 0.2, 0.0).unwrap();
+        assert!((out.surrogate_loss - 20.0 / 9.0).abs() < 1e-14);
+        // ∂/∂z_0 = −Â ρ (1 − ½) = 2 · 10/9 · ½.
+        assert!((out.grad_logits[0] - 10.0 / 9.0).abs() < 1e-14);
+        assert_eq!(out.clip_fraction, 0.0);
+    }
+}

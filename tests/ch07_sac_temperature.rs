@@ -567,3 +567,49 @@ fn claim_7_7_entropy_settles_at_the_target() {
         &table,
     );
 }
+
+#[test]
+fn claim_7_6_bad_input_is_named_and_leaves_the_state_unchanged() {
+    let config = TemperatureConfig {
+        target_entropy: -1.0,
+        learning_rate: 0.01,
+        initial_log_alpha: -2.0,
+    };
+    let mut state = TemperatureState::new(&config);
+    // (NaN ≠ NaN, so the value is checked with is_nan.)
+    match state.update(&config, &[0.5, f64::NAN]) {
+        Err(LossError::NonFinite { what, index, value }) => {
+            assert_eq!((what, index), ("log_pi_t", 1));
+            assert!(value.is_nan());
+        }
+        other => panic!("expected NonFinite, got {other:?}"),
+    }
+    assert_eq!(state, TemperatureState::new(&config));
+    let bad_rate = TemperatureConfig {
+        learning_rate: 0.0,
+        ..config
+    };
+    assert!(matches!(
+        state.update(&bad_rate, &[0.5]),
+        Err(LossError::InvalidParameter {
+            what: "learning_rate",
+            ..
+        })
+    ));
+    assert_eq!(state, TemperatureState::new(&config));
+    assert_eq!(temperature_loss_grad(&[], -1.0), Err(LossError::EmptyBatch));
+    assert!(matches!(
+        maxent_rl::discrete_target_entropy(1, 0.98),
+        Err(LossError::InvalidParameter {
+            what: "num_actions",
+            ..
+        })
+    ));
+    assert!(matches!(
+        maxent_rl::continuous_target_entropy(0),
+        Err(LossError::InvalidParameter {
+            what: "action_dim",
+            ..
+        })
+    ));
+}
