@@ -507,10 +507,14 @@ fn book_counts() -> Vec<(f64, usize, usize)> {
 #[test]
 fn claim_2_8_entropy_bonus_reduces_premature_convergence() {
     let n_test = (TEST_SEEDS.end - TEST_SEEDS.start) as f64;
-    let test_counts: Vec<usize> = ALPHAS
-        .iter()
-        .map(|&alpha| stuck_count(alpha, TEST_SEEDS.clone()))
-        .collect();
+    // One thread per α: the runs are independent and deterministic per seed.
+    let test_counts: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ALPHAS
+            .iter()
+            .map(|&alpha| scope.spawn(move || stuck_count(alpha, TEST_SEEDS.clone())))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
 
     // (1) Without the bonus more runs are stuck than with the small bonus. Two independent
     // binomial proportions: the difference has standard error √(p₀(1 − p₀)/n + p₁(1 − p₁)/n);
