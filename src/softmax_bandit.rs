@@ -101,7 +101,9 @@ fn sample_categorical<R: Rng + ?Sized>(p: &[f64], rng: &mut R) -> usize {
 ///
 /// [`LossError::InvalidParameter`] for fewer than two arms, a non-finite arm mean,
 /// a negative or non-finite noise, a non-positive learning rate or batch size, or
-/// `record_every = 0`; [`LossError`]s of the loss (a bad `alpha`).
+/// `record_every = 0`; [`LossError`]s of the loss (a bad `alpha`);
+/// [`LossError::InvalidPolicy`] if the logits overflow (a step size far too large for the
+/// rewards).
 ///
 /// # Examples
 ///
@@ -154,20 +156,26 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
     let mut logits = vec![0.0; k];
     let mut baseline = 0.0;
     let mut trace = Vec::new();
-    let record = |step: usize, logits: &[f64], trace: &mut Vec<BanditTracePoint>| {
-        let p = softmax(logits);
-        trace.push(BanditTracePoint {
-            step,
-            best_arm_prob: p[best],
-            entropy: categorical_entropy(logits).expect("finite logits"),
-            greedy_arm: argmax(&p),
-            stuck: p
-                .iter()
-                .enumerate()
-                .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY),
-        });
-    };
-    record(0, &logits, &mut trace);
+    // Logits that overflowed (a step size far too large for the rewards) are reported as an
+    // invalid policy, not a panic.
+    let record =
+        |step: usize, logits: &[f64], trace: &mut Vec<BanditTracePoint>| -> Result<(), LossError> {
+            let entropy = categorical_entropy(logits)
+                .map_err(|source| LossError::InvalidPolicy { index: 0, source })?;
+            let p = softmax(logits);
+            trace.push(BanditTracePoint {
+                step,
+                best_arm_prob: p[best],
+                entropy,
+                greedy_arm: argmax(&p),
+                stuck: p
+                    .iter()
+                    .enumerate()
+                    .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY),
+            });
+            Ok(())
+        };
+    record(0, &logits, &mut trace)?;
 
     let n = config.batch_size;
     let mut batch_logits = vec![0.0; n * k];
@@ -194,7 +202,7 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
         }
         baseline += config.baseline_learning_rate * (reward_sum / n as f64 - baseline);
         if step % config.record_every == 0 || step == config.steps {
-            record(step, &logits, &mut trace);
+            record(step, &logits, &mut trace)?;
         }
     }
     let stuck = trace.last().expect("recorded").stuck;
