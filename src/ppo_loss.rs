@@ -59,8 +59,10 @@ pub struct PpoLoss {
 /// - J. Schulman, F. Wolski, P. Dhariwal, A. Radford, O. Klimov (2017), *Proximal Policy
 ///   Optimization Algorithms*, arXiv:1707.06347, eq. (7) (`L^CLIP`) and eq. (9) (the
 ///   combined objective with the entropy bonus `c₂ S[π_θ]`; here `α = c₂`).
-/// - stable-baselines3 `PPO.train` and cleanrl `ppo.py` compute the same surrogate as
-///   `max(−Â ρ, −Â clip(ρ))` averaged over the batch and subtract `ent_coef · mean(H)`.
+/// - stable-baselines3 `PPO.train` computes the same surrogate as `−min(Â ρ, Â clip(ρ))`
+///   and cleanrl `ppo.py` as `max(−Â ρ, −Â clip(ρ))`, both averaged over the batch, and
+///   both subtract `ent_coef · mean(H)` (stable-baselines3 by adding
+///   `ent_coef · entropy_loss` with `entropy_loss = −mean(H)`).
 ///
 /// # Numerical stability
 ///
