@@ -1,6 +1,8 @@
 //! Every figure in the book, drawn from the library. The committed SVGs must equal what
 //! this code draws; regenerate them all with `MAXENT_BLESS=1 cargo test --test figures`.
 
+#[path = "common/ch07_bandit.rs"]
+mod ch07_bandit;
 mod common;
 
 use std::path::Path;
@@ -137,6 +139,122 @@ fn figure_ch01_squashed_density() {
     });
     check_generated_file(
         Path::new("book/src/figures/ch01-squashed-density.svg"),
+        out.as_bytes(),
+    );
+}
+
+#[test]
+fn figure_ch07_temperature() {
+    use maxent_rl::run_temperature_bandit;
+    use rand::SeedableRng;
+    let runs: Vec<_> = ch07_bandit::runs()
+        .into_iter()
+        .map(|(label, config)| {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(ch07_bandit::SEED);
+            (
+                label,
+                config.temperature.target_entropy,
+                run_temperature_bandit(&config, &mut rng).unwrap(),
+            )
+        })
+        .collect();
+    let steps = runs[0].2.trace.last().unwrap().step as f64;
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (720, 720)).into_drawing_area();
+        root.fill(&WHITE).unwrap();
+        let (top, bottom) = root.split_vertically(360);
+        let mut chart = ChartBuilder::on(&top)
+            .caption("Temperature: log₁₀ α over training", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..steps, -3.0..0.5f64)
+            .unwrap();
+        chart
+            .configure_mesh()
+            .x_desc("update")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("log₁₀ α")
+            .draw()
+            .unwrap();
+        for (i, (label, _, run)) in runs.iter().enumerate() {
+            let color = palette(i);
+            let points: Vec<(f64, f64)> = run
+                .trace
+                .iter()
+                .map(|t| (t.step as f64, t.alpha.log10()))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .unwrap()
+                .label(*label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .unwrap();
+
+        let mut chart = ChartBuilder::on(&bottom)
+            .caption(
+                "Policy entropy (Monte-Carlo ± 2 SE) and the target",
+                ("sans-serif", 18),
+            )
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..steps, -3.0..1.0f64)
+            .unwrap();
+        chart
+            .configure_mesh()
+            .x_desc("update")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("H(π) (nats)")
+            .draw()
+            .unwrap();
+        let target = runs[0].1;
+        chart
+            .draw_series(LineSeries::new(
+                vec![(0.0, target), (steps, target)],
+                BLACK.stroke_width(1),
+            ))
+            .unwrap()
+            .label(format!("target H̄ = {target}"))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(1)));
+        for (i, (_, _, run)) in runs.iter().enumerate() {
+            let color = palette(i);
+            let points: Vec<(f64, f64)> = run
+                .trace
+                .iter()
+                .map(|t| (t.step as f64, t.entropy.mean))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .unwrap();
+            chart
+                .draw_series(run.trace.iter().map(|t| {
+                    let (x, m, e) = (t.step as f64, t.entropy.mean, 2.0 * t.entropy.std_error);
+                    PathElement::new(vec![(x, m - e), (x, m + e)], color.stroke_width(1))
+                }))
+                .unwrap();
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .unwrap();
+        root.present().unwrap();
+    }
+    check_generated_file(
+        Path::new("book/src/figures/ch07-temperature.svg"),
         out.as_bytes(),
     );
 }
