@@ -25,14 +25,17 @@ fn categorical(c: &mut Criterion) {
                     .sum::<f64>()
             })
         });
-        group.bench_function(format!("entropy_and_grad/{actions}_actions/1024_states"), |b| {
-            b.iter(|| {
-                batch
-                    .iter()
-                    .map(|z| categorical_entropy_and_grad(black_box(z)).unwrap().1[0])
-                    .sum::<f64>()
-            })
-        });
+        group.bench_function(
+            format!("entropy_and_grad/{actions}_actions/1024_states"),
+            |b| {
+                b.iter(|| {
+                    batch
+                        .iter()
+                        .map(|z| categorical_entropy_and_grad(black_box(z)).unwrap().1[0])
+                        .sum::<f64>()
+                })
+            },
+        );
     }
     group.finish();
 }
