@@ -109,9 +109,10 @@ proptest! {
         q_values_from_values(&mdp, &v, &mut q).unwrap();
         let improved = boltzmann_policy(&q, num_actions, alpha).unwrap();
         let v_new = soft_policy_evaluation(&mdp, &improved, alpha).unwrap();
-        // Two LU solves with ‖V‖ ≤ (1 + α ln 5)/(1 − γ) ≤ 100: rounding ≤ 1e-11.
+        // Each LU solve errs by at most ≈ ε S (1+γ)/(1−γ) ‖V‖∞ with S ≤ 14, γ < 0.95 and
+        // ‖V‖∞ ≤ (1 + α ln 4)/(1 − γ) ≤ 104: 2.2e-16 · 14 · 39 · 104 ≈ 1.3e-11; two solves.
         for s in 0..num_states {
-            prop_assert!(v_new[s] >= v[s] - 1e-11, "s = {s}: {} < {}", v_new[s], v[s]);
+            prop_assert!(v_new[s] >= v[s] - 2.5e-11, "s = {s}: {} < {}", v_new[s], v[s]);
         }
     }
 }
