@@ -22,9 +22,11 @@ use crate::mdp_error::{MdpError, check_alpha, check_len, check_values};
 ///
 /// The log-sum-exp is shifted by the maximum, so every exponent is `≤ 0`: nothing
 /// overflows however large `|q|/α` is, and as `α → 0` the other terms underflow to 0 and
-/// the result tends to `m` instead of `∞ · 0`. The remainder goes through `ln_1p` (see
-/// [`log_sum_exp`](crate::log_sum_exp)). If `1/α` overflows (`α < 5.6e-309`) the hard
-/// maximum is returned: the soft correction is below `α ln A`, i.e. below `1e-305`.
+/// the result tends to `m` instead of `∞ · 0`. The remainder goes through `ln_1p`, as in
+/// [`log_sum_exp`](crate::log_sum_exp). It is not computed as `α · log_sum_exp(q/α)`:
+/// `q/α` itself overflows to `±∞` for tiny `α`, while `(q_a − m)/α ≤ 0` only underflows.
+/// If `1/α` overflows (`α < 5.6e-309`) the hard maximum is returned: the soft correction
+/// is below `α ln A`, i.e. below `1e-305`.
 ///
 /// This is a numerical primitive (like [`log_sum_exp`](crate::log_sum_exp)); it does not
 /// validate: an empty slice gives `−∞`, a NaN entry NaN.
