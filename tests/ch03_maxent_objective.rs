@@ -128,8 +128,9 @@ proptest! {
         }
 
         // Every other policy is strictly below: random points of the simplex and small
-        // perturbations of π*. The gap of a perturbation of size ε is of order α ε²/π,
-        // ≥ 1e-10 here, far above the 1e-13 rounding of F.
+        // perturbations of π*. Moving mass δ from action i to j costs
+        // α KL ≈ α δ²/2 · (1/π_i + 1/π_j) ≥ α δ² ≥ 3e-13 for δ > 1e-6 and α ≥ 0.3, above
+        // the rounding of F (≈ 1e-14 for |F| ≤ 5).
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         for _ in 0..100 {
             let w: Vec<f64> = (0..n).map(|_| -rng.random::<f64>().ln()).collect();

@@ -109,6 +109,7 @@ fn claim_4_2_fixed_point_is_soft_value_of_its_boltzmann_policy() {
                     }
                 })
                 .sum();
+            // Same sources of error as above (the LU solve's), plus A roundings of ≤ 1e-13.
             assert!((expectation - v_pi[s]).abs() < 1e-9);
         }
     }
