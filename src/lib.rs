@@ -26,6 +26,10 @@
 //! | `Â` | advantage estimate | `adv_t` |
 //! | `ρ`, `ε` | PPO probability ratio and clip range | `ratio`, `clip_epsilon` |
 //! | `Q'₁`, `Q'₂` | target critics (SAC) | `q1_t`, `q2_t` |
+//! | `S`, `A` | numbers of states and actions of a tabular MDP | `num_states`, `num_actions` |
+//! | `P(s'\|s,a)`, `r(s,a)` | transition probabilities, rewards | `transition_prob`, `rewards` (flat, `s·A + a`) |
+//! | `V`, `Q` | (soft) state and action values | `values`, `q_values` (flat, `s·A + a`) |
+//! | `T_α` | soft Bellman optimality operator | `soft_bellman_backup` |
 //!
 //! ## Conventions
 //!
@@ -41,39 +45,69 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+mod boltzmann;
 mod categorical;
+mod chain;
 mod error;
+mod finite_horizon;
+mod garnet;
 mod gaussian;
+mod gridworld;
 mod log_sum_exp;
 mod loss_error;
+mod mdp;
+mod mdp_error;
 mod monte_carlo;
 mod pg_loss;
 mod ppo_loss;
 mod sac_actor_loss;
+mod soft_bellman;
 mod soft_critic_target;
+mod soft_policy_evaluation;
+mod soft_policy_iteration;
+mod soft_value_iteration;
 mod softmax_bandit;
 mod special;
+mod tabular_policy;
 mod tanh_gaussian;
 mod tanh_gaussian_grad;
 mod temperature;
 mod temperature_bandit;
 
+pub use boltzmann::boltzmann_policy;
 pub use categorical::{
     categorical_entropy, categorical_entropy_and_grad, categorical_entropy_from_probs,
 };
+pub use chain::chain_mdp;
 pub use error::{DistributionError, NORMALISATION_TOLERANCE};
+pub use finite_horizon::{FiniteHorizonSolution, finite_horizon_soft_value_iteration};
+pub use garnet::garnet;
 pub use gaussian::{diag_gaussian_entropy, diag_gaussian_log_prob};
+pub use gridworld::Gridworld;
 pub use log_sum_exp::{log_softmax, log_softmax_into, log_sum_exp, softmax};
 pub use loss_error::LossError;
+pub use mdp::Mdp;
+pub use mdp_error::MdpError;
 pub use monte_carlo::MonteCarloEstimate;
 pub use pg_loss::{PolicyLoss, entropy_regularised_pg_loss};
 pub use ppo_loss::{PpoLoss, ppo_clipped_loss};
 pub use sac_actor_loss::{DiscreteActorLoss, discrete_sac_actor_loss, sac_actor_loss};
+pub use soft_bellman::{
+    q_values_from_values, soft_bellman_backup, soft_bellman_q_backup, soft_state_value,
+};
 pub use soft_critic_target::{discrete_soft_critic_target, soft_critic_target};
+pub use soft_policy_evaluation::{
+    PolicyEvaluationResult, soft_policy_evaluation, soft_policy_evaluation_iterative,
+};
+pub use soft_policy_iteration::{SoftPolicyIteration, SoftPolicyIterationResult};
+pub use soft_value_iteration::{
+    SoftValueIteration, Termination, ValueIterationResult, value_iteration,
+};
 pub use softmax_bandit::{
     BanditTracePoint, STUCK_PROBABILITY, SoftmaxBanditConfig, SoftmaxBanditRun, run_softmax_bandit,
 };
 pub use special::{log_one_minus_tanh_sq, softplus, xlogx};
+pub use tabular_policy::TabularPolicy;
 pub use tanh_gaussian::{TanhGaussian, TanhSample};
 pub use tanh_gaussian_grad::ReparamGrad;
 pub use temperature::{

@@ -1,0 +1,132 @@
+//! Soft value iteration: one soft Bellman sweep and the full solve (γ = 0.99, certified
+//! tolerance 1e-8) on (a) a 100 × 100 gridworld with 4 actions and (b) a dense random MDP
+//! with S = 1000, A = 8; and, in the same run, the bounds they are compared with: the
+//! time to stream the dense transition tensor once from memory, and the time for the
+//! S·A exponentials a gridworld sweep needs.
+//!
+//! Run with `cargo bench --bench soft_vi`. The figures are reported in
+//! `book/src/appendix-performance.md`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use maxent_rl::{Gridworld, Mdp, SoftValueIteration, soft_bellman_backup};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::hint::black_box;
+use std::time::Duration;
+
+const ALPHA: f64 = 0.1;
+const DISCOUNT: f64 = 0.99;
+const TOLERANCE: f64 = 1e-8;
+
+/// The benchmark gridworld: 100 × 100, slip 0.1, goal in the far corner, step reward −1.
+fn gridworld() -> Mdp {
+    Gridworld::new(100, 100).slip(0.1).build(DISCOUNT).unwrap()
+}
+
+/// A dense random MDP: every row a random distribution over all S states (seeded), and
+/// rewards uniform in [0, 1). Returns the MDP and its dense tensor `p[(s·A + a)·S + s']`.
+fn dense_mdp(num_states: usize, num_actions: usize) -> (Mdp, Vec<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    let mut p = vec![0.0; num_states * num_actions * num_states];
+    for row in p.chunks_exact_mut(num_states) {
+        for x in row.iter_mut() {
+            *x = rng.random::<f64>();
+        }
+        let total: f64 = row.iter().sum();
+        row.iter_mut().for_each(|x| *x /= total);
+    }
+    let rewards = (0..num_states * num_actions)
+        .map(|_| rng.random::<f64>())
+        .collect();
+    let mdp = Mdp::from_dense(num_states, num_actions, &p, rewards, DISCOUNT).unwrap();
+    (mdp, p)
+}
+
+/// Reads every entry of `x` once (four accumulators, like the sweep's dot product).
+fn stream(x: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    for c in x.chunks_exact(4) {
+        for k in 0..4 {
+            acc[k] += c[k];
+        }
+    }
+    acc.iter().sum()
+}
+
+fn gridworld_benches(c: &mut Criterion) {
+    let mdp = gridworld();
+    let (n, k) = (mdp.num_states(), mdp.num_actions());
+    let mut group = c.benchmark_group("gridworld_100x100");
+    group.throughput(Throughput::Elements((n * k) as u64));
+    let v: Vec<f64> = (0..n).map(|s| -((s % 97) as f64)).collect();
+    let mut out = vec![0.0; n];
+    group.bench_function("soft_bellman_sweep", |b| {
+        b.iter(|| soft_bellman_backup(&mdp, ALPHA, black_box(&v), &mut out).unwrap())
+    });
+    // The floor the issue names: S·A exponentials (one per state-action pair).
+    let xs: Vec<f64> = (0..n * k).map(|i| -((i % 1000) as f64) * 1e-3).collect();
+    group.bench_function("bound_exp_per_state_action", |b| {
+        b.iter(|| black_box(&xs).iter().map(|x| x.exp()).sum::<f64>())
+    });
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    let iterations = SoftValueIteration::new(ALPHA)
+        .tolerance(TOLERANCE)
+        .run(&mdp)
+        .unwrap()
+        .iterations;
+    group.throughput(Throughput::Elements((n * k * iterations) as u64));
+    group.bench_function(
+        format!("soft_value_iteration_full_{iterations}_sweeps"),
+        |b| {
+            b.iter(|| {
+                SoftValueIteration::new(ALPHA)
+                    .tolerance(TOLERANCE)
+                    .run(black_box(&mdp))
+                    .unwrap()
+                    .error_bound
+            })
+        },
+    );
+    group.finish();
+}
+
+fn dense_benches(c: &mut Criterion) {
+    let (mdp, p) = dense_mdp(1000, 8);
+    let n = mdp.num_states();
+    let mut group = c.benchmark_group("dense_S1000_A8");
+    group.throughput(Throughput::Bytes((p.len() * 8) as u64));
+    let v: Vec<f64> = (0..n).map(|s| (s % 13) as f64).collect();
+    let mut out = vec![0.0; n];
+    group.bench_function("soft_bellman_sweep", |b| {
+        b.iter(|| soft_bellman_backup(&mdp, ALPHA, black_box(&v), &mut out).unwrap())
+    });
+    // The bound: stream the 64 MB transition tensor once from memory.
+    group.bench_function("bound_stream_transition_tensor", |b| {
+        b.iter(|| stream(black_box(&p)))
+    });
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(30));
+    let iterations = SoftValueIteration::new(ALPHA)
+        .tolerance(TOLERANCE)
+        .run(&mdp)
+        .unwrap()
+        .iterations;
+    group.throughput(Throughput::Bytes((p.len() * 8 * iterations) as u64));
+    group.bench_function(
+        format!("soft_value_iteration_full_{iterations}_sweeps"),
+        |b| {
+            b.iter(|| {
+                SoftValueIteration::new(ALPHA)
+                    .tolerance(TOLERANCE)
+                    .run(black_box(&mdp))
+                    .unwrap()
+                    .error_bound
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, gridworld_benches, dense_benches);
+criterion_main!(benches);

@@ -1,0 +1,137 @@
+//! Exports the two benchmark MDPs (the 100 × 100 gridworld and the dense S = 1000, A = 8
+//! MDP of `benches/soft_vi.rs`, plus a 10 × 10 gridworld) with Rust's soft value iteration solution and timings, for
+//! the side-by-side comparison with numpy/scipy in `scripts/compare-soft-vi`.
+//!
+//! ```text
+//! cargo run --release --example compare_soft_vi -- DIR
+//! ```
+//!
+//! For each MDP it writes `DIR/NAME/`: `meta.txt` (key = value lines), the transitions in
+//! compressed sparse rows as raw little-endian arrays `offsets.u64`, `next_states.u32`,
+//! `probs.f64` (row `s·A + a`), `rewards.f64`, `terminal.u8`, and Rust's answer
+//! `values.f64`. Timings are medians of repeated runs, measured here with `Instant`.
+
+use maxent_rl::{Gridworld, Mdp, SoftValueIteration, soft_bellman_backup};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fs;
+use std::hint::black_box;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+const ALPHA: f64 = 0.1;
+const DISCOUNT: f64 = 0.99;
+const TOLERANCE: f64 = 1e-8;
+
+/// Same construction as `benches/soft_vi.rs`.
+fn gridworld() -> Mdp {
+    Gridworld::new(100, 100).slip(0.1).build(DISCOUNT).unwrap()
+}
+
+/// Same construction (and seed) as `benches/soft_vi.rs`.
+fn dense_mdp(num_states: usize, num_actions: usize) -> Mdp {
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    let mut p = vec![0.0; num_states * num_actions * num_states];
+    for row in p.chunks_exact_mut(num_states) {
+        for x in row.iter_mut() {
+            *x = rng.random::<f64>();
+        }
+        let total: f64 = row.iter().sum();
+        row.iter_mut().for_each(|x| *x /= total);
+    }
+    let rewards = (0..num_states * num_actions)
+        .map(|_| rng.random::<f64>())
+        .collect();
+    Mdp::from_dense(num_states, num_actions, &p, rewards, DISCOUNT).unwrap()
+}
+
+fn write_raw<T: Copy>(path: &Path, xs: &[T], to_le: impl Fn(T) -> Vec<u8>) {
+    let mut f = std::io::BufWriter::new(fs::File::create(path).unwrap());
+    for &x in xs {
+        f.write_all(&to_le(x)).unwrap();
+    }
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn export(dir: &Path, name: &str, mdp: &Mdp, sweep_reps: usize, full_reps: usize) {
+    let dir = dir.join(name);
+    fs::create_dir_all(&dir).unwrap();
+    let (n, k) = (mdp.num_states(), mdp.num_actions());
+    let (mut offsets, mut next_states, mut probs) = (vec![0u64], Vec::new(), Vec::new());
+    for s in 0..n {
+        for a in 0..k {
+            for (j, p) in mdp.successors(s, a) {
+                next_states.push(j as u32);
+                probs.push(p);
+            }
+            offsets.push(probs.len() as u64);
+        }
+    }
+    write_raw(&dir.join("offsets.u64"), &offsets, |x| {
+        x.to_le_bytes().to_vec()
+    });
+    write_raw(&dir.join("next_states.u32"), &next_states, |x| {
+        x.to_le_bytes().to_vec()
+    });
+    write_raw(&dir.join("probs.f64"), &probs, |x| x.to_le_bytes().to_vec());
+    write_raw(&dir.join("rewards.f64"), mdp.rewards(), |x| {
+        x.to_le_bytes().to_vec()
+    });
+    let terminal: Vec<u8> = mdp.terminal_states().iter().map(|&t| t as u8).collect();
+    write_raw(&dir.join("terminal.u8"), &terminal, |x| vec![x]);
+
+    // Timings: the full solve (median of `full_reps`), then one sweep (median of
+    // `sweep_reps`) applied to the solution, so that the exponentials see realistic action
+    // values (at V = 0 every Q(s, ·) of the gridworld is equal, and exp(0) is a fast path).
+    let solver = SoftValueIteration::new(ALPHA).tolerance(TOLERANCE);
+    let mut solution = None;
+    let fulls: Vec<f64> = (0..full_reps)
+        .map(|_| {
+            let t = Instant::now();
+            let s = solver.run(black_box(mdp)).unwrap();
+            let elapsed = t.elapsed().as_secs_f64();
+            solution = Some(s);
+            elapsed
+        })
+        .collect();
+    let solution = solution.unwrap();
+    let mut out = vec![0.0; n];
+    let sweeps: Vec<f64> = (0..sweep_reps)
+        .map(|_| {
+            let t = Instant::now();
+            soft_bellman_backup(mdp, ALPHA, black_box(&solution.values), &mut out).unwrap();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    write_raw(&dir.join("values.f64"), &solution.values, |x| {
+        x.to_le_bytes().to_vec()
+    });
+    let meta = format!(
+        "num_states = {n}\nnum_actions = {k}\ndiscount = {DISCOUNT}\nalpha = {ALPHA}\n\
+         tolerance = {TOLERANCE}\nrust_iterations = {}\nrust_error_bound = {:e}\n\
+         rust_sweep_seconds = {:e}\nrust_full_seconds = {:e}\n",
+        solution.iterations,
+        solution.error_bound,
+        median(sweeps),
+        median(fulls),
+    );
+    fs::write(dir.join("meta.txt"), &meta).unwrap();
+    println!("{name}:\n{meta}");
+}
+
+fn main() {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "target/compare-soft-vi".to_string());
+    let dir = Path::new(&dir);
+    // A small gridworld too, where per-call interpreter overhead dominates numpy's time.
+    let small = Gridworld::new(10, 10).slip(0.1).build(DISCOUNT).unwrap();
+    export(dir, "gridworld_10x10", &small, 2000, 20);
+    export(dir, "gridworld_100x100", &gridworld(), 200, 5);
+    export(dir, "dense_S1000_A8", &dense_mdp(1000, 8), 50, 3);
+}
