@@ -23,6 +23,10 @@
 //! | `α` | temperature (entropy weight) | `alpha` |
 //! | `γ` | discount | `discount` |
 //! | `H̄` | target entropy (SAC) | `target_entropy` |
+//! | `S`, `A` | numbers of states and actions of a tabular MDP | `num_states`, `num_actions` |
+//! | `P(s'\|s,a)`, `r(s,a)` | transition probabilities, rewards | `transition_prob`, `rewards` (flat, `s·A + a`) |
+//! | `V`, `Q` | (soft) state and action values | `values`, `q_values` (flat, `s·A + a`) |
+//! | `T_α` | soft Bellman optimality operator | `soft_bellman_backup` |
 //!
 //! ## Conventions
 //!
@@ -36,22 +40,52 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+mod boltzmann;
 mod categorical;
+mod chain;
 mod error;
+mod finite_horizon;
+mod garnet;
 mod gaussian;
+mod gridworld;
 mod log_sum_exp;
+mod mdp;
+mod mdp_error;
 mod monte_carlo;
+mod soft_bellman;
+mod soft_policy_evaluation;
+mod soft_policy_iteration;
+mod soft_value_iteration;
 mod special;
+mod tabular_policy;
 mod tanh_gaussian;
 
+pub use boltzmann::boltzmann_policy;
 pub use categorical::{
     categorical_entropy, categorical_entropy_and_grad, categorical_entropy_from_probs,
 };
+pub use chain::chain_mdp;
 pub use error::{DistributionError, NORMALISATION_TOLERANCE};
+pub use finite_horizon::{FiniteHorizonSolution, finite_horizon_soft_value_iteration};
+pub use garnet::garnet;
 pub use gaussian::{diag_gaussian_entropy, diag_gaussian_log_prob};
+pub use gridworld::Gridworld;
 pub use log_sum_exp::{log_softmax, log_softmax_into, log_sum_exp, softmax};
+pub use mdp::Mdp;
+pub use mdp_error::MdpError;
 pub use monte_carlo::MonteCarloEstimate;
+pub use soft_bellman::{
+    q_values_from_values, soft_bellman_backup, soft_bellman_q_backup, soft_state_value,
+};
+pub use soft_policy_evaluation::{
+    PolicyEvaluationResult, soft_policy_evaluation, soft_policy_evaluation_iterative,
+};
+pub use soft_policy_iteration::{SoftPolicyIteration, SoftPolicyIterationResult};
+pub use soft_value_iteration::{
+    SoftValueIteration, Termination, ValueIterationResult, value_iteration,
+};
 pub use special::{log_one_minus_tanh_sq, softplus, xlogx};
+pub use tabular_policy::TabularPolicy;
 pub use tanh_gaussian::{TanhGaussian, TanhSample};
 
 /// Every chapter of the book, included as documentation so that `cargo test` compiles
