@@ -1,0 +1,412 @@
+//! Maximum-entropy inverse RL: the objective, its gradient, and a learner.
+
+use crate::demonstrations::Demonstrations;
+use crate::features::{Features, dot};
+use crate::irl_error::IrlError;
+use crate::max_causal_ent::MaxCausalEntSolution;
+use crate::maxent_partition::{MaxEntPartition, TrajectoryEnd};
+use crate::mdp::Mdp;
+use crate::visitation::{Visitation, forward_pass, trajectory_model_visitation};
+
+/// Which maximum-entropy model of behaviour explains the demonstrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IrlModel {
+    /// Ziebart et al. (2008): `P(τ | s_0) ∝ Π_t P(s_{t+1} | s_t, a_t) · exp(θ·f_τ)`, a
+    /// distribution over whole trajectories ([`MaxEntPartition`]).
+    MaxEnt,
+    /// Ziebart (2010): the maximum causal entropy policy, `π_t(a|s) = exp(Q_t − V_t)` from
+    /// soft value iteration ([`MaxCausalEntSolution`]).
+    MaxCausalEnt,
+}
+
+/// An inverse-RL problem: an MDP, reward features, and demonstrations.
+///
+/// # Formula
+///
+/// The objective is the dual of the maximum-entropy problem,
+///
+/// ```text
+/// L(θ) = θ·f̃ − Σ_s ρ̃₀(s) ln Z_θ(s) − (λ/2)‖θ‖²
+/// ∇L(θ) = f̃ − E_θ[f_τ] − λθ
+/// ```
+///
+/// with `f̃` the demonstrations' mean features, `ρ̃₀` their start states, and `ln Z_θ(s)`
+/// the log partition function `ln Z_0(s)` of the 2008 model or the soft value `V_0(s)` of
+/// the causal model. `E_θ[f_τ]` is the model's expected features from `ρ̃₀`: the 2008
+/// model's trajectory-level marginals ([`trajectory_model_visitation`]) or the causal
+/// policy's forward pass ([`forward_pass`]). Both objectives are concave.
+///
+/// For the 2008 model `L` is exactly the mean log-likelihood of the demonstrations minus
+/// the `θ`-free dynamics term. For the causal model it is the mean log-likelihood of the
+/// demonstrated *actions* when the dynamics are deterministic; under stochastic dynamics
+/// the two differ by a term with zero mean under the dynamics, and `L` is the one whose
+/// gradient is feature matching.
+///
+/// # References
+///
+/// Ziebart et al. (2008), eq. (4) and the gradient below it; Ziebart (2010), Theorem 6.8
+/// (the causal dual and its gradient).
+#[derive(Debug, Clone)]
+pub struct IrlProblem<'a> {
+    mdp: &'a Mdp,
+    features: &'a Features,
+    demos: &'a Demonstrations,
+    empirical_features: Vec<f64>,
+    initial: Vec<f64>,
+    dynamics_log_likelihood: f64,
+    l2: f64,
+}
+
+/// The objective and everything computed on the way, at one `θ`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IrlEvaluation {
+    /// `L(θ)`, see [`IrlProblem`].
+    pub objective: f64,
+    /// Mean log-likelihood of the demonstrations under the model, dynamics included:
+    /// `(1/N) Σ_i ln P_θ(τ_i | s_0^i)` (without the regulariser).
+    pub log_likelihood: f64,
+    /// `∇L(θ)`.
+    pub gradient: Vec<f64>,
+    /// `E_θ[f_τ]`.
+    pub expected_features: Vec<f64>,
+    /// The model's expected visitation from the demonstrations' start states.
+    pub visitation: Visitation,
+}
+
+impl<'a> IrlProblem<'a> {
+    /// Sets up the problem; `f̃`, `ρ̃₀` and the dynamics term are computed once.
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::DimensionMismatch`] if the features or demonstrations were built for
+    /// an MDP of another size (checked through the feature expectation and start states).
+    pub fn new(
+        mdp: &'a Mdp,
+        features: &'a Features,
+        demos: &'a Demonstrations,
+    ) -> Result<Self, IrlError> {
+        let sa = mdp.num_states() * mdp.num_actions();
+        let counts = demos.state_action_counts();
+        if counts.len() != sa {
+            return Err(IrlError::DimensionMismatch {
+                what: "demonstrations",
+                expected: sa,
+                found: counts.len(),
+            });
+        }
+        if features.reward(&vec![0.0; features.num_features()])?.len() != sa {
+            return Err(IrlError::DimensionMismatch {
+                what: "features",
+                expected: sa,
+                found: features.reward(&vec![0.0; features.num_features()])?.len(),
+            });
+        }
+        let mut dynamics = 0.0;
+        for tr in demos.trajectories() {
+            for t in 0..tr.len() {
+                let p = mdp.transition_prob(tr.states[t], tr.actions[t], tr.states[t + 1]);
+                dynamics += p.ln();
+            }
+        }
+        Ok(Self {
+            mdp,
+            features,
+            demos,
+            empirical_features: features.expectation(&counts),
+            initial: demos.initial_distribution(),
+            dynamics_log_likelihood: dynamics / demos.len() as f64,
+            l2: 0.0,
+        })
+    }
+
+    /// Adds the penalty `(λ/2)‖θ‖²` (`λ ≥ 0`), which makes the maximiser unique and finite
+    /// even when the demonstrations are explained perfectly only as `‖θ‖ → ∞`.
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::InvalidConfig`] for a negative or non-finite `λ`.
+    pub fn with_l2(mut self, l2: f64) -> Result<Self, IrlError> {
+        if !(l2.is_finite() && l2 >= 0.0) {
+            return Err(IrlError::InvalidConfig {
+                what: "l2",
+                value: l2,
+            });
+        }
+        self.l2 = l2;
+        Ok(self)
+    }
+
+    /// The demonstrations' mean features `f̃`.
+    pub fn empirical_features(&self) -> &[f64] {
+        &self.empirical_features
+    }
+
+    /// The demonstrations' start-state distribution `ρ̃₀`.
+    pub fn initial_distribution(&self) -> &[f64] {
+        &self.initial
+    }
+
+    /// Evaluates `L(θ)`, its gradient, the log-likelihood and the visitation.
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::DimensionMismatch`] or [`IrlError::NonFiniteParameter`] for a bad `θ`.
+    pub fn evaluate(&self, model: IrlModel, theta: &[f64]) -> Result<IrlEvaluation, IrlError> {
+        let reward = self.features.reward(theta)?;
+        let horizon = self.demos.horizon();
+        let (log_z, visitation, action_log_lik) = match model {
+            IrlModel::MaxEnt => {
+                let part =
+                    MaxEntPartition::new(self.mdp, &reward, horizon, &TrajectoryEnd::Anywhere)?;
+                let log_z = dot(&self.initial, part.log_z_state(0));
+                let vis = trajectory_model_visitation(self.mdp, &self.initial, &part)?;
+                (log_z, vis, None)
+            }
+            IrlModel::MaxCausalEnt => {
+                let sol = MaxCausalEntSolution::new(self.mdp, &reward, horizon)?;
+                let log_z = dot(&self.initial, sol.values(0));
+                let vis = forward_pass(self.mdp, &self.initial, sol.policy())?;
+                let mut ll = 0.0;
+                for tr in self.demos.trajectories() {
+                    for (t, (s, a)) in tr.pairs().enumerate() {
+                        ll += sol.policy().log_probs(t, s)[a];
+                    }
+                }
+                (log_z, vis, Some(ll / self.demos.len() as f64))
+            }
+        };
+        let expected = self.features.expectation(visitation.state_actions());
+        let penalty = 0.5 * self.l2 * dot(theta, theta);
+        let dual = dot(theta, &self.empirical_features) - log_z;
+        let gradient = self
+            .empirical_features
+            .iter()
+            .zip(&expected)
+            .zip(theta)
+            .map(|((f, e), th)| f - e - self.l2 * th)
+            .collect();
+        let log_likelihood = action_log_lik.unwrap_or(dual) + self.dynamics_log_likelihood;
+        Ok(IrlEvaluation {
+            objective: dual - penalty,
+            log_likelihood,
+            gradient,
+            expected_features: expected,
+            visitation,
+        })
+    }
+}
+
+/// Settings of [`fit_irl`]: gradient ascent with a backtracking (Armijo) line search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IrlConfig {
+    /// Stop when `‖∇L‖∞ ≤ gradient_tolerance` (in feature units per trajectory: the
+    /// largest feature-matching error). Default `1e-6`.
+    pub gradient_tolerance: f64,
+    /// Stop after this many accepted steps. Default `1000`.
+    pub max_iterations: usize,
+    /// First trial step. Default `1.0`.
+    pub initial_step: f64,
+    /// Armijo constant `c`: a step `η` is accepted when
+    /// `L(θ + η g) ≥ L(θ) + c η ‖g‖²`. Default `1e-4`.
+    pub armijo: f64,
+}
+
+impl Default for IrlConfig {
+    fn default() -> Self {
+        Self {
+            gradient_tolerance: 1e-6,
+            max_iterations: 1000,
+            initial_step: 1.0,
+            armijo: 1e-4,
+        }
+    }
+}
+
+/// Why [`fit_irl`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum IrlTermination {
+    /// `‖∇L‖∞` fell to the tolerance: expected features match the demonstrations'.
+    Converged {
+        /// The final `‖∇L‖∞`.
+        gradient_norm: f64,
+    },
+    /// The iteration limit was reached first.
+    MaxIterations {
+        /// The final `‖∇L‖∞`.
+        gradient_norm: f64,
+    },
+    /// No step along the gradient increased `L` by the Armijo margin, down to a step of
+    /// `1e-14`: `L` is flat to rounding error here (the maximum, to `f64` precision).
+    StepTooSmall {
+        /// The final `‖∇L‖∞`.
+        gradient_norm: f64,
+    },
+}
+
+/// One iterate of [`fit_irl`], for plotting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IrlIterate {
+    /// `L(θ_k)`.
+    pub objective: f64,
+    /// Mean log-likelihood of the demonstrations at `θ_k`.
+    pub log_likelihood: f64,
+    /// `‖∇L(θ_k)‖∞`.
+    pub gradient_norm: f64,
+    /// The step accepted from `θ_k` (0 for the last iterate).
+    pub step: f64,
+}
+
+/// The result of [`fit_irl`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct IrlFit {
+    /// The learned parameters.
+    pub theta: Vec<f64>,
+    /// Why the learner stopped.
+    pub termination: IrlTermination,
+    /// Every iterate, starting with `θ_0`.
+    pub history: Vec<IrlIterate>,
+}
+
+/// Fits `θ` by gradient ascent on the concave objective of [`IrlProblem`].
+///
+/// # Formula
+///
+/// ```text
+/// θ_{k+1} = θ_k + η_k ∇L(θ_k)
+/// ```
+///
+/// with `η_k` found by backtracking from `2 η_{k−1}` (or `initial_step`), halving until
+/// `L(θ_k + η ∇L) ≥ L(θ_k) + c η ‖∇L‖²`. Since `L` is concave with a Lipschitz gradient,
+/// the accepted steps never shrink below half the inverse curvature and `L` increases
+/// monotonically.
+///
+/// # Errors
+///
+/// [`IrlError::InvalidConfig`] for a non-positive tolerance or step, or an Armijo
+/// constant outside `(0, 1)`; errors of [`IrlProblem::evaluate`] for a bad `θ_0`.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{fit_irl, Demonstrations, Features, IrlConfig, IrlModel, IrlProblem,
+///                 IrlTermination, Mdp, Trajectory};
+/// // Two states; the expert always moves to (or stays in) state 1.
+/// let p = vec![vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]];
+/// let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 1.0)?;
+/// let phi = Features::one_hot_states(&mdp);
+/// let demos = Demonstrations::new(&mdp, vec![
+///     Trajectory::new(vec![0, 1, 1, 1], vec![1, 0, 0]),
+///     Trajectory::new(vec![0, 0, 1, 1], vec![0, 1, 0]),
+/// ])?;
+/// let problem = IrlProblem::new(&mdp, &phi, &demos)?.with_l2(0.1)?;
+/// let fit = fit_irl(&problem, IrlModel::MaxCausalEnt, &[0.0, 0.0], &IrlConfig::default())?;
+/// assert!(matches!(fit.termination, IrlTermination::Converged { .. }));
+/// assert!(fit.theta[1] > fit.theta[0]); // state 1 is preferred
+/// # Ok::<(), maxent_rl::IrlError>(())
+/// ```
+pub fn fit_irl(
+    problem: &IrlProblem<'_>,
+    model: IrlModel,
+    theta0: &[f64],
+    config: &IrlConfig,
+) -> Result<IrlFit, IrlError> {
+    check_config(config)?;
+    let mut theta = theta0.to_vec();
+    let mut eval = problem.evaluate(model, &theta)?;
+    let mut history = Vec::new();
+    let mut step = config.initial_step;
+    let inf_norm = |g: &[f64]| g.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    loop {
+        let g_norm = inf_norm(&eval.gradient);
+        let record = |step: f64| IrlIterate {
+            objective: eval.objective,
+            log_likelihood: eval.log_likelihood,
+            gradient_norm: g_norm,
+            step,
+        };
+        if g_norm <= config.gradient_tolerance {
+            history.push(record(0.0));
+            let termination = IrlTermination::Converged {
+                gradient_norm: g_norm,
+            };
+            return Ok(IrlFit {
+                theta,
+                termination,
+                history,
+            });
+        }
+        if history.len() >= config.max_iterations {
+            history.push(record(0.0));
+            let termination = IrlTermination::MaxIterations {
+                gradient_norm: g_norm,
+            };
+            return Ok(IrlFit {
+                theta,
+                termination,
+                history,
+            });
+        }
+        let g_sq = dot(&eval.gradient, &eval.gradient);
+        let accepted = loop {
+            let trial: Vec<f64> = theta
+                .iter()
+                .zip(&eval.gradient)
+                .map(|(t, g)| t + step * g)
+                .collect();
+            let trial_eval = problem.evaluate(model, &trial)?;
+            if trial_eval.objective >= eval.objective + config.armijo * step * g_sq {
+                break Some((trial, trial_eval));
+            }
+            step *= 0.5;
+            if step < 1e-14 {
+                break None;
+            }
+        };
+        match accepted {
+            Some((trial, trial_eval)) => {
+                history.push(record(step));
+                theta = trial;
+                eval = trial_eval;
+                step *= 2.0;
+            }
+            None => {
+                history.push(record(0.0));
+                let termination = IrlTermination::StepTooSmall {
+                    gradient_norm: g_norm,
+                };
+                return Ok(IrlFit {
+                    theta,
+                    termination,
+                    history,
+                });
+            }
+        }
+    }
+}
+
+fn check_config(config: &IrlConfig) -> Result<(), IrlError> {
+    let checks = [
+        (
+            "gradient_tolerance",
+            config.gradient_tolerance,
+            config.gradient_tolerance > 0.0,
+        ),
+        (
+            "initial_step",
+            config.initial_step,
+            config.initial_step > 0.0,
+        ),
+        (
+            "armijo",
+            config.armijo,
+            config.armijo > 0.0 && config.armijo < 1.0,
+        ),
+    ];
+    for (what, value, ok) in checks {
+        if !(ok && value.is_finite()) {
+            return Err(IrlError::InvalidConfig { what, value });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Forward passes: expected state and state-action visitation of a policy.
+
+use crate::error::NORMALISATION_TOLERANCE;
+use crate::irl_error::IrlError;
+use crate::maxent_partition::MaxEntPartition;
+use crate::mdp::Mdp;
+use crate::mdp_error::MdpError;
+use crate::time_indexed_policy::TimeIndexedPolicy;
+
+/// Expected visitation counts over a horizon of `T` steps.
+///
+/// # Formula
+///
+/// ```text
+/// D_t(s)    = P(s_t = s, episode running at t)
+/// D(s)      = Σ_{t<T} D_t(s)
+/// D(s, a)   = Σ_{t<T} D_t(s) π_t(a | s)        (non-terminal s)
+/// ```
+///
+/// Without terminal states `Σ_s D_t(s) = 1` for every `t`, so `Σ_s D(s) = T`. A terminal
+/// state is counted in `D_t` when it is reached and then the episode ends (no action, no
+/// further visits), so with terminal states `Σ_s D(s) ≤ T`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visitation {
+    horizon: usize,
+    num_states: usize,
+    /// `D_t(s)`, `T · S`.
+    state_time: Vec<f64>,
+    /// `D(s, a)`, `S · A`.
+    state_action: Vec<f64>,
+}
+
+impl Visitation {
+    /// Horizon `T`.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
+    /// `D_t(·)` for `t < T`.
+    ///
+    /// # Panics
+    ///
+    /// If `t ≥ T`.
+    pub fn at(&self, t: usize) -> &[f64] {
+        assert!(t < self.horizon, "t out of range");
+        &self.state_time[t * self.num_states..(t + 1) * self.num_states]
+    }
+
+    /// `D(s) = Σ_t D_t(s)`: the expected number of visits to each state.
+    pub fn states(&self) -> Vec<f64> {
+        let mut d = vec![0.0; self.num_states];
+        for row in self.state_time.chunks_exact(self.num_states) {
+            for (x, y) in d.iter_mut().zip(row) {
+                *x += y;
+            }
+        }
+        d
+    }
+
+    /// `D(s, a)` (flat, `s · A + a`): the expected number of times `a` is taken in `s`.
+    pub fn state_actions(&self) -> &[f64] {
+        &self.state_action
+    }
+}
+
+/// The forward pass: visitation of a time-indexed policy under the true dynamics, from
+/// the start distribution `initial`.
+///
+/// # Formula
+///
+/// ```text
+/// D_0(s) = ρ₀(s),    D_{t+1}(s') = Σ_{s,a} D_t(s) π_t(a | s) P(s' | s, a)
+/// ```
+///
+/// # References
+///
+/// Ziebart et al. (2008), Algorithm 1, forward pass (steps 4–6); Ziebart (2010),
+/// Algorithm 9.3.
+///
+/// # Errors
+///
+/// [`IrlError::DimensionMismatch`] if `initial` does not have `S` entries or the policy was
+/// built for another MDP size; [`IrlError::Mdp`] if `initial` is not a distribution.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{forward_pass, MaxCausalEntSolution, Mdp};
+/// let p = vec![vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]];
+/// let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 1.0)?;
+/// let sol = MaxCausalEntSolution::new(&mdp, &[0.0; 4], 6)?;
+/// let d = forward_pass(&mdp, &[1.0, 0.0], sol.policy())?;
+/// // Six steps, so six expected visits in total.
+/// assert!((d.states().iter().sum::<f64>() - 6.0).abs() < 1e-12);
+/// # Ok::<(), maxent_rl::IrlError>(())
+/// ```
+pub fn forward_pass(
+    mdp: &Mdp,
+    initial: &[f64],
+    policy: &TimeIndexedPolicy,
+) -> Result<Visitation, IrlError> {
+    check_shapes(mdp, initial, policy)?;
+    Ok(propagate(mdp, initial, policy.horizon(), |t, s, a, _| {
+        (policy.log_probs(t, s)[a].exp(), Next::True)
+    }))
+}
+
+/// The state marginals of the trajectory-level 2008 model
+/// `P(τ | s_0) ∝ Π_t P(s_{t+1} | s_t, a_t) · exp(Σ_t r(s_t, a_t))`.
+///
+/// # Formula
+///
+/// Under this model both the actions and the transitions are tilted by the partition
+/// function of what follows:
+///
+/// ```text
+/// P(a_t | s_t)          = Z_t(s_t, a_t) / Z_t(s_t)
+/// P(s_{t+1} | s_t, a_t) = P(s_{t+1} | s_t, a_t) Z_{t+1}(s_{t+1}) / Σ_{s'} P(s' | s_t, a_t) Z_{t+1}(s')
+/// ```
+///
+/// so the model expects transitions towards high-value states more often than the
+/// dynamics produce them. Under deterministic dynamics the second line is the dynamics
+/// itself and this equals [`forward_pass`] with the local action probabilities. The
+/// exact gradient of the 2008 log-likelihood uses these marginals.
+///
+/// # Errors
+///
+/// As [`forward_pass`].
+pub fn trajectory_model_visitation(
+    mdp: &Mdp,
+    initial: &[f64],
+    partition: &MaxEntPartition,
+) -> Result<Visitation, IrlError> {
+    let policy = partition.policy();
+    check_shapes(mdp, initial, policy)?;
+    Ok(propagate(mdp, initial, policy.horizon(), |t, s, a, _| {
+        let log_z_next = partition.log_z_state(t + 1);
+        // ln Σ_{s'} P(s'|s, a) Z_{t+1}(s'), the normaliser of the tilted transition.
+        let norm = crate::maxent_partition::log_expectation_exp(mdp, s, a, log_z_next);
+        (
+            policy.log_probs(t, s)[a].exp(),
+            Next::Tilted {
+                log_z_next,
+                log_norm: norm,
+            },
+        )
+    }))
+}
+
+/// How the successor distribution is formed in [`propagate`].
+enum Next<'a> {
+    /// `P(s' | s, a)`.
+    True,
+    /// `P(s' | s, a) exp(ln Z(s') − log_norm)`.
+    Tilted {
+        log_z_next: &'a [f64],
+        log_norm: f64,
+    },
+}
+
+/// The common forward recursion. `step(t, s, a, mdp)` returns `π_t(a|s)` and the successor
+/// rule.
+fn propagate<'a>(
+    mdp: &Mdp,
+    initial: &[f64],
+    horizon: usize,
+    step: impl Fn(usize, usize, usize, &Mdp) -> (f64, Next<'a>),
+) -> Visitation {
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    let mut state_time = vec![0.0; horizon * s_count];
+    let mut state_action = vec![0.0; s_count * a_count];
+    state_time[..s_count].copy_from_slice(initial);
+    for t in 0..horizon {
+        let (done, rest) = state_time.split_at_mut((t + 1) * s_count);
+        let d_t = &done[t * s_count..];
+        let mut d_next = if t + 1 < horizon {
+            Some(&mut rest[..s_count])
+        } else {
+            None
+        };
+        for s in 0..s_count {
+            let mass = d_t[s];
+            if mass == 0.0 || mdp.is_terminal(s) {
+                continue;
+            }
+            for a in 0..a_count {
+                let (pi, next) = step(t, s, a, mdp);
+                let w = mass * pi;
+                if w == 0.0 {
+                    continue;
+                }
+                state_action[s * a_count + a] += w;
+                if let Some(d_next) = d_next.as_deref_mut() {
+                    match next {
+                        Next::True => {
+                            for (s2, p) in mdp.successors(s, a) {
+                                d_next[s2] += w * p;
+                            }
+                        }
+                        Next::Tilted {
+                            log_z_next,
+                            log_norm,
+                        } => {
+                            for (s2, p) in mdp.successors(s, a) {
+                                d_next[s2] += w * p * (log_z_next[s2] - log_norm).exp();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Visitation {
+        horizon,
+        num_states: s_count,
+        state_time,
+        state_action,
+    }
+}
+
+fn check_shapes(mdp: &Mdp, initial: &[f64], policy: &TimeIndexedPolicy) -> Result<(), IrlError> {
+    let s_count = mdp.num_states();
+    if initial.len() != s_count {
+        return Err(IrlError::DimensionMismatch {
+            what: "initial",
+            expected: s_count,
+            found: initial.len(),
+        });
+    }
+    if policy.num_states() != s_count || policy.num_actions() != mdp.num_actions() {
+        return Err(IrlError::DimensionMismatch {
+            what: "policy",
+            expected: s_count * mdp.num_actions(),
+            found: policy.num_states() * policy.num_actions(),
+        });
+    }
+    if let Some(s) = initial.iter().position(|p| !p.is_finite() || *p < 0.0) {
+        return Err(IrlError::Mdp(MdpError::InvalidStateProbability {
+            s,
+            value: initial[s],
+        }));
+    }
+    let sum: f64 = initial.iter().sum();
+    if (sum - 1.0).abs() > NORMALISATION_TOLERANCE {
+        return Err(IrlError::Mdp(MdpError::StateDistributionNotNormalised {
+            sum,
+        }));
+    }
+    Ok(())
+}
