@@ -2,7 +2,7 @@
 //! iteration at temperature 1.
 
 use crate::irl_error::IrlError;
-use crate::log_sum_exp::log_sum_exp;
+use crate::log_sum_exp::{log_softmax_into, log_sum_exp};
 use crate::maxent_partition::check_reward;
 use crate::mdp::Mdp;
 use crate::time_indexed_policy::TimeIndexedPolicy;
@@ -28,7 +28,7 @@ use crate::time_indexed_policy::TimeIndexedPolicy;
 /// # References
 ///
 /// Ziebart (2010), *Modeling Purposeful Adaptive Behavior with the Principle of Maximum
-/// Causal Entropy*, PhD thesis, Carnegie Mellon University, Algorithm 9.1 and Theorem 6.8;
+/// Causal Entropy*, PhD thesis, Carnegie Mellon University, Algorithm 9.1;
 /// Ziebart, Bagnell & Dey (2010), *Modeling Interaction via the Principle of Maximum Causal
 /// Entropy*, ICML.
 ///
@@ -92,11 +92,10 @@ impl MaxCausalEntSolution {
                             .map(|(s2, p)| p * v_next[s2])
                             .sum::<f64>();
                 }
-                let v = log_sum_exp(&q);
-                v_now[s] = v;
-                for (a, qa) in q.iter().enumerate() {
-                    log_pi[row + a] = qa - v;
-                }
+                v_now[s] = log_sum_exp(&q);
+                // (Q − m) − ln(1 + Σ…), not Q − V: the probabilities then sum to one to a
+                // few ulps however large V grows over the horizon.
+                log_softmax_into(&q, &mut log_pi[row..row + a_count]);
             }
         }
         Ok(Self {

@@ -44,7 +44,7 @@ pub enum IrlModel {
 ///
 /// # References
 ///
-/// Ziebart et al. (2008), eq. (4) and the gradient below it; Ziebart (2010), Theorem 6.8
+/// Ziebart et al. (2008), §4 (the likelihood and its gradient); Ziebart (2010), ch. 6
 /// (the causal dual and its gradient).
 #[derive(Debug, Clone)]
 pub struct IrlProblem<'a> {
@@ -196,7 +196,7 @@ impl<'a> IrlProblem<'a> {
     }
 }
 
-/// Settings of [`fit_irl`]: gradient ascent with a backtracking (Armijo) line search.
+/// Settings of [`fit_irl`]: L-BFGS ascent with a backtracking (Armijo) line search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IrlConfig {
     /// Stop when `‖∇L‖∞ ≤ gradient_tolerance` (in feature units per trajectory: the
@@ -204,11 +204,14 @@ pub struct IrlConfig {
     pub gradient_tolerance: f64,
     /// Stop after this many accepted steps. Default `1000`.
     pub max_iterations: usize,
-    /// First trial step. Default `1.0`.
+    /// Length of the first step, `‖η ∇L‖∞`, before any curvature is known. Default `1.0`.
     pub initial_step: f64,
-    /// Armijo constant `c`: a step `η` is accepted when
-    /// `L(θ + η g) ≥ L(θ) + c η ‖g‖²`. Default `1e-4`.
+    /// Armijo constant `c`: a step `η d` is accepted when
+    /// `L(θ + η d) ≥ L(θ) + c η ∇L·d`. Default `1e-4`.
     pub armijo: f64,
+    /// Number of `(s, y)` pairs L-BFGS remembers; `0` gives plain gradient ascent.
+    /// Default `10`.
+    pub memory: usize,
 }
 
 impl Default for IrlConfig {
@@ -218,6 +221,7 @@ impl Default for IrlConfig {
             max_iterations: 1000,
             initial_step: 1.0,
             armijo: 1e-4,
+            memory: 10,
         }
     }
 }
@@ -236,8 +240,9 @@ pub enum IrlTermination {
         /// The final `‖∇L‖∞`.
         gradient_norm: f64,
     },
-    /// No step along the gradient increased `L` by the Armijo margin, down to a step of
-    /// `1e-14`: `L` is flat to rounding error here (the maximum, to `f64` precision).
+    /// No step along an ascent direction increased `L` by the Armijo margin, down to a
+    /// step of `1e-14` times the direction: `L` is flat to rounding error here (the
+    /// maximum, to `f64` precision).
     StepTooSmall {
         /// The final `‖∇L‖∞`.
         gradient_norm: f64,
@@ -253,7 +258,7 @@ pub struct IrlIterate {
     pub log_likelihood: f64,
     /// `‖∇L(θ_k)‖∞`.
     pub gradient_norm: f64,
-    /// The step accepted from `θ_k` (0 for the last iterate).
+    /// `‖θ_{k+1} − θ_k‖∞`, the step taken from `θ_k` (0 for the last iterate).
     pub step: f64,
 }
 
@@ -268,18 +273,26 @@ pub struct IrlFit {
     pub history: Vec<IrlIterate>,
 }
 
-/// Fits `θ` by gradient ascent on the concave objective of [`IrlProblem`].
+/// Fits `θ` by maximising the concave objective of [`IrlProblem`] with L-BFGS.
 ///
 /// # Formula
 ///
 /// ```text
-/// θ_{k+1} = θ_k + η_k ∇L(θ_k)
+/// θ_{k+1} = θ_k + η_k d_k,     d_k = H_k ∇L(θ_k)
 /// ```
 ///
-/// with `η_k` found by backtracking from `2 η_{k−1}` (or `initial_step`), halving until
-/// `L(θ_k + η ∇L) ≥ L(θ_k) + c η ‖∇L‖²`. Since `L` is concave with a Lipschitz gradient,
-/// the accepted steps never shrink below half the inverse curvature and `L` increases
-/// monotonically.
+/// where `H_k` is the L-BFGS approximation of `(−∇²L)⁻¹` from the last `memory` pairs
+/// `s = θ_{k+1} − θ_k`, `y = ∇L(θ_k) − ∇L(θ_{k+1})` (two-loop recursion, scaled by
+/// `s·y / y·y`), and `η_k` is found by backtracking from 1, halving until
+/// `L(θ_k + η d_k) ≥ L(θ_k) + c η ∇L·d_k`. A pair with `s·y ≤ 0` (no curvature seen) is
+/// not stored, and a direction that is not an ascent direction is replaced by the
+/// gradient, so `L` increases at every step. The first direction is the gradient scaled
+/// to length `initial_step`.
+///
+/// # References
+///
+/// Nocedal & Wright (2006), *Numerical Optimization*, 2nd ed., Algorithm 7.4 (two-loop
+/// recursion) and §3.1 (backtracking, the Armijo condition).
 ///
 /// # Errors
 ///
@@ -315,74 +328,110 @@ pub fn fit_irl(
     let mut theta = theta0.to_vec();
     let mut eval = problem.evaluate(model, &theta)?;
     let mut history = Vec::new();
-    let mut step = config.initial_step;
+    // (s, y, 1 / s·y), oldest first.
+    let mut pairs: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
     let inf_norm = |g: &[f64]| g.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     loop {
         let g_norm = inf_norm(&eval.gradient);
-        let record = |step: f64| IrlIterate {
+        let iterate = |step: f64| IrlIterate {
             objective: eval.objective,
             log_likelihood: eval.log_likelihood,
             gradient_norm: g_norm,
             step,
         };
-        if g_norm <= config.gradient_tolerance {
-            history.push(record(0.0));
-            let termination = IrlTermination::Converged {
+        let stop = if g_norm <= config.gradient_tolerance {
+            Some(IrlTermination::Converged {
                 gradient_norm: g_norm,
-            };
+            })
+        } else if history.len() >= config.max_iterations {
+            Some(IrlTermination::MaxIterations {
+                gradient_norm: g_norm,
+            })
+        } else {
+            None
+        };
+        if let Some(termination) = stop {
+            history.push(iterate(0.0));
             return Ok(IrlFit {
                 theta,
                 termination,
                 history,
             });
         }
-        if history.len() >= config.max_iterations {
-            history.push(record(0.0));
-            let termination = IrlTermination::MaxIterations {
-                gradient_norm: g_norm,
-            };
-            return Ok(IrlFit {
-                theta,
-                termination,
-                history,
-            });
+        let mut direction = lbfgs_direction(&eval.gradient, &pairs);
+        let mut slope = dot(&eval.gradient, &direction);
+        if pairs.is_empty() || slope.is_nan() || slope <= 0.0 {
+            pairs.clear();
+            let scale = config.initial_step / g_norm;
+            direction = eval.gradient.iter().map(|g| g * scale).collect();
+            slope = dot(&eval.gradient, &direction);
         }
-        let g_sq = dot(&eval.gradient, &eval.gradient);
+        let mut eta = 1.0;
         let accepted = loop {
             let trial: Vec<f64> = theta
                 .iter()
-                .zip(&eval.gradient)
-                .map(|(t, g)| t + step * g)
+                .zip(&direction)
+                .map(|(t, d)| t + eta * d)
                 .collect();
             let trial_eval = problem.evaluate(model, &trial)?;
-            if trial_eval.objective >= eval.objective + config.armijo * step * g_sq {
+            if trial_eval.objective >= eval.objective + config.armijo * eta * slope {
                 break Some((trial, trial_eval));
             }
-            step *= 0.5;
-            if step < 1e-14 {
+            eta *= 0.5;
+            if eta < 1e-14 {
                 break None;
             }
         };
-        match accepted {
-            Some((trial, trial_eval)) => {
-                history.push(record(step));
-                theta = trial;
-                eval = trial_eval;
-                step *= 2.0;
+        let Some((trial, trial_eval)) = accepted else {
+            history.push(iterate(0.0));
+            let termination = IrlTermination::StepTooSmall {
+                gradient_norm: g_norm,
+            };
+            return Ok(IrlFit {
+                theta,
+                termination,
+                history,
+            });
+        };
+        let s: Vec<f64> = trial.iter().zip(&theta).map(|(a, b)| a - b).collect();
+        // For ascent on L (descent on −L): y = ∇(−L)(θ_{k+1}) − ∇(−L)(θ_k).
+        let y: Vec<f64> = eval
+            .gradient
+            .iter()
+            .zip(&trial_eval.gradient)
+            .map(|(g0, g1)| g0 - g1)
+            .collect();
+        let sy = dot(&s, &y);
+        history.push(iterate(inf_norm(&s)));
+        if config.memory > 0 && sy > 0.0 {
+            if pairs.len() == config.memory {
+                pairs.remove(0);
             }
-            None => {
-                history.push(record(0.0));
-                let termination = IrlTermination::StepTooSmall {
-                    gradient_norm: g_norm,
-                };
-                return Ok(IrlFit {
-                    theta,
-                    termination,
-                    history,
-                });
-            }
+            pairs.push((s, y, 1.0 / sy));
         }
+        theta = trial;
+        eval = trial_eval;
     }
+}
+
+/// The L-BFGS ascent direction `H ∇L` by the two-loop recursion.
+fn lbfgs_direction(gradient: &[f64], pairs: &[(Vec<f64>, Vec<f64>, f64)]) -> Vec<f64> {
+    let mut q = gradient.to_vec();
+    let mut alphas = Vec::with_capacity(pairs.len());
+    for (s, y, rho) in pairs.iter().rev() {
+        let a = rho * dot(s, &q);
+        q.iter_mut().zip(y).for_each(|(qi, yi)| *qi -= a * yi);
+        alphas.push(a);
+    }
+    if let Some((s, y, _)) = pairs.last() {
+        let gamma = dot(s, y) / dot(y, y);
+        q.iter_mut().for_each(|qi| *qi *= gamma);
+    }
+    for ((s, y, rho), a) in pairs.iter().zip(alphas.iter().rev()) {
+        let b = rho * dot(y, &q);
+        q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
+    }
+    q
 }
 
 fn check_config(config: &IrlConfig) -> Result<(), IrlError> {

@@ -2,6 +2,7 @@
 //! IRL, in log-space.
 
 use crate::irl_error::IrlError;
+use crate::log_sum_exp::{log_softmax_into, log_sum_exp};
 use crate::mdp::Mdp;
 use crate::time_indexed_policy::TimeIndexedPolicy;
 
@@ -142,15 +143,13 @@ impl MaxEntPartition {
                     log_pi[row..row + a_count].fill(uniform);
                     continue;
                 }
-                let sum: f64 = log_z_action[row..row + a_count]
-                    .iter()
-                    .map(|za| (za - m).exp())
-                    .sum();
-                let lz = m + sum.ln();
-                z_now[s] = lz;
-                for a in 0..a_count {
-                    log_pi[row + a] = log_z_action[row + a] - lz;
-                }
+                z_now[s] = log_sum_exp(&log_z_action[row..row + a_count]);
+                // ln π = (ln Z(s, a) − m) − ln(1 + Σ…): the maximum is kept apart so the
+                // probabilities sum to one to a few ulps however large ln Z grows.
+                log_softmax_into(
+                    &log_z_action[row..row + a_count],
+                    &mut log_pi[row..row + a_count],
+                );
             }
         }
         Ok(Self {

@@ -134,14 +134,10 @@ pub fn trajectory_model_visitation(
     let policy = partition.policy();
     check_shapes(mdp, initial, policy)?;
     Ok(propagate(mdp, initial, policy.horizon(), |t, s, a, _| {
-        let log_z_next = partition.log_z_state(t + 1);
-        // ln Σ_{s'} P(s'|s, a) Z_{t+1}(s'), the normaliser of the tilted transition.
-        let norm = crate::maxent_partition::log_expectation_exp(mdp, s, a, log_z_next);
         (
             policy.log_probs(t, s)[a].exp(),
             Next::Tilted {
-                log_z_next,
-                log_norm: norm,
+                log_z_next: partition.log_z_state(t + 1),
             },
         )
     }))
@@ -151,11 +147,8 @@ pub fn trajectory_model_visitation(
 enum Next<'a> {
     /// `P(s' | s, a)`.
     True,
-    /// `P(s' | s, a) exp(ln Z(s') − log_norm)`.
-    Tilted {
-        log_z_next: &'a [f64],
-        log_norm: f64,
-    },
+    /// `P(s' | s, a) Z(s')`, normalised over the successors.
+    Tilted { log_z_next: &'a [f64] },
 }
 
 /// The common forward recursion. `step(t, s, a, mdp)` returns `π_t(a|s)` and the successor
@@ -197,12 +190,23 @@ fn propagate<'a>(
                                 d_next[s2] += w * p;
                             }
                         }
-                        Next::Tilted {
-                            log_z_next,
-                            log_norm,
-                        } => {
+                        Next::Tilted { log_z_next } => {
+                            // Normalised by the computed sum (not by Z_t(s, a) e^{−r}), so
+                            // the tilted row sums to one to rounding whatever the size of
+                            // ln Z; the maximum is shifted out so nothing overflows.
+                            let m = mdp
+                                .successors(s, a)
+                                .map(|(s2, _)| log_z_next[s2])
+                                .fold(f64::NEG_INFINITY, f64::max);
+                            if m == f64::NEG_INFINITY {
+                                continue;
+                            }
+                            let total: f64 = mdp
+                                .successors(s, a)
+                                .map(|(s2, p)| p * (log_z_next[s2] - m).exp())
+                                .sum();
                             for (s2, p) in mdp.successors(s, a) {
-                                d_next[s2] += w * p * (log_z_next[s2] - log_norm).exp();
+                                d_next[s2] += w * p * (log_z_next[s2] - m).exp() / total;
                             }
                         }
                     }
