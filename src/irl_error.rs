@@ -115,11 +115,13 @@ pub enum IrlError {
         /// The rejected value.
         value: f64,
     },
-    /// Under the destination-constrained model no trajectory of the requested horizon from
-    /// this start state ends in the goal set, so the distribution is undefined.
-    GoalUnreachable {
-        /// The start state.
-        state: usize,
+    /// A forward pass to absorption still had this much probability mass in the episode
+    /// after its step limit.
+    NotAbsorbed {
+        /// Steps taken.
+        steps: usize,
+        /// Probability of not yet being absorbed.
+        remaining: f64,
     },
 }
 
@@ -200,9 +202,9 @@ impl fmt::Display for IrlError {
             ),
             Self::ZeroHorizon => write!(f, "the horizon must be at least one step"),
             Self::InvalidConfig { what, value } => write!(f, "`{what}` = {value} is out of range"),
-            Self::GoalUnreachable { state } => write!(
+            Self::NotAbsorbed { steps, remaining } => write!(
                 f,
-                "no trajectory of the horizon from state {state} ends in the goal set"
+                "after {steps} steps the episode is still running with probability {remaining}"
             ),
         }
     }

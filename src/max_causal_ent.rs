@@ -2,7 +2,6 @@
 //! iteration at temperature 1.
 
 use crate::irl_error::IrlError;
-use crate::log_sum_exp::{log_softmax_into, log_sum_exp};
 use crate::maxent_partition::check_reward;
 use crate::mdp::Mdp;
 use crate::time_indexed_policy::TimeIndexedPolicy;
@@ -92,10 +91,15 @@ impl MaxCausalEntSolution {
                             .map(|(s2, p)| p * v_next[s2])
                             .sum::<f64>();
                 }
-                v_now[s] = log_sum_exp(&q);
-                // (Q − m) − ln(1 + Σ…), not Q − V: the probabilities then sum to one to a
-                // few ulps however large V grows over the horizon.
-                log_softmax_into(&q, &mut log_pi[row..row + a_count]);
+                // V = m + ln Σ e^{Q − m}, and ln π = (Q − m) − ln Σ…, not Q − V: the
+                // probabilities then sum to one to a few ulps however large V grows, and
+                // one set of exponentials serves both.
+                let m = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let log_sum = q.iter().map(|qa| (qa - m).exp()).sum::<f64>().ln();
+                v_now[s] = m + log_sum;
+                for (lp, qa) in log_pi[row..row + a_count].iter_mut().zip(&q) {
+                    *lp = (qa - m) - log_sum;
+                }
             }
         }
         Ok(Self {

@@ -2,7 +2,6 @@
 //! IRL, in log-space.
 
 use crate::irl_error::IrlError;
-use crate::log_sum_exp::{log_softmax_into, log_sum_exp};
 use crate::mdp::Mdp;
 use crate::time_indexed_policy::TimeIndexedPolicy;
 
@@ -44,10 +43,14 @@ pub enum TrajectoryEnd {
 ///
 /// # Numerical stability
 ///
-/// Everything is in log-space: `ln Z_t(s, a) = r(s, a) + lse_{s'}(ln P(s'|s, a) + ln Z_{t+1}(s'))`
+/// Everything is stored in log-space: `ln Z_t(s, a) = r(s, a) + ln Σ_{s'} P(s'|s, a) Z_{t+1}(s')`
 /// and `ln Z_t(s) = lse_a ln Z_t(s, a)`. In exp-space `Z` grows like `(A e^{r_max})^T`
 /// and overflows `f64` after a few hundred steps (a 20×20 gridworld with `T = 800` is far
-/// out of range); in log-space it never does.
+/// out of range); in log-space it never does. The sum over successors is taken with
+/// `Z_{t+1}` rescaled by its maximum `c` — `c + ln Σ P e^{ln Z − c}` — which needs one
+/// exponential per state instead of one per transition; a sum whose every term is more
+/// than ~645 nats below `c` (so that it may have underflowed) is redone as a
+/// log-sum-exp over its own successors, so the result is exact either way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaxEntPartition {
     horizon: usize,
@@ -114,10 +117,21 @@ impl MaxEntPartition {
         let mut log_z_action = vec![0.0; horizon * s_count * a_count];
         let mut log_pi = vec![0.0; horizon * s_count * a_count];
         let uniform = -(a_count as f64).ln();
+        // Z_{t+1} rescaled by its largest entry, exp(ln Z_{t+1}(s') − c): computed once per
+        // state and step, so that the sum over successors needs no exponentials.
+        let mut scaled = vec![0.0; s_count];
         for t in (0..horizon).rev() {
             let (now, next) = log_z_state.split_at_mut((t + 1) * s_count);
             let z_next = &next[..s_count];
             let z_now = &mut now[t * s_count..];
+            let c = z_next.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            for (w, z) in scaled.iter_mut().zip(z_next) {
+                *w = if c == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    (z - c).exp()
+                };
+            }
             for s in 0..s_count {
                 let row = (t * s_count + s) * a_count;
                 if mdp.is_terminal(s) {
@@ -134,7 +148,15 @@ impl MaxEntPartition {
                 }
                 let mut m = f64::NEG_INFINITY;
                 for a in 0..a_count {
-                    let za = reward[s * a_count + a] + log_expectation_exp(mdp, s, a, z_next);
+                    let acc: f64 = mdp.successors(s, a).map(|(s2, p)| p * scaled[s2]).sum();
+                    // Every successor far below the largest Z (or underflowed): redo this
+                    // one sum in log-space, so no answer is lost to the rescaling.
+                    let log_expectation = if acc >= SCALED_SUM_FLOOR {
+                        c + acc.ln()
+                    } else {
+                        log_expectation_exp(mdp, s, a, z_next)
+                    };
+                    let za = reward[s * a_count + a] + log_expectation;
                     log_z_action[row + a] = za;
                     m = m.max(za);
                 }
@@ -143,13 +165,18 @@ impl MaxEntPartition {
                     log_pi[row..row + a_count].fill(uniform);
                     continue;
                 }
-                z_now[s] = log_sum_exp(&log_z_action[row..row + a_count]);
-                // ln π = (ln Z(s, a) − m) − ln(1 + Σ…): the maximum is kept apart so the
-                // probabilities sum to one to a few ulps however large ln Z grows.
-                log_softmax_into(
-                    &log_z_action[row..row + a_count],
-                    &mut log_pi[row..row + a_count],
-                );
+                // ln Z_t(s) = m + ln Σ_a e^{ln Z_t(s,a) − m}, and ln π = (ln Z_t(s, a) − m) −
+                // ln Σ…: the maximum is kept apart, so the probabilities sum to one to a few
+                // ulps however large ln Z grows, and one set of exponentials serves both.
+                let sum: f64 = log_z_action[row..row + a_count]
+                    .iter()
+                    .map(|za| (za - m).exp())
+                    .sum();
+                let log_sum = sum.ln();
+                z_now[s] = m + log_sum;
+                for a in 0..a_count {
+                    log_pi[row + a] = (log_z_action[row + a] - m) - log_sum;
+                }
             }
         }
         Ok(Self {
@@ -196,6 +223,11 @@ impl MaxEntPartition {
         &self.policy
     }
 }
+
+/// Below this, a rescaled sum `Σ P(s'|s, a) e^{ln Z(s') − c}` may have lost digits to
+/// subnormals or underflow (`f64` subnormals start at `2.2e-308`), and is recomputed in
+/// log-space.
+const SCALED_SUM_FLOOR: f64 = 1e-280;
 
 /// `ln Σ_{s'} P(s' | s, a) exp(v(s'))`, stable for any `v` including `−∞` entries.
 pub(crate) fn log_expectation_exp(mdp: &Mdp, s: usize, a: usize, v: &[f64]) -> f64 {

@@ -5,6 +5,7 @@ use crate::irl_error::IrlError;
 use crate::maxent_partition::MaxEntPartition;
 use crate::mdp::Mdp;
 use crate::mdp_error::MdpError;
+use crate::tabular_policy::TabularPolicy;
 use crate::time_indexed_policy::TimeIndexedPolicy;
 
 /// Expected visitation counts over a horizon of `T` steps.
@@ -251,4 +252,111 @@ fn check_shapes(mdp: &Mdp, initial: &[f64], policy: &TimeIndexedPolicy) -> Resul
         }));
     }
     Ok(())
+}
+
+/// Expected number of visits to each state before absorption, for a stationary policy.
+///
+/// # Formula
+///
+/// ```text
+/// d_0 = ρ₀,   d_{t+1}(s') = Σ_{s ∉ absorbing} Σ_a d_t(s) π(a | s) P(s' | s, a),   D = Σ_t d_t
+/// ```
+///
+/// An absorbing state is counted when it is reached and then the episode ends. The sum is
+/// run until the mass still in the episode, `Σ_s d_t(s)`, is at most `tolerance`.
+///
+/// This is the forward pass of Ziebart et al. (2008), Algorithm 1, with the stationary
+/// local action probabilities the paper uses, summed until the destination is reached.
+///
+/// # Errors
+///
+/// [`IrlError::DimensionMismatch`] for shapes that do not fit the MDP;
+/// [`IrlError::InvalidConfig`] for a non-positive tolerance; [`IrlError::NotAbsorbed`] if
+/// the mass has not fallen to the tolerance after `max_steps` steps (the policy does not
+/// reach the absorbing set with probability 1, or too slowly).
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{visitation_until_absorbed, Mdp, TabularPolicy};
+/// // From state 0, one action reaches the absorbing state 1 with probability ½ per step:
+/// // 2 expected visits to state 0, 1 to state 1.
+/// let mdp = Mdp::new(2, 1, &[vec![(0, 0.5), (1, 0.5)], vec![(1, 1.0)]], vec![0.0; 2], 1.0)?;
+/// let pi = TabularPolicy::uniform(2, 1)?;
+/// let d = visitation_until_absorbed(&mdp, &[1.0, 0.0], &pi, &[false, true], 1e-15, 1000)?;
+/// assert!((d[0] - 2.0).abs() < 1e-13 && (d[1] - 1.0).abs() < 1e-13);
+/// # Ok::<(), maxent_rl::IrlError>(())
+/// ```
+pub fn visitation_until_absorbed(
+    mdp: &Mdp,
+    initial: &[f64],
+    policy: &TabularPolicy,
+    absorbing: &[bool],
+    tolerance: f64,
+    max_steps: usize,
+) -> Result<Vec<f64>, IrlError> {
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    for (what, found, expected) in [
+        ("initial", initial.len(), s_count),
+        ("absorbing", absorbing.len(), s_count),
+        (
+            "policy",
+            policy.num_states() * policy.num_actions(),
+            s_count * a_count,
+        ),
+    ] {
+        if found != expected {
+            return Err(IrlError::DimensionMismatch {
+                what,
+                expected,
+                found,
+            });
+        }
+    }
+    if !(tolerance.is_finite() && tolerance > 0.0) {
+        return Err(IrlError::InvalidConfig {
+            what: "tolerance",
+            value: tolerance,
+        });
+    }
+    let mut total = initial.to_vec();
+    let mut d = initial.to_vec();
+    let mut next = vec![0.0; s_count];
+    for _ in 0..max_steps {
+        next.fill(0.0);
+        for s in 0..s_count {
+            if d[s] == 0.0 || absorbing[s] {
+                continue;
+            }
+            for (a, &pi) in policy.action_probs(s).iter().enumerate() {
+                let w = d[s] * pi;
+                if w != 0.0 {
+                    for (s2, p) in mdp.successors(s, a) {
+                        next[s2] += w * p;
+                    }
+                }
+            }
+        }
+        std::mem::swap(&mut d, &mut next);
+        total.iter_mut().zip(&d).for_each(|(x, y)| *x += y);
+        let running: f64 = d
+            .iter()
+            .zip(absorbing)
+            .filter(|(_, a)| !**a)
+            .map(|(x, _)| x)
+            .sum();
+        if running <= tolerance {
+            return Ok(total);
+        }
+    }
+    let remaining = d
+        .iter()
+        .zip(absorbing)
+        .filter(|(_, a)| !**a)
+        .map(|(x, _)| x)
+        .sum();
+    Err(IrlError::NotAbsorbed {
+        steps: max_steps,
+        remaining,
+    })
 }
