@@ -421,3 +421,62 @@ fn claim_8_7_recovery_numbers_in_book_are_current() {
     }
     common::check_generated_block("book/src/ch08-maxent-irl.md", "recovery-table", &table);
 }
+
+#[test]
+fn claim_8_6_rescaled_sums_stay_exact_when_successors_differ_by_thousands_of_nats() {
+    // Rewards spread over ±600 make Z differ by far more than f64's 745-nat range between
+    // states, so the library's rescaled successor sums underflow for some (s, a) and must
+    // fall back to log-space. Witness: the recursion written directly as log-sum-exps.
+    let mut rng = ChaCha8Rng::seed_from_u64(86);
+    for trial in 0..10 {
+        let mut mdp = garnet(15, 3, 3, 0.9, &mut rng).unwrap();
+        if trial % 2 == 0 {
+            // States 0–4 only lead among themselves, 5–14 only among themselves: with the
+            // rewards below, every successor of a state in 5–14 is ~3000 nats below the
+            // largest Z, so its rescaled sum underflows to exactly 0.
+            let transitions: Vec<Vec<(usize, f64)>> = (0..45)
+                .map(|i| {
+                    let s = i / 3;
+                    let base = if s < 5 { 0 } else { 5 };
+                    let span = if s < 5 { 5 } else { 10 };
+                    vec![
+                        (base + rng.random_range(0..span), 0.5),
+                        (base + rng.random_range(0..span), 0.5),
+                    ]
+                })
+                .collect();
+            mdp = Mdp::new(15, 3, &transitions, vec![0.0; 45], 1.0).unwrap();
+        }
+        let mut reward = random_reward(45, 600.0, &mut rng);
+        if trial % 2 == 0 {
+            // +1000 per step in states 0–4, 0 elsewhere.
+            for (i, r) in reward.iter_mut().enumerate() {
+                *r = if i < 15 { 1000.0 } else { 0.0 };
+            }
+        }
+        let horizon = 6;
+        let part = MaxEntPartition::new(&mdp, &reward, horizon, &TrajectoryEnd::Anywhere).unwrap();
+        let mut v = vec![0.0f64; 15];
+        for _ in 0..horizon {
+            let mut next = vec![0.0; 15];
+            for (s, out) in next.iter_mut().enumerate() {
+                let za: Vec<f64> = (0..3)
+                    .map(|a| {
+                        let terms: Vec<f64> =
+                            mdp.successors(s, a).map(|(s2, p)| p.ln() + v[s2]).collect();
+                        reward[s * 3 + a] + maxent_rl::log_sum_exp(&terms)
+                    })
+                    .collect();
+                *out = maxent_rl::log_sum_exp(&za);
+            }
+            v = next;
+        }
+        for (s, (lz, reference)) in part.log_z_state(0).iter().zip(&v).enumerate() {
+            // Values up to ~3600 in magnitude; a few ulps per step.
+            assert!(
+                (lz - reference).abs() <= 1e-13 * reference.abs().max(1.0),
+                "s = {s}: {lz} vs {reference}"
+            );
+        }
+    }
+}
