@@ -291,3 +291,283 @@ fn figure_ch08_log_likelihood() {
         image.as_bytes(),
     );
 }
+
+// ------------------------------------------------------------- chapters 5 and 6
+
+/// The gridworld of chapters 5 and 6: 8 × 6, a wall with a gap, slip 0.1, step reward −1,
+/// goal reward 10 on arrival, γ = 0.95.
+fn figure_gridworld() -> maxent_rl::Gridworld {
+    maxent_rl::Gridworld::new(8, 6)
+        .walls(&[(3, 0), (3, 1), (3, 2), (3, 3), (5, 5), (5, 4), (5, 3)])
+        .goal(7, 0)
+        .start(0, 5)
+        .slip(0.1)
+        .goal_reward(10.0)
+}
+
+#[test]
+fn figure_ch05_gridworld_boltzmann_policies() {
+    use maxent_rl::SoftValueIteration;
+    let grid = figure_gridworld();
+    let mdp = grid.build(0.95).unwrap();
+    let alphas = [0.05, 0.3, 1.0, 3.0];
+    let out = {
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (960, 300)).into_drawing_area();
+            root.fill(&WHITE).unwrap();
+            let panels = root.split_evenly((1, alphas.len()));
+            for (panel, &alpha) in panels.iter().zip(&alphas) {
+                let sol = SoftValueIteration::new(alpha)
+                    .tolerance(1e-9)
+                    .run(&mdp)
+                    .unwrap();
+                let pi = sol.policy().unwrap();
+                let open: Vec<usize> = (0..mdp.num_states())
+                    .filter(|&s| !mdp.is_terminal(s))
+                    .collect();
+                let lo = open
+                    .iter()
+                    .map(|&s| sol.values[s])
+                    .fold(f64::INFINITY, f64::min);
+                let hi = open
+                    .iter()
+                    .map(|&s| sol.values[s])
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let (w, h) = (grid.width() as f64, grid.height() as f64);
+                let mut chart = ChartBuilder::on(panel)
+                    .caption(
+                        format!("α = {alpha}: V* from {lo:.1} to {hi:.1}"),
+                        ("sans-serif", 15),
+                    )
+                    .margin(8)
+                    .build_cartesian_2d(0.0..w, h..0.0)
+                    .unwrap();
+                for s in 0..mdp.num_states() {
+                    let (x, y) = grid.cell(s);
+                    let (x, y) = (x as f64, y as f64);
+                    let fill = if grid.is_wall(x as usize, y as usize) {
+                        RGBColor(60, 60, 60)
+                    } else if mdp.is_terminal(s) {
+                        palette(2)
+                    } else {
+                        // White (lowest) to blue (highest soft value) within the panel.
+                        let t = if hi > lo {
+                            (sol.values[s] - lo) / (hi - lo)
+                        } else {
+                            1.0
+                        };
+                        let mix = |c: u8| (255.0 - t * (255.0 - c as f64)).round() as u8;
+                        RGBColor(mix(0), mix(114), mix(178))
+                    };
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(x, y), (x + 1.0, y + 1.0)],
+                            fill.filled(),
+                        )))
+                        .unwrap();
+                    if mdp.is_terminal(s) {
+                        continue;
+                    }
+                    // One segment per action from the dot at the centre, length ∝ π(a|s).
+                    let (cx, cy) = (x + 0.5, y + 0.5);
+                    chart
+                        .draw_series(std::iter::once(Circle::new((cx, cy), 2, BLACK.filled())))
+                        .unwrap();
+                    let dirs = [(0.0, -1.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)];
+                    for (a, (dx, dy)) in dirs.iter().enumerate() {
+                        let len = 0.45 * pi.prob(s, a);
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(
+                                vec![(cx, cy), (cx + dx * len, cy + dy * len)],
+                                BLACK.stroke_width(2),
+                            )))
+                            .unwrap();
+                    }
+                }
+            }
+            root.present().unwrap();
+        }
+        out
+    };
+    check_generated_file(
+        Path::new("book/src/figures/ch05-gridworld-boltzmann.svg"),
+        out.as_bytes(),
+    );
+}
+
+#[test]
+fn figure_ch06_soft_value_iteration_error() {
+    use maxent_rl::{SoftPolicyIteration, soft_bellman_backup};
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+    let grid_mdp = figure_gridworld().build(0.95).unwrap();
+    let garnet = maxent_rl::garnet(50, 4, 5, 0.95, &mut rng).unwrap();
+    let alpha = 0.3;
+    const ITERATIONS: usize = 650;
+    let out = svg(|root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Soft value iteration, α = 0.3, γ = 0.95: error against iteration",
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..ITERATIONS as f64, (1e-13..1e3f64).log_scale())
+            .unwrap();
+        chart
+            .configure_mesh()
+            .x_desc("iteration k")
+            .y_desc("‖V_k − V*‖∞")
+            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .draw()
+            .unwrap();
+        for (i, (name, mdp)) in [("gridworld 8×6", &grid_mdp), ("Garnet(50, 4, 5)", &garnet)]
+            .into_iter()
+            .enumerate()
+        {
+            let reference = SoftPolicyIteration::new(alpha)
+                .tolerance(1e-12)
+                .run(mdp)
+                .unwrap()
+                .values;
+            let mut v = vec![0.0; mdp.num_states()];
+            let mut next = v.clone();
+            let (mut errors, mut bounds) = (Vec::new(), Vec::new());
+            let dist = |x: &[f64], y: &[f64]| {
+                x.iter()
+                    .zip(y)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f64::max)
+            };
+            let e0 = dist(&v, &reference);
+            for k in 1..=ITERATIONS {
+                soft_bellman_backup(mdp, alpha, &v, &mut next).unwrap();
+                let change = dist(&v, &next);
+                std::mem::swap(&mut v, &mut next);
+                let e = dist(&v, &reference);
+                if e > 1e-13 {
+                    errors.push((k as f64, e));
+                }
+                let b = 0.95 / 0.05 * change;
+                if b > 1e-13 {
+                    bounds.push((k as f64, b));
+                }
+            }
+            let rate: Vec<(f64, f64)> = (0..=ITERATIONS)
+                .map(|k| (k as f64, e0 * 0.95f64.powi(k as i32)))
+                .filter(|p| p.1 > 1e-13)
+                .collect();
+            let c = palette(i);
+            chart
+                .draw_series(LineSeries::new(errors, c.stroke_width(4)))
+                .unwrap()
+                .label(format!("{name}: error ‖V_k − V*‖"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(4))
+                });
+            chart
+                .draw_series(LineSeries::new(bounds, BLACK.stroke_width(1)))
+                .unwrap()
+                .label(format!("{name}: certified bound γ/(1−γ)·‖V_k − V_(k−1)‖"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(1))
+                });
+            chart
+                .draw_series(DashedLineSeries::new(rate, 6, 4, c.stroke_width(2)))
+                .unwrap()
+                .label(format!("{name}: γ^k ‖V_0 − V*‖"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 6, y)], c.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .unwrap();
+    });
+    check_generated_file(
+        Path::new("book/src/figures/ch06-soft-vi-error.svg"),
+        out.as_bytes(),
+    );
+}
+
+#[test]
+fn figure_ch06_soft_minus_hard_value() {
+    use maxent_rl::{SoftValueIteration, value_iteration};
+    let grid = figure_gridworld();
+    let mdp = grid.build(0.95).unwrap();
+    let hard = value_iteration(&mdp, 1e-12, 100_000).unwrap();
+    let s0 = grid.state(0, 5);
+    let bound_factor = 4f64.ln() / 0.05;
+    let alphas: Vec<f64> = (0..=40)
+        .map(|i| 10f64.powf(-3.0 + i as f64 * 0.1))
+        .collect();
+    let (mut at_start, mut worst) = (Vec::new(), Vec::new());
+    for &alpha in &alphas {
+        let soft = SoftValueIteration::new(alpha)
+            .tolerance(1e-11)
+            .run(&mdp)
+            .unwrap();
+        at_start.push((alpha, soft.values[s0] - hard.values[s0]));
+        let max_gap = soft
+            .values
+            .iter()
+            .zip(&hard.values)
+            .map(|(a, b)| a - b)
+            .fold(0.0, f64::max);
+        worst.push((alpha, max_gap));
+    }
+    let out = svg(|root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "V*_soft − V*_hard on the gridworld, against α",
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d((1e-3..10.0f64).log_scale(), (1e-4..1e3f64).log_scale())
+            .unwrap();
+        chart
+            .configure_mesh()
+            .x_desc("α")
+            .y_desc("soft − hard value")
+            .x_label_formatter(&|x| format!("{x:.0e}"))
+            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .draw()
+            .unwrap();
+        let bound: Vec<(f64, f64)> = alphas.iter().map(|&a| (a, a * bound_factor)).collect();
+        let series = [
+            ("bound α ln|A| / (1 − γ)", bound, 1),
+            ("max over states", worst, 3),
+            ("at the start cell", at_start, 3),
+        ];
+        for (i, (label, points, width)) in series.into_iter().enumerate() {
+            let c = palette(i);
+            let points: Vec<(f64, f64)> = points.into_iter().filter(|p| p.1 > 1e-4).collect();
+            chart
+                .draw_series(LineSeries::new(points, c.stroke_width(width)))
+                .unwrap()
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(width))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .unwrap();
+    });
+    check_generated_file(
+        Path::new("book/src/figures/ch06-soft-minus-hard.svg"),
+        out.as_bytes(),
+    );
+}

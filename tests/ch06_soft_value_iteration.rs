@@ -1,0 +1,335 @@
+//! Claims of chapter 6, "Soft value iteration and soft policy iteration".
+
+use maxent_rl::{
+    Gridworld, Mdp, SoftPolicyIteration, SoftValueIteration, TabularPolicy, Termination,
+    finite_horizon_soft_value_iteration, garnet, soft_bellman_backup, soft_policy_evaluation,
+    value_iteration,
+};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn sup_distance(x: &[f64], y: &[f64]) -> f64 {
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
+}
+
+/// The test MDPs: a gridworld with walls and slip, a dense-ish and a sparse Garnet.
+fn test_mdps() -> Vec<(&'static str, Mdp)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    vec![
+        (
+            "gridworld",
+            Gridworld::new(7, 5)
+                .walls(&[(3, 0), (3, 1), (3, 2), (5, 3)])
+                .slip(0.1)
+                .goal_reward(10.0)
+                .build(0.95)
+                .unwrap(),
+        ),
+        ("garnet-40", garnet(40, 4, 8, 0.9, &mut rng).unwrap()),
+        ("garnet-60", garnet(60, 3, 2, 0.97, &mut rng).unwrap()),
+    ]
+}
+
+// ---------------------------------------------------------------- Claim 6.1
+
+#[test]
+fn claim_6_1_certified_stopping_bound_holds() {
+    for (name, mdp) in test_mdps() {
+        for alpha in [0.01, 0.3, 2.0] {
+            // Reference: soft policy iteration (exact solves; a second algorithm), run
+            // until its own residual bound is below 1e-11.
+            let reference = SoftPolicyIteration::new(alpha)
+                .tolerance(1e-11)
+                .run(&mdp)
+                .unwrap();
+            assert_eq!(reference.termination, Termination::Converged);
+            for tolerance in [1e-1, 1e-3, 1e-6, 1e-9] {
+                let sol = SoftValueIteration::new(alpha)
+                    .tolerance(tolerance)
+                    .run(&mdp)
+                    .unwrap();
+                assert_eq!(sol.termination, Termination::Converged);
+                assert!(sol.error_bound <= tolerance);
+                let error = sup_distance(&sol.values, &reference.values);
+                // The reference's own error (≤ 1e-11) plus rounding of the sweep.
+                assert!(
+                    error <= sol.error_bound + reference.error_bound + 1e-12,
+                    "{name}, α = {alpha}, tol = {tolerance}: error {error:e} > bound {:e}",
+                    sol.error_bound
+                );
+            }
+            // Stopped early by the budget, the reported bound still holds.
+            let early = SoftValueIteration::new(alpha)
+                .max_iterations(5)
+                .run(&mdp)
+                .unwrap();
+            assert_eq!(early.termination, Termination::MaxIterations);
+            assert_eq!(early.iterations, 5);
+            assert!(sup_distance(&early.values, &reference.values) <= early.error_bound + 1e-10);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Claim 6.2
+
+#[test]
+fn claim_6_2_error_shrinks_at_least_geometrically() {
+    for (name, mdp) in test_mdps() {
+        let alpha = 0.5;
+        let reference = SoftPolicyIteration::new(alpha)
+            .tolerance(1e-11)
+            .run(&mdp)
+            .unwrap();
+        let mut v = vec![0.0; mdp.num_states()];
+        let mut next = v.clone();
+        let e0 = sup_distance(&v, &reference.values);
+        let gamma = mdp.discount();
+        for k in 1..=200 {
+            soft_bellman_backup(&mdp, alpha, &v, &mut next).unwrap();
+            std::mem::swap(&mut v, &mut next);
+            let ek = sup_distance(&v, &reference.values);
+            // The reference's error (≤ 1e-11) enters twice (e_0 and e_k).
+            assert!(
+                ek <= gamma.powi(k) * e0 + 3e-11,
+                "{name}, k = {k}: {ek:e} > γ^k e_0 = {:e}",
+                gamma.powi(k) * e0
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Claim 6.3
+
+#[test]
+fn claim_6_3_soft_policy_iteration_improves_monotonically_to_the_same_fixed_point() {
+    for (name, mdp) in test_mdps() {
+        for alpha in [0.05, 1.0] {
+            let spi = SoftPolicyIteration::new(alpha)
+                .tolerance(1e-10)
+                .run(&mdp)
+                .unwrap();
+            assert_eq!(spi.termination, Termination::Converged);
+            for pair in spi.value_history.windows(2) {
+                for (s, (new, old)) in pair[1].iter().zip(&pair[0]).enumerate() {
+                    // Two LU solves: rounding ≤ ε S (1+γ)/(1−γ) ‖V‖ < 1e-10.
+                    assert!(*new >= old - 1e-10, "{name}: not monotone at {s}");
+                }
+            }
+            let svi = SoftValueIteration::new(alpha)
+                .tolerance(1e-10)
+                .run(&mdp)
+                .unwrap();
+            let gap = sup_distance(&spi.values, &svi.values);
+            assert!(gap <= spi.error_bound + svi.error_bound, "{name}: {gap:e}");
+            // Policy iteration needs fewer (if costlier) iterations.
+            assert!(
+                spi.iterations < svi.iterations,
+                "{} vs {}",
+                spi.iterations,
+                svi.iterations
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Claim 6.4
+
+#[test]
+fn claim_6_4_soft_minus_hard_value_is_between_zero_and_entropy_bound() {
+    // Hard optimum by brute force: every deterministic policy of a 5-state, 3-action
+    // Garnet, evaluated exactly with α = 0; the best one in each state.
+    let mut rng = ChaCha8Rng::seed_from_u64(64);
+    let tiny = garnet(5, 3, 3, 0.9, &mut rng).unwrap();
+    let mut hard = vec![f64::NEG_INFINITY; 5];
+    for code in 0..243usize {
+        let actions: Vec<usize> = (0..5).map(|s| code / 3usize.pow(s) % 3).collect();
+        let pi = TabularPolicy::deterministic(3, &actions).unwrap();
+        let v = soft_policy_evaluation(&tiny, &pi, 0.0).unwrap();
+        for s in 0..5 {
+            hard[s] = hard[s].max(v[s]);
+        }
+    }
+    let mut cases = vec![(tiny, hard)];
+    for (_, mdp) in test_mdps() {
+        let hard = value_iteration(&mdp, 1e-12, 1_000_000).unwrap();
+        cases.push((mdp, hard.values));
+    }
+    for (mdp, hard) in &cases {
+        let ln_a = (mdp.num_actions() as f64).ln();
+        for alpha in [1e-4, 1e-2, 0.1, 1.0, 10.0] {
+            let soft = SoftValueIteration::new(alpha)
+                .tolerance(1e-12)
+                .run(mdp)
+                .unwrap();
+            let bound = alpha * ln_a / (1.0 - mdp.discount());
+            for (soft_s, hard_s) in soft.values.iter().zip(hard) {
+                let gap = soft_s - hard_s;
+                // Certified errors 1e-12 each, plus rounding of values ≤ 300 (7e-14).
+                assert!(gap >= -3e-12, "α = {alpha}: gap {gap} < 0");
+                assert!(gap <= bound + 3e-12, "α = {alpha}: gap {gap} > {bound}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Claim 6.5
+
+#[test]
+fn claim_6_5_boltzmann_policy_limits_greedy_and_uniform() {
+    let mut rng = ChaCha8Rng::seed_from_u64(65);
+    let mdp = garnet(30, 4, 4, 0.9, &mut rng).unwrap();
+    let (n, k, gamma) = (30, 4, 0.9);
+    let hard = value_iteration(&mdp, 1e-13, 1_000_000).unwrap();
+    // Hard-optimal actions and the smallest hard gap Δ between an optimal and a
+    // non-optimal action (Q within 1e-12 of the max counts as optimal).
+    let mut delta_min = f64::INFINITY;
+    let mut optimal = vec![false; n * k];
+    for s in 0..n {
+        let q = &hard.q_values[s * k..(s + 1) * k];
+        let m = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        for a in 0..k {
+            if m - q[a] <= 1e-12 {
+                optimal[s * k + a] = true;
+            } else {
+                delta_min = delta_min.min(m - q[a]);
+            }
+        }
+    }
+    assert!(
+        delta_min > 1e-3,
+        "the test needs a clear hard gap: {delta_min}"
+    );
+    // α → 0: the mass on non-optimal actions vanishes. Soft Q is within
+    // γ α ln A/(1−γ) of hard Q, so a non-optimal action's log-probability is at most
+    // −(Δ − 2γ α ln A/(1−γ))/α.
+    let mut previous = f64::INFINITY;
+    for alpha in [0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4] {
+        let pi = SoftValueIteration::new(alpha)
+            .tolerance(1e-12)
+            .run(&mdp)
+            .unwrap()
+            .policy()
+            .unwrap();
+        let worst = (0..n)
+            .map(|s| {
+                (0..k)
+                    .filter(|&a| !optimal[s * k + a])
+                    .map(|a| pi.prob(s, a))
+                    .sum::<f64>()
+            })
+            .fold(0.0, f64::max);
+        let shift = 2.0 * gamma * alpha * (k as f64).ln() / (1.0 - gamma);
+        let bound = (k as f64 - 1.0) * (-(delta_min - shift) / alpha).exp();
+        assert!(worst <= bound.min(1.0), "α = {alpha}: {worst} > {bound}");
+        assert!(worst <= previous);
+        previous = worst;
+    }
+    // Δ ≈ 0.0094 on this Garnet, so at α = 1e-4 the bound is e^{−94}.
+    assert!(previous < 1e-30);
+    // α → ∞: the policy tends to uniform. Garnet rewards lie in [0, 1), so V* spans at
+    // most D = 1/(1−γ) and so does each Q*(s, ·): |ln(A π(a|s))| ≤ D/α.
+    let d = 1.0 / (1.0 - gamma);
+    let mut previous = f64::INFINITY;
+    for alpha in [1.0, 10.0, 100.0, 1e3, 1e4] {
+        let pi = SoftValueIteration::new(alpha)
+            .tolerance(1e-9 * alpha)
+            .run(&mdp)
+            .unwrap()
+            .policy()
+            .unwrap();
+        let worst = pi
+            .log_probs()
+            .iter()
+            .map(|lp| (lp + (k as f64).ln()).abs())
+            .fold(0.0, f64::max);
+        assert!(worst <= d / alpha + 1e-9, "α = {alpha}: {worst}");
+        assert!(worst <= previous);
+        previous = worst;
+    }
+    assert!(previous < 1e-3);
+}
+
+// ---------------------------------------------------------------- Claim 6.6
+
+/// Brute-force soft objective of time-indexed policies from `s`: enumerate every
+/// trajectory `(a_t, s_{t+1})` to the horizon, with its probability.
+fn enumerate(
+    mdp: &Mdp,
+    policies: &[TabularPolicy],
+    alpha: f64,
+    terminal_values: &[f64],
+    t: usize,
+    s: usize,
+) -> f64 {
+    if t == policies.len() {
+        return terminal_values[s];
+    }
+    let mut total = 0.0;
+    for a in 0..mdp.num_actions() {
+        let p = policies[t].prob(s, a);
+        if p == 0.0 {
+            continue;
+        }
+        let mut future = 0.0;
+        for (next, q) in mdp.successors(s, a) {
+            future += q * enumerate(mdp, policies, alpha, terminal_values, t + 1, next);
+        }
+        total += p * (mdp.reward(s, a) - alpha * p.ln() + mdp.discount() * future);
+    }
+    total
+}
+
+#[test]
+fn claim_6_6_finite_horizon_soft_value_iteration_equals_brute_force() {
+    let mut rng = ChaCha8Rng::seed_from_u64(66);
+    let mdp = garnet(3, 2, 2, 0.9, &mut rng).unwrap();
+    let terminal: Vec<f64> = (0..3).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let horizon = 4;
+    for alpha in [0.05, 1.0] {
+        let sol = finite_horizon_soft_value_iteration(&mdp, alpha, horizon, &terminal).unwrap();
+        assert_eq!(sol.values.len(), horizon + 1);
+        for s in 0..3 {
+            // (A · branching)^T = 256 trajectories, sums of ≤ 4 terms: rounding ≪ 1e-13.
+            let brute = enumerate(&mdp, &sol.policies, alpha, &terminal, 0, s);
+            assert!(
+                (brute - sol.values[0][s]).abs() < 1e-13,
+                "{brute} vs {}",
+                sol.values[0][s]
+            );
+        }
+        // Any other time-indexed policy does worse (brute force again).
+        for _ in 0..200 {
+            let others: Vec<TabularPolicy> = (0..horizon)
+                .map(|_| {
+                    let probs: Vec<f64> = (0..3)
+                        .flat_map(|_| {
+                            let p = rng.random::<f64>();
+                            [p, 1.0 - p]
+                        })
+                        .collect();
+                    TabularPolicy::from_probs(3, 2, probs).unwrap()
+                })
+                .collect();
+            for s in 0..3 {
+                let v = enumerate(&mdp, &others, alpha, &terminal, 0, s);
+                assert!(v <= sol.values[0][s] + 1e-13);
+            }
+        }
+    }
+    // As the horizon grows, V_0 approaches the discounted fixed point: with zero terminal
+    // values, |V_0^T − V*| ≤ γ^T ‖V*‖∞.
+    let alpha = 0.5;
+    let v_star = SoftValueIteration::new(alpha)
+        .tolerance(1e-13)
+        .run(&mdp)
+        .unwrap();
+    let norm = v_star.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for horizon in [1, 10, 50, 200] {
+        let sol = finite_horizon_soft_value_iteration(&mdp, alpha, horizon, &[0.0; 3]).unwrap();
+        let gap = sup_distance(&sol.values[0], &v_star.values);
+        assert!(gap <= 0.9f64.powi(horizon as i32) * norm + 2e-13);
+    }
+}
