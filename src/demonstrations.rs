@@ -164,6 +164,11 @@ impl Demonstrations {
         })
     }
 
+    /// `(S, A)` of the MDP the demonstrations were validated against.
+    pub(crate) fn dims(&self) -> (usize, usize) {
+        (self.num_states, self.num_actions)
+    }
+
     /// The common horizon `T` (number of actions of a full-length trajectory).
     pub fn horizon(&self) -> usize {
         self.horizon

@@ -110,6 +110,11 @@ impl Features {
         })
     }
 
+    /// `(S, A)` of the MDP the features were built for.
+    pub(crate) fn dims(&self) -> (usize, usize) {
+        (self.num_states, self.num_actions)
+    }
+
     /// Number of features `K`.
     pub fn num_features(&self) -> usize {
         self.num_features

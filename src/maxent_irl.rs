@@ -36,6 +36,9 @@ pub enum IrlModel {
 /// model's trajectory-level marginals ([`trajectory_model_visitation`]) or the causal
 /// policy's forward pass ([`forward_pass`]). Both objectives are concave.
 ///
+/// Both models are undiscounted over the demonstrations' horizon `T`; the MDP's discount
+/// is not used.
+///
 /// For the 2008 model `L` is exactly the mean log-likelihood of the demonstrations minus
 /// the `θ`-free dynamics term. For the causal model it is the mean log-likelihood of the
 /// demonstrated *actions* when the dynamics are deterministic; under stochastic dynamics
@@ -79,28 +82,27 @@ impl<'a> IrlProblem<'a> {
     /// # Errors
     ///
     /// [`IrlError::DimensionMismatch`] if the features or demonstrations were built for
-    /// an MDP of another size (checked through the feature expectation and start states).
+    /// an MDP with another number of states or actions (the lengths compared are `S · A`).
     pub fn new(
         mdp: &'a Mdp,
         features: &'a Features,
         demos: &'a Demonstrations,
     ) -> Result<Self, IrlError> {
-        let sa = mdp.num_states() * mdp.num_actions();
+        let dims = (mdp.num_states(), mdp.num_actions());
+        let sa = dims.0 * dims.1;
+        for (what, (s, a)) in [
+            ("features", features.dims()),
+            ("demonstrations", demos.dims()),
+        ] {
+            if (s, a) != dims {
+                return Err(IrlError::DimensionMismatch {
+                    what,
+                    expected: sa,
+                    found: s * a,
+                });
+            }
+        }
         let counts = demos.state_action_counts();
-        if counts.len() != sa {
-            return Err(IrlError::DimensionMismatch {
-                what: "demonstrations",
-                expected: sa,
-                found: counts.len(),
-            });
-        }
-        if features.reward(&vec![0.0; features.num_features()])?.len() != sa {
-            return Err(IrlError::DimensionMismatch {
-                what: "features",
-                expected: sa,
-                found: features.reward(&vec![0.0; features.num_features()])?.len(),
-            });
-        }
         let mut dynamics = 0.0;
         for tr in demos.trajectories() {
             for t in 0..tr.len() {

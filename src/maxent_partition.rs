@@ -74,9 +74,9 @@ impl MaxEntPartition {
     /// # Errors
     ///
     /// [`IrlError::ZeroHorizon`]; [`IrlError::DimensionMismatch`] if `reward` does not have
-    /// `S · A` entries or the goal set does not have `S`; [`IrlError::NonFiniteParameter`]
-    /// is not used — a non-finite reward gives [`IrlError::Mdp`] with
-    /// [`MdpError::NonFiniteReward`](crate::MdpError::NonFiniteReward).
+    /// `S · A` entries or the goal set does not have `S`; [`IrlError::Mdp`] with
+    /// [`MdpError::NonFiniteReward`](crate::MdpError::NonFiniteReward) naming `(s, a)` for a
+    /// NaN or infinite reward.
     ///
     /// # Examples
     ///

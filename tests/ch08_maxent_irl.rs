@@ -480,3 +480,101 @@ fn claim_8_6_rescaled_sums_stay_exact_when_successors_differ_by_thousands_of_nat
         }
     }
 }
+
+// ---------------------------------------------------------------- Bad input
+
+#[test]
+fn bad_input_gives_typed_errors_naming_the_value() {
+    use maxent_rl::{IrlError, MdpError, TabularPolicy, visitation_until_absorbed};
+    let p = vec![
+        vec![(0, 1.0)],
+        vec![(1, 1.0)],
+        vec![(1, 1.0)],
+        vec![(0, 1.0)],
+    ];
+    let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 1.0).unwrap();
+    let other = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0; 2], 1.0).unwrap();
+    let phi = Features::one_hot_states(&mdp);
+    let demos = Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1], vec![1])]).unwrap();
+
+    // Features of another MDP.
+    let phi_other = Features::one_hot_states(&other);
+    assert_eq!(
+        IrlProblem::new(&mdp, &phi_other, &demos).unwrap_err(),
+        IrlError::DimensionMismatch {
+            what: "features",
+            expected: 4,
+            found: 2
+        }
+    );
+    // θ of the wrong length, or with a NaN.
+    let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
+    assert_eq!(
+        problem.evaluate(IrlModel::MaxEnt, &[0.0]).unwrap_err(),
+        IrlError::DimensionMismatch {
+            what: "theta",
+            expected: 2,
+            found: 1
+        }
+    );
+    assert!(matches!(
+        problem.evaluate(IrlModel::MaxCausalEnt, &[0.0, f64::NAN]),
+        Err(IrlError::NonFiniteParameter { k: 1, .. })
+    ));
+    assert!(matches!(
+        IrlProblem::new(&mdp, &phi, &demos).unwrap().with_l2(-1.0),
+        Err(IrlError::InvalidConfig { what: "l2", .. })
+    ));
+    let bad_config = IrlConfig {
+        armijo: 1.5,
+        ..IrlConfig::default()
+    };
+    assert!(matches!(
+        fit_irl(&problem, IrlModel::MaxEnt, &[0.0, 0.0], &bad_config),
+        Err(IrlError::InvalidConfig { what: "armijo", .. })
+    ));
+    // Backward passes: zero horizon, wrong reward length, a non-finite reward named by (s, a).
+    assert_eq!(
+        MaxEntPartition::new(&mdp, &[0.0; 4], 0, &TrajectoryEnd::Anywhere).unwrap_err(),
+        IrlError::ZeroHorizon
+    );
+    assert_eq!(
+        MaxCausalEntSolution::new(&mdp, &[0.0; 3], 2).unwrap_err(),
+        IrlError::DimensionMismatch {
+            what: "reward",
+            expected: 4,
+            found: 3
+        }
+    );
+    assert!(matches!(
+        MaxCausalEntSolution::new(&mdp, &[0.0, 0.0, f64::INFINITY, 0.0], 2),
+        Err(IrlError::Mdp(MdpError::NonFiniteReward { s: 1, a: 0, .. }))
+    ));
+    // Forward passes: a start distribution that does not sum to one.
+    let sol = MaxCausalEntSolution::new(&mdp, &[0.0; 4], 2).unwrap();
+    assert!(matches!(
+        forward_pass(&mdp, &[0.5, 0.4], sol.policy()),
+        Err(IrlError::Mdp(
+            MdpError::StateDistributionNotNormalised { .. }
+        ))
+    ));
+    // A policy that never reaches the absorbing state.
+    let stay = TabularPolicy::deterministic(2, &[0, 0]).unwrap();
+    assert!(matches!(
+        visitation_until_absorbed(&mdp, &[1.0, 0.0], &stay, &[false, true], 1e-12, 100),
+        Err(IrlError::NotAbsorbed { steps: 100, .. })
+    ));
+    // Every message names the value.
+    let msg = IrlError::ImpossibleTransition {
+        trajectory: 3,
+        t: 7,
+        s: 1,
+        a: 0,
+        next_state: 0,
+    }
+    .to_string();
+    assert!(
+        msg.contains("trajectory 3") && msg.contains("t = 7"),
+        "{msg}"
+    );
+}
