@@ -105,7 +105,8 @@ pub use tabular_policy::TabularPolicy;
 pub use tanh_gaussian::{TanhGaussian, TanhSample};
 pub use time_indexed_policy::TimeIndexedPolicy;
 pub use visitation::{
-    Visitation, forward_pass, trajectory_model_visitation, visitation_until_absorbed,
+    Visitation, discounted_occupancy, forward_pass, trajectory_model_visitation,
+    visitation_until_absorbed,
 };
 
 /// Every chapter of the book, included as documentation so that `cargo test` compiles

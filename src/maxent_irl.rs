@@ -6,7 +6,8 @@ use crate::irl_error::IrlError;
 use crate::max_causal_ent::MaxCausalEntSolution;
 use crate::maxent_partition::{MaxEntPartition, TrajectoryEnd};
 use crate::mdp::Mdp;
-use crate::visitation::{Visitation, forward_pass, trajectory_model_visitation};
+use crate::soft_value_iteration::SoftValueIteration;
+use crate::visitation::{discounted_occupancy, forward_pass, trajectory_model_visitation};
 
 /// Which maximum-entropy model of behaviour explains the demonstrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,8 +16,13 @@ pub enum IrlModel {
     /// distribution over whole trajectories ([`MaxEntPartition`]).
     MaxEnt,
     /// Ziebart (2010): the maximum causal entropy policy, `π_t(a|s) = exp(Q_t − V_t)` from
-    /// soft value iteration ([`MaxCausalEntSolution`]).
+    /// finite-horizon soft value iteration ([`MaxCausalEntSolution`]).
     MaxCausalEnt,
+    /// Ziebart (2010), infinite-horizon discounted form: the stationary policy
+    /// `π(a|s) = exp(Q(s, a) − V(s))` of discounted soft value iteration at temperature 1
+    /// with the MDP's discount `γ < 1` ([`SoftValueIteration`]), discounted features
+    /// `Σ_t γ^t φ(s_t, a_t)` and discounted occupancy measures.
+    MaxCausalEntDiscounted,
 }
 
 /// An inverse-RL problem: an MDP, reward features, and demonstrations.
@@ -55,6 +61,7 @@ pub struct IrlProblem<'a> {
     features: &'a Features,
     demos: &'a Demonstrations,
     empirical_features: Vec<f64>,
+    discounted_empirical_features: Vec<f64>,
     initial: Vec<f64>,
     dynamics_log_likelihood: f64,
     l2: f64,
@@ -72,8 +79,10 @@ pub struct IrlEvaluation {
     pub gradient: Vec<f64>,
     /// `E_θ[f_τ]`.
     pub expected_features: Vec<f64>,
-    /// The model's expected visitation from the demonstrations' start states.
-    pub visitation: Visitation,
+    /// The model's expected state-action visitation from the demonstrations' start
+    /// states, flat `s · A + a` (discounted, `Σ_t γ^t P(s_t = s, a_t = a)`, for
+    /// [`IrlModel::MaxCausalEntDiscounted`]).
+    pub state_action_visitation: Vec<f64>,
 }
 
 impl<'a> IrlProblem<'a> {
@@ -103,6 +112,15 @@ impl<'a> IrlProblem<'a> {
             }
         }
         let counts = demos.state_action_counts();
+        let gamma = mdp.discount();
+        let mut discounted_counts = vec![0.0; sa];
+        for tr in demos.trajectories() {
+            let mut weight = 1.0 / demos.len() as f64;
+            for (s, a) in tr.pairs() {
+                discounted_counts[s * dims.1 + a] += weight;
+                weight *= gamma;
+            }
+        }
         let mut dynamics = 0.0;
         for tr in demos.trajectories() {
             for t in 0..tr.len() {
@@ -115,6 +133,7 @@ impl<'a> IrlProblem<'a> {
             features,
             demos,
             empirical_features: features.expectation(&counts),
+            discounted_empirical_features: features.expectation(&discounted_counts),
             initial: demos.initial_distribution(),
             dynamics_log_likelihood: dynamics / demos.len() as f64,
             l2: 0.0,
@@ -156,32 +175,47 @@ impl<'a> IrlProblem<'a> {
     pub fn evaluate(&self, model: IrlModel, theta: &[f64]) -> Result<IrlEvaluation, IrlError> {
         let reward = self.features.reward(theta)?;
         let horizon = self.demos.horizon();
+        let mut empirical = &self.empirical_features;
         let (log_z, visitation, action_log_lik) = match model {
             IrlModel::MaxEnt => {
                 let part =
                     MaxEntPartition::new(self.mdp, &reward, horizon, &TrajectoryEnd::Anywhere)?;
                 let log_z = dot(&self.initial, part.log_z_state(0));
                 let vis = trajectory_model_visitation(self.mdp, &self.initial, &part)?;
-                (log_z, vis, None)
+                (log_z, vis.state_actions().to_vec(), None)
             }
             IrlModel::MaxCausalEnt => {
                 let sol = MaxCausalEntSolution::new(self.mdp, &reward, horizon)?;
                 let log_z = dot(&self.initial, sol.values(0));
                 let vis = forward_pass(self.mdp, &self.initial, sol.policy())?;
-                let mut ll = 0.0;
-                for tr in self.demos.trajectories() {
-                    for (t, (s, a)) in tr.pairs().enumerate() {
-                        ll += sol.policy().log_probs(t, s)[a];
-                    }
-                }
-                (log_z, vis, Some(ll / self.demos.len() as f64))
+                let ll = self.mean_action_log_likelihood(|t, s, a| sol.policy().log_probs(t, s)[a]);
+                (log_z, vis.state_actions().to_vec(), Some(ll))
+            }
+            IrlModel::MaxCausalEntDiscounted => {
+                empirical = &self.discounted_empirical_features;
+                let mut mdp = self.mdp.clone();
+                mdp.set_rewards(&reward)?;
+                // Certified ‖V − V*‖∞ ≤ a few hundred ulps of the value scale, so that the
+                // objective is exact to far below any finite-difference step.
+                let scale = (reward.iter().fold(0.0f64, |m, r| m.max(r.abs()))
+                    + (mdp.num_actions() as f64).ln())
+                    / (1.0 - mdp.discount());
+                let sol = SoftValueIteration::new(1.0)
+                    .tolerance(1e-13 * scale.max(1.0))
+                    .max_iterations(usize::MAX)
+                    .run(&mdp)?;
+                let policy = sol.policy()?;
+                let log_z = dot(&self.initial, &sol.values);
+                let occupancy =
+                    discounted_occupancy(&mdp, &self.initial, &policy, 1e-15 * horizon as f64)?;
+                let ll = self.mean_action_log_likelihood(|_, s, a| policy.log_prob(s, a));
+                (log_z, occupancy, Some(ll))
             }
         };
-        let expected = self.features.expectation(visitation.state_actions());
+        let expected = self.features.expectation(&visitation);
         let penalty = 0.5 * self.l2 * dot(theta, theta);
-        let dual = dot(theta, &self.empirical_features) - log_z;
-        let gradient = self
-            .empirical_features
+        let dual = dot(theta, empirical) - log_z;
+        let gradient = empirical
             .iter()
             .zip(&expected)
             .zip(theta)
@@ -193,8 +227,19 @@ impl<'a> IrlProblem<'a> {
             log_likelihood,
             gradient,
             expected_features: expected,
-            visitation,
+            state_action_visitation: visitation,
         })
+    }
+
+    /// `(1/N) Σ_i Σ_t ln π_t(a_t^i | s_t^i)` for a policy given as `ln π(t, s, a)`.
+    fn mean_action_log_likelihood(&self, log_pi: impl Fn(usize, usize, usize) -> f64) -> f64 {
+        let mut ll = 0.0;
+        for tr in self.demos.trajectories() {
+            for (t, (s, a)) in tr.pairs().enumerate() {
+                ll += log_pi(t, s, a);
+            }
+        }
+        ll / self.demos.len() as f64
     }
 }
 

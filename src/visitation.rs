@@ -360,3 +360,98 @@ pub fn visitation_until_absorbed(
         remaining,
     })
 }
+
+/// Discounted state-action occupancy of a stationary policy,
+/// `D(s, a) = Σ_t γ^t P(s_t = s, a_t = a)`, with the MDP's discount `γ < 1`.
+///
+/// # Formula
+///
+/// ```text
+/// d_0 = ρ₀,   d_{t+1}(s') = γ Σ_{s ∉ terminal} Σ_a d_t(s) π(a | s) P(s' | s, a)
+/// D(s, a) = Σ_t d_t(s) π(a | s)        (non-terminal s)
+/// ```
+///
+/// Without terminal states `Σ_{s,a} D(s, a) = 1/(1 − γ)`. The series is summed until the
+/// discounted mass still to come, `Σ_s d_t(s) / (1 − γ)`, is at most `tolerance`.
+///
+/// # References
+///
+/// Puterman (1994), *Markov Decision Processes*, §6.9 (occupancy measures); Ziebart (2010),
+/// thesis, Algorithm 9.3 with discounting.
+///
+/// # Errors
+///
+/// [`IrlError::DimensionMismatch`] for shapes that do not fit the MDP;
+/// [`IrlError::Mdp`] with [`MdpError::DiscountNotBelowOne`] for `γ = 1`;
+/// [`IrlError::InvalidConfig`] for a non-positive tolerance.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{discounted_occupancy, Mdp, TabularPolicy};
+/// let p = vec![vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]];
+/// let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 0.9)?;
+/// let d = discounted_occupancy(&mdp, &[1.0, 0.0], &TabularPolicy::uniform(2, 2)?, 1e-12)?;
+/// assert!((d.iter().sum::<f64>() - 10.0).abs() < 1e-11); // 1/(1 − γ)
+/// # Ok::<(), maxent_rl::IrlError>(())
+/// ```
+pub fn discounted_occupancy(
+    mdp: &Mdp,
+    initial: &[f64],
+    policy: &TabularPolicy,
+    tolerance: f64,
+) -> Result<Vec<f64>, IrlError> {
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    if initial.len() != s_count {
+        return Err(IrlError::DimensionMismatch {
+            what: "initial",
+            expected: s_count,
+            found: initial.len(),
+        });
+    }
+    if policy.num_states() != s_count || policy.num_actions() != a_count {
+        return Err(IrlError::DimensionMismatch {
+            what: "policy",
+            expected: s_count * a_count,
+            found: policy.num_states() * policy.num_actions(),
+        });
+    }
+    let gamma = mdp.discount();
+    if gamma >= 1.0 {
+        return Err(IrlError::Mdp(MdpError::DiscountNotBelowOne {
+            value: gamma,
+        }));
+    }
+    if !(tolerance.is_finite() && tolerance > 0.0) {
+        return Err(IrlError::InvalidConfig {
+            what: "tolerance",
+            value: tolerance,
+        });
+    }
+    let mut occupancy = vec![0.0; s_count * a_count];
+    let mut d = initial.to_vec();
+    let mut next = vec![0.0; s_count];
+    loop {
+        next.fill(0.0);
+        let mut running = 0.0;
+        for s in 0..s_count {
+            if d[s] == 0.0 || mdp.is_terminal(s) {
+                continue;
+            }
+            running += d[s];
+            for (a, &pi) in policy.action_probs(s).iter().enumerate() {
+                let w = d[s] * pi;
+                if w != 0.0 {
+                    occupancy[s * a_count + a] += w;
+                    for (s2, p) in mdp.successors(s, a) {
+                        next[s2] += gamma * w * p;
+                    }
+                }
+            }
+        }
+        if running / (1.0 - gamma) <= tolerance {
+            return Ok(occupancy);
+        }
+        std::mem::swap(&mut d, &mut next);
+    }
+}
