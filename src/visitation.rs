@@ -101,8 +101,8 @@ pub fn forward_pass(
     policy: &TimeIndexedPolicy,
 ) -> Result<Visitation, IrlError> {
     check_shapes(mdp, initial, policy)?;
-    Ok(propagate(mdp, initial, policy.horizon(), |t, s, a, _| {
-        (policy.log_probs(t, s)[a].exp(), Next::True)
+    Ok(propagate(mdp, initial, policy.horizon(), |t, s, a| {
+        policy.log_probs(t, s)[a].exp()
     }))
 }
 
@@ -134,31 +134,85 @@ pub fn trajectory_model_visitation(
 ) -> Result<Visitation, IrlError> {
     let policy = partition.policy();
     check_shapes(mdp, initial, policy)?;
-    Ok(propagate(mdp, initial, policy.horizon(), |t, s, a, _| {
-        (
-            policy.log_probs(t, s)[a].exp(),
-            Next::Tilted {
-                log_z_next: partition.log_z_state(t + 1),
-            },
-        )
-    }))
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    let horizon = policy.horizon();
+    let mut state_time = vec![0.0; horizon * s_count];
+    let mut state_action = vec![0.0; s_count * a_count];
+    state_time[..s_count].copy_from_slice(initial);
+    // Z_{t+1} rescaled by its maximum, computed once per state and step.
+    let mut scaled = vec![0.0; s_count];
+    for t in 0..horizon {
+        let (done, rest) = state_time.split_at_mut((t + 1) * s_count);
+        let d_t = &done[t * s_count..];
+        let log_z_next = partition.log_z_state(t + 1);
+        let c = log_z_next.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        for (w, z) in scaled.iter_mut().zip(log_z_next) {
+            *w = if c == f64::NEG_INFINITY {
+                0.0
+            } else {
+                (z - c).exp()
+            };
+        }
+        for s in 0..s_count {
+            let mass = d_t[s];
+            if mass == 0.0 || mdp.is_terminal(s) {
+                continue;
+            }
+            for a in 0..a_count {
+                let w = mass * policy.log_probs(t, s)[a].exp();
+                if w == 0.0 {
+                    continue;
+                }
+                state_action[s * a_count + a] += w;
+                if t + 1 == horizon {
+                    continue;
+                }
+                let d_next = &mut rest[..s_count];
+                // The tilted row P(s'|s, a) Z(s') / Σ…, normalised by its computed sum so
+                // it sums to one to rounding whatever the size of ln Z.
+                let total: f64 = mdp.successors(s, a).map(|(s2, p)| p * scaled[s2]).sum();
+                if total >= TILTED_SUM_FLOOR {
+                    for (s2, p) in mdp.successors(s, a) {
+                        d_next[s2] += w * p * scaled[s2] / total;
+                    }
+                } else {
+                    // Every successor is far below the largest Z: shift by their own maximum.
+                    let m = mdp
+                        .successors(s, a)
+                        .map(|(s2, _)| log_z_next[s2])
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    if m == f64::NEG_INFINITY {
+                        continue;
+                    }
+                    let total: f64 = mdp
+                        .successors(s, a)
+                        .map(|(s2, p)| p * (log_z_next[s2] - m).exp())
+                        .sum();
+                    for (s2, p) in mdp.successors(s, a) {
+                        d_next[s2] += w * p * (log_z_next[s2] - m).exp() / total;
+                    }
+                }
+            }
+        }
+    }
+    Ok(Visitation {
+        horizon,
+        num_states: s_count,
+        state_time,
+        state_action,
+    })
 }
 
-/// How the successor distribution is formed in [`propagate`].
-enum Next<'a> {
-    /// `P(s' | s, a)`.
-    True,
-    /// `P(s' | s, a) Z(s')`, normalised over the successors.
-    Tilted { log_z_next: &'a [f64] },
-}
+/// Below this a rescaled row sum may have lost digits to subnormals; the row is then
+/// recomputed shifted by its own maximum.
+const TILTED_SUM_FLOOR: f64 = 1e-280;
 
-/// The common forward recursion. `step(t, s, a, mdp)` returns `π_t(a|s)` and the successor
-/// rule.
-fn propagate<'a>(
+/// The forward recursion under the true dynamics; `pi(t, s, a)` gives `π_t(a|s)`.
+fn propagate(
     mdp: &Mdp,
     initial: &[f64],
     horizon: usize,
-    step: impl Fn(usize, usize, usize, &Mdp) -> (f64, Next<'a>),
+    pi: impl Fn(usize, usize, usize) -> f64,
 ) -> Visitation {
     let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
     let mut state_time = vec![0.0; horizon * s_count];
@@ -167,49 +221,20 @@ fn propagate<'a>(
     for t in 0..horizon {
         let (done, rest) = state_time.split_at_mut((t + 1) * s_count);
         let d_t = &done[t * s_count..];
-        let mut d_next = if t + 1 < horizon {
-            Some(&mut rest[..s_count])
-        } else {
-            None
-        };
         for s in 0..s_count {
             let mass = d_t[s];
             if mass == 0.0 || mdp.is_terminal(s) {
                 continue;
             }
             for a in 0..a_count {
-                let (pi, next) = step(t, s, a, mdp);
-                let w = mass * pi;
+                let w = mass * pi(t, s, a);
                 if w == 0.0 {
                     continue;
                 }
                 state_action[s * a_count + a] += w;
-                if let Some(d_next) = d_next.as_deref_mut() {
-                    match next {
-                        Next::True => {
-                            for (s2, p) in mdp.successors(s, a) {
-                                d_next[s2] += w * p;
-                            }
-                        }
-                        Next::Tilted { log_z_next } => {
-                            // Normalised by the computed sum (not by Z_t(s, a) e^{−r}), so
-                            // the tilted row sums to one to rounding whatever the size of
-                            // ln Z; the maximum is shifted out so nothing overflows.
-                            let m = mdp
-                                .successors(s, a)
-                                .map(|(s2, _)| log_z_next[s2])
-                                .fold(f64::NEG_INFINITY, f64::max);
-                            if m == f64::NEG_INFINITY {
-                                continue;
-                            }
-                            let total: f64 = mdp
-                                .successors(s, a)
-                                .map(|(s2, p)| p * (log_z_next[s2] - m).exp())
-                                .sum();
-                            for (s2, p) in mdp.successors(s, a) {
-                                d_next[s2] += w * p * (log_z_next[s2] - m).exp() / total;
-                            }
-                        }
+                if t + 1 < horizon {
+                    for (s2, p) in mdp.successors(s, a) {
+                        rest[s2] += w * p;
                     }
                 }
             }

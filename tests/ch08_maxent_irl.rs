@@ -478,6 +478,39 @@ fn claim_8_6_rescaled_sums_stay_exact_when_successors_differ_by_thousands_of_nat
                 "s = {s}: {lz} vs {reference}"
             );
         }
+        // The tilted forward pass, against the same recursion written with log-sum-exps,
+        // from a start spread over both components.
+        let initial = vec![1.0 / 15.0; 15];
+        let vis = trajectory_model_visitation(&mdp, &initial, &part).unwrap();
+        // The reference exponentiates differences of ln Z values near ±6000, each rounded
+        // to ~6000 ε: its relative error is up to ~16 ε · max|ln Z| per step.
+        let max_log_z = (0..=horizon)
+            .flat_map(|t| part.log_z_state(t).to_vec())
+            .fold(0.0f64, |m, z| m.max(z.abs()));
+        let tol = 16.0 * horizon as f64 * f64::EPSILON * (1.0 + max_log_z);
+        let mut d = initial.clone();
+        for t in 0..horizon {
+            for (s, (got, want)) in vis.at(t).iter().zip(&d).enumerate() {
+                assert!(
+                    (got - want).abs() <= tol,
+                    "t = {t}, s = {s}: {got} vs {want}"
+                );
+            }
+            let z = part.log_z_state(t + 1);
+            let mut next = vec![0.0; 15];
+            for (s, d_s) in d.iter().enumerate() {
+                for a in 0..3 {
+                    let w = d_s * part.policy().prob(t, s, a);
+                    let terms: Vec<f64> =
+                        mdp.successors(s, a).map(|(s2, p)| p.ln() + z[s2]).collect();
+                    let norm = maxent_rl::log_sum_exp(&terms);
+                    for (s2, p) in mdp.successors(s, a) {
+                        next[s2] += w * (p.ln() + z[s2] - norm).exp();
+                    }
+                }
+            }
+            d = next;
+        }
     }
 }
 

@@ -48,6 +48,14 @@ def main(d):
             row["ratio"] = best / meta["ours_seconds"]
         except Exception as e:  # noqa: BLE001 - report whatever the peer raises
             row["peer_error"] = f"{type(e).__name__}: {e}"
+    if "peer_error" in row:
+        # What a user sees with numpy's default settings (warnings printed, not raised).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            svf = M.compute_expected_svf(p, p0, terminal, reward, eps=1e-13)
+        row["peer_default_output"] = (
+            f"{int(np.sum(~np.isfinite(svf)))} of {S} visitation frequencies are NaN or inf"
+        )
 
     # Maximum causal entropy (2010): does it run on this numpy?
     try:
