@@ -48,13 +48,19 @@
 mod boltzmann;
 mod categorical;
 mod chain;
+mod demonstrations;
 mod error;
+mod features;
 mod finite_horizon;
 mod garnet;
 mod gaussian;
 mod gridworld;
+mod irl_error;
 mod log_sum_exp;
 mod loss_error;
+mod max_causal_ent;
+mod maxent_irl;
+mod maxent_partition;
 mod mdp;
 mod mdp_error;
 mod monte_carlo;
@@ -73,19 +79,29 @@ mod tanh_gaussian;
 mod tanh_gaussian_grad;
 mod temperature;
 mod temperature_bandit;
+mod time_indexed_policy;
+mod visitation;
 
 pub use boltzmann::boltzmann_policy;
 pub use categorical::{
     categorical_entropy, categorical_entropy_and_grad, categorical_entropy_from_probs,
 };
 pub use chain::chain_mdp;
+pub use demonstrations::{Demonstrations, Trajectory};
 pub use error::{DistributionError, NORMALISATION_TOLERANCE};
+pub use features::Features;
 pub use finite_horizon::{FiniteHorizonSolution, finite_horizon_soft_value_iteration};
 pub use garnet::garnet;
 pub use gaussian::{diag_gaussian_entropy, diag_gaussian_log_prob};
 pub use gridworld::Gridworld;
+pub use irl_error::IrlError;
 pub use log_sum_exp::{log_softmax, log_softmax_into, log_sum_exp, softmax};
 pub use loss_error::LossError;
+pub use max_causal_ent::MaxCausalEntSolution;
+pub use maxent_irl::{
+    IrlConfig, IrlEvaluation, IrlFit, IrlIterate, IrlModel, IrlProblem, IrlTermination, fit_irl,
+};
+pub use maxent_partition::{MaxEntPartition, TrajectoryEnd};
 pub use mdp::Mdp;
 pub use mdp_error::MdpError;
 pub use monte_carlo::MonteCarloEstimate;
@@ -116,6 +132,11 @@ pub use temperature::{
 };
 pub use temperature_bandit::{
     TemperatureBanditConfig, TemperatureBanditRun, TemperatureTracePoint, run_temperature_bandit,
+};
+pub use time_indexed_policy::TimeIndexedPolicy;
+pub use visitation::{
+    Visitation, discounted_occupancy, forward_pass, trajectory_model_visitation,
+    visitation_until_absorbed,
 };
 
 /// Every chapter of the book, included as documentation so that `cargo test` compiles

@@ -538,3 +538,154 @@ fn figure_ch06_soft_minus_hard_value() {
         out.as_bytes(),
     );
 }
+
+#[path = "common/irl_gridworld.rs"]
+mod irl_experiment;
+
+/// The 10×10 recovery run drawn in chapter 8 (the claim test runs the same code on 6×6).
+fn ch08_run() -> irl_experiment::Outcome {
+    irl_experiment::run(&irl_experiment::Setup {
+        size: 10,
+        horizon: 20,
+        demos: 500,
+        seed: 7,
+    })
+}
+
+/// Diverging colour for `v ∈ [−1, 1]`: blue (negative), white, red (positive).
+fn diverging(v: f64) -> RGBColor {
+    let v = v.clamp(-1.0, 1.0);
+    let fade = |c: u8, t: f64| (255.0 + (c as f64 - 255.0) * t).round() as u8;
+    if v >= 0.0 {
+        RGBColor(fade(178, v), fade(24, v), fade(43, v))
+    } else {
+        RGBColor(fade(33, -v), fade(102, -v), fade(172, -v))
+    }
+}
+
+fn heatmap(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    n: usize,
+    values: &[f64],
+    symmetric: bool,
+) {
+    let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-12);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 15))
+        .margin(6)
+        .build_cartesian_2d(0..n as i32, 0..n as i32)
+        .unwrap();
+    chart
+        .draw_series(
+            (0..n)
+                .flat_map(|y| (0..n).map(move |x| (x, y)))
+                .map(|(x, y)| {
+                    let v = values[y * n + x] / scale;
+                    let color = if symmetric {
+                        diverging(v)
+                    } else {
+                        diverging(v.max(0.0))
+                    };
+                    // Row 0 is the top of the grid.
+                    let top = (n - y) as i32;
+                    Rectangle::new([(x as i32, top), (x as i32 + 1, top - 1)], color.filled())
+                }),
+        )
+        .unwrap();
+    // Thin cell borders, so that white cells are still cells.
+    let cells = (0..n).flat_map(|y| (0..n).map(move |x| (x as i32, (n - y) as i32)));
+    chart
+        .draw_series(cells.map(|(x, top)| {
+            Rectangle::new(
+                [(x, top), (x + 1, top - 1)],
+                RGBColor(220, 220, 220).stroke_width(1),
+            )
+        }))
+        .unwrap();
+}
+
+#[test]
+fn figure_ch08_recovery() {
+    let out = ch08_run();
+    let n = out.grid.width();
+    // Learned rewards are centred (the model cannot see a constant shift).
+    let visited: Vec<bool> = out.expert_visits.iter().map(|d| *d >= 0.1).collect();
+    let mean = out
+        .fit
+        .theta
+        .iter()
+        .zip(&visited)
+        .filter(|(_, v)| **v)
+        .map(|(t, _)| *t)
+        .sum::<f64>()
+        / visited.iter().filter(|v| **v).count() as f64;
+    let centred: Vec<f64> = out.fit.theta.iter().map(|t| t - mean).collect();
+    let image = svg(|root| {
+        let panels = root.split_evenly((1, 4));
+        heatmap(&panels[0], "true reward", n, &out.true_reward, true);
+        heatmap(&panels[1], "learned reward (centred)", n, &centred, true);
+        heatmap(&panels[2], "expert visits", n, &out.expert_visits, false);
+        heatmap(
+            &panels[3],
+            "learner's visits",
+            n,
+            &out.learned_visits,
+            false,
+        );
+    });
+    check_generated_file(
+        Path::new("book/src/figures/ch08-recovery.svg"),
+        image.as_bytes(),
+    );
+}
+
+#[test]
+fn figure_ch08_log_likelihood() {
+    let out = ch08_run();
+    let series: [(&str, Vec<f64>); 2] = [
+        (
+            "objective L(θ) (maximised)",
+            out.fit.history.iter().map(|h| h.objective).collect(),
+        ),
+        (
+            "log-likelihood of the demonstrations",
+            out.fit.history.iter().map(|h| h.log_likelihood).collect(),
+        ),
+    ];
+    let image = svg(|root| {
+        let panels = root.split_evenly((1, 2));
+        for (i, (title, ys)) in series.iter().enumerate() {
+            let (lo, hi) = ys
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                    (a.min(*x), b.max(*x))
+                });
+            let pad = 0.05 * (hi - lo).max(1e-9);
+            let mut chart = ChartBuilder::on(&panels[i])
+                .caption(*title, ("sans-serif", 16))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0.0..(ys.len() - 1) as f64, lo - pad..hi + pad)
+                .unwrap();
+            chart
+                .configure_mesh()
+                .x_desc("L-BFGS iteration")
+                .y_desc("nats per demonstration")
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .draw()
+                .unwrap();
+            chart
+                .draw_series(LineSeries::new(
+                    ys.iter().enumerate().map(|(k, y)| (k as f64, *y)),
+                    palette(i).stroke_width(2),
+                ))
+                .unwrap();
+        }
+    });
+    check_generated_file(
+        Path::new("book/src/figures/ch08-log-likelihood.svg"),
+        image.as_bytes(),
+    );
+}

@@ -1,0 +1,70 @@
+"""The Python side of scripts/compare-irl: runs irl-maxent on the MDP written by
+`cargo run --release --example irl_compare`, checks that it computes the same local action
+probabilities and visitation frequencies as maxent-rl, and times it.
+
+Prints one JSON line per size.
+"""
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+import irl_maxent.maxent as M
+
+
+def load(d, name, shape):
+    return np.fromfile(f"{d}/{name}.f64", dtype="<f8").reshape(shape)
+
+
+def main(d):
+    meta = json.load(open(f"{d}/meta.json"))
+    S, A = meta["n_states"], meta["n_actions"]
+    p = load(d, "p_transition", (S, S, A))
+    reward = load(d, "reward", (S,))
+    ours_policy = load(d, "ours_policy", (S, A))
+    ours_svf = load(d, "ours_svf", (S,))
+    p0 = np.zeros(S)
+    p0[meta["start"]] = 1.0
+    terminal = [meta["goal"]]
+    row = {"size": meta["size"], "states": S, "numpy": np.__version__,
+           "ours_seconds": meta["ours_seconds"]}
+
+    # Maximum entropy (2008): backward pass, then forward pass, and the two together.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow is a failure, not a warning
+        try:
+            policy = M.local_action_probabilities(p, terminal, reward)
+            svf = M.expected_svf_from_policy(p, p0, terminal, policy, eps=1e-13)
+            row["policy_max_abs_diff"] = float(np.max(np.abs(policy - ours_policy)))
+            row["svf_max_rel_diff"] = float(np.max(np.abs(svf - ours_svf) / np.maximum(ours_svf, 1e-300)))
+            reps = 20 if S <= 400 else 3
+            best = float("inf")
+            for _ in range(reps):
+                t = time.perf_counter()
+                M.compute_expected_svf(p, p0, terminal, reward, eps=1e-13)
+                best = min(best, time.perf_counter() - t)
+            row["peer_seconds"] = best
+            row["ratio"] = best / meta["ours_seconds"]
+        except Exception as e:  # noqa: BLE001 - report whatever the peer raises
+            row["peer_error"] = f"{type(e).__name__}: {e}"
+    if "peer_error" in row:
+        # What a user sees with numpy's default settings (warnings printed, not raised).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            svf = M.compute_expected_svf(p, p0, terminal, reward, eps=1e-13)
+        row["peer_default_output"] = (
+            f"{int(np.sum(~np.isfinite(svf)))} of {S} visitation frequencies are NaN or inf"
+        )
+
+    # Maximum causal entropy (2010): does it run on this numpy?
+    try:
+        M.local_causal_action_probabilities(p, terminal, reward, 0.9)
+        row["causal"] = "runs"
+    except Exception as e:  # noqa: BLE001
+        row["causal"] = f"{type(e).__name__}: {str(e).splitlines()[0]}"
+    print(json.dumps(row))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
