@@ -68,6 +68,16 @@ fn gridworld_benches(c: &mut Criterion) {
     group.bench_function("bound_exp_per_state_action", |b| {
         b.iter(|| black_box(&xs).iter().map(|x| x.exp()).sum::<f64>())
     });
+    // What a sweep's log-sum-exps actually evaluate: A − 1 exponentials (the maximum's
+    // term is 1) and one ln_1p per state.
+    group.bench_function("bound_transcendentals_of_the_log_sum_exps", |b| {
+        b.iter(|| {
+            black_box(&xs)
+                .chunks_exact(k)
+                .map(|row| row[1..].iter().map(|x| x.exp()).sum::<f64>().ln_1p())
+                .sum::<f64>()
+        })
+    });
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
     let iterations = SoftValueIteration::new(ALPHA)
