@@ -34,23 +34,10 @@ fn setup() -> (Mdp, Features, Vec<f64>, Demonstrations) {
     let phi = Features::one_hot_states(&mdp);
     let expert = MaxCausalEntSolution::new(&mdp, &phi.reward(&theta).unwrap(), HORIZON).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(30);
-    let trajs = (0..100)
+    let trajs: Vec<Trajectory> = (0..100)
         .map(|_| {
-            let mut s = grid.state(0, rng.random_range(0..SIZE));
-            let (mut states, mut actions) = (vec![s], vec![]);
-            for t in 0..HORIZON {
-                let u: f64 = rng.random();
-                let mut a = 0;
-                let mut acc = expert.policy().prob(t, s, 0);
-                while u > acc && a + 1 < 4 {
-                    a += 1;
-                    acc += expert.policy().prob(t, s, a);
-                }
-                s = mdp.sample_next_state(s, a, &mut rng);
-                states.push(s);
-                actions.push(a);
-            }
-            Trajectory::new(states, actions)
+            let s0 = grid.state(0, rng.random_range(0..SIZE));
+            Trajectory::sample(&mdp, expert.policy(), s0, &mut rng)
         })
         .collect();
     let demos = Demonstrations::new(&mdp, trajs).unwrap();

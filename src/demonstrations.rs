@@ -1,8 +1,11 @@
 //! Demonstrated trajectories, validated against an MDP, and their feature statistics.
 
+use rand::Rng;
+
 use crate::features::Features;
 use crate::irl_error::IrlError;
 use crate::mdp::Mdp;
+use crate::time_indexed_policy::TimeIndexedPolicy;
 
 /// One demonstrated trajectory `s_0, a_0, s_1, a_1, …, a_{L−1}, s_L`.
 ///
@@ -32,6 +35,51 @@ impl Trajectory {
     /// Whether the trajectory has no actions (never true of a validated one).
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty()
+    }
+
+    /// Samples a trajectory of `T` actions from `s0`, acting with `π_t` and moving with the
+    /// MDP's dynamics; it ends early on arriving in a terminal state.
+    ///
+    /// # Panics
+    ///
+    /// If `s0 ≥ S` or the policy was built for another MDP size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use maxent_rl::{Demonstrations, MaxCausalEntSolution, Mdp, Trajectory};
+    /// use rand::SeedableRng;
+    /// let p = vec![vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]];
+    /// let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 1.0)?;
+    /// let expert = MaxCausalEntSolution::new(&mdp, &[0.0, 0.0, 1.0, 1.0], 5)?;
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    /// let demos: Vec<Trajectory> =
+    ///     (0..10).map(|_| Trajectory::sample(&mdp, expert.policy(), 0, &mut rng)).collect();
+    /// assert_eq!(Demonstrations::new(&mdp, demos)?.horizon(), 5);
+    /// # Ok::<(), maxent_rl::IrlError>(())
+    /// ```
+    pub fn sample<R: Rng + ?Sized>(
+        mdp: &Mdp,
+        policy: &TimeIndexedPolicy,
+        s0: usize,
+        rng: &mut R,
+    ) -> Self {
+        assert!(
+            policy.num_states() == mdp.num_states() && policy.num_actions() == mdp.num_actions(),
+            "policy built for another MDP"
+        );
+        let mut s = s0;
+        let (mut states, mut actions) = (vec![s], Vec::with_capacity(policy.horizon()));
+        for t in 0..policy.horizon() {
+            if mdp.is_terminal(s) {
+                break;
+            }
+            let a = policy.sample_action(t, s, rng);
+            s = mdp.sample_next_state(s, a, rng);
+            actions.push(a);
+            states.push(s);
+        }
+        Self { states, actions }
     }
 
     /// The `(s_t, a_t)` pairs.

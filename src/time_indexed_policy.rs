@@ -1,5 +1,7 @@
 //! A finite-horizon policy `π_t(a | s)`, `t = 0, …, T−1`.
 
+use rand::{Rng, RngExt};
+
 /// A time-indexed stochastic policy `π_t(a | s)` for a horizon of `T` steps, stored as
 /// log-probabilities, flat: entry `(t, s, a)` is at `(t · S + s) · A + a`.
 ///
@@ -66,6 +68,25 @@ impl TimeIndexedPolicy {
     /// If `t`, `s` or `a` is out of range.
     pub fn prob(&self, t: usize, s: usize, a: usize) -> f64 {
         self.log_probs(t, s)[a].exp()
+    }
+
+    /// Samples `a ~ π_t(· | s)` by inverting the cumulative distribution with one uniform
+    /// draw (the last action takes any rounding remainder).
+    ///
+    /// # Panics
+    ///
+    /// If `t ≥ T` or `s ≥ S`.
+    pub fn sample_action<R: Rng + ?Sized>(&self, t: usize, s: usize, rng: &mut R) -> usize {
+        let u: f64 = rng.random();
+        let log_probs = self.log_probs(t, s);
+        let mut acc = 0.0;
+        for (a, lp) in log_probs.iter().enumerate() {
+            acc += lp.exp();
+            if u < acc {
+                return a;
+            }
+        }
+        self.num_actions - 1
     }
 
     /// All log-probabilities at step `t`, flat `s · A + a`.

@@ -115,27 +115,8 @@ fn garnet_problem(seed: u64) -> (Mdp, Features, Demonstrations) {
     let mdp = garnet(6, 2, 2, 0.9, &mut rng).unwrap();
     let values: Vec<f64> = (0..18).map(|_| rng.random_range(-1.0..1.0)).collect();
     let phi = Features::state(&mdp, 3, values).unwrap();
-    let demos = sample_demos(&mdp, 5, 4, &mut rng);
+    let demos = brute::uniform_demos(&mdp, 5, 4, &mut rng);
     (mdp, phi, demos)
-}
-
-/// Demonstrations from the uniform policy.
-fn sample_demos(mdp: &Mdp, n: usize, horizon: usize, rng: &mut ChaCha8Rng) -> Demonstrations {
-    let trajs = (0..n)
-        .map(|_| {
-            let mut s = rng.random_range(0..mdp.num_states());
-            let mut states = vec![s];
-            let mut actions = Vec::new();
-            for _ in 0..horizon {
-                let a = rng.random_range(0..mdp.num_actions());
-                s = mdp.sample_next_state(s, a, rng);
-                states.push(s);
-                actions.push(a);
-            }
-            Trajectory::new(states, actions)
-        })
-        .collect();
-    Demonstrations::new(mdp, trajs).unwrap()
 }
 
 #[test]
@@ -181,7 +162,7 @@ fn claim_8_3_algorithm_1_gradient_is_exact_only_for_deterministic_dynamics() {
     let stoch = garnet(5, 2, 3, 0.9, &mut rng).unwrap();
     for (mdp, exact) in [(det, true), (stoch, false)] {
         let phi = Features::one_hot_states(&mdp);
-        let demos = sample_demos(&mdp, 4, 3, &mut rng);
+        let demos = brute::uniform_demos(&mdp, 4, 3, &mut rng);
         let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
         let theta = random_reward(5, 1.5, &mut rng);
         let eval = problem.evaluate(IrlModel::MaxEnt, &theta).unwrap();
@@ -237,7 +218,7 @@ fn claim_8_5_at_the_optimum_expected_features_match_the_demonstrations() {
     let mdp = deterministic_mdp(4, 2, &mut rng);
     let values: Vec<f64> = (0..8).map(|_| rng.random_range(-1.0..1.0)).collect();
     let phi = Features::state(&mdp, 2, values).unwrap();
-    let demos = sample_demos(&mdp, 6, 3, &mut rng);
+    let demos = brute::uniform_demos(&mdp, 6, 3, &mut rng);
     let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
     let config = IrlConfig {
         gradient_tolerance: 1e-9,

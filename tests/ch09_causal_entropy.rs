@@ -205,7 +205,7 @@ fn claim_9_4_causal_objective_is_expected_action_log_likelihood() {
         .collect();
     let det = Mdp::new(6, 2, &det, vec![0.0; 12], 1.0).unwrap();
     let phi = Features::one_hot_states(&det);
-    let demos = sample_uniform_demos(&det, 8, 5, &mut rng);
+    let demos = brute::uniform_demos(&det, 8, 5, &mut rng);
     let problem = IrlProblem::new(&det, &phi, &demos).unwrap();
     let theta: Vec<f64> = (0..6).map(|_| rng.random_range(-1.0..1.0)).collect();
     let eval = problem.evaluate(IrlModel::MaxCausalEnt, &theta).unwrap();
@@ -220,24 +220,7 @@ fn claim_9_4_causal_objective_is_expected_action_log_likelihood() {
     let sol = MaxCausalEntSolution::new(&stoch, &reward, 5).unwrap();
     let diffs = (0..2000).map(|_| {
         let trajs: Vec<Trajectory> = (0..4)
-            .map(|_| {
-                let mut s = 0;
-                let mut states = vec![s];
-                let mut actions = vec![];
-                for t in 0..5 {
-                    let u: f64 = rng.random();
-                    let mut a = 0;
-                    let mut acc = sol.policy().prob(t, s, 0);
-                    while u > acc && a + 1 < 2 {
-                        a += 1;
-                        acc += sol.policy().prob(t, s, a);
-                    }
-                    s = stoch.sample_next_state(s, a, &mut rng);
-                    actions.push(a);
-                    states.push(s);
-                }
-                Trajectory::new(states, actions)
-            })
+            .map(|_| Trajectory::sample(&stoch, sol.policy(), 0, &mut rng))
             .collect();
         let demos = Demonstrations::new(&stoch, trajs).unwrap();
         let problem = IrlProblem::new(&stoch, &phi, &demos).unwrap();
@@ -272,29 +255,6 @@ fn claim_9_4_causal_objective_is_expected_action_log_likelihood() {
     );
 }
 
-fn sample_uniform_demos(
-    mdp: &Mdp,
-    n: usize,
-    horizon: usize,
-    rng: &mut ChaCha8Rng,
-) -> Demonstrations {
-    let trajs = (0..n)
-        .map(|_| {
-            let mut s = rng.random_range(0..mdp.num_states());
-            let mut states = vec![s];
-            let mut actions = Vec::new();
-            for _ in 0..horizon {
-                let a = rng.random_range(0..mdp.num_actions());
-                s = mdp.sample_next_state(s, a, rng);
-                states.push(s);
-                actions.push(a);
-            }
-            Trajectory::new(states, actions)
-        })
-        .collect();
-    Demonstrations::new(mdp, trajs).unwrap()
-}
-
 // ---------------------------------------------------------------- Claim 9.5
 
 #[test]
@@ -309,7 +269,7 @@ fn claim_9_5_discounted_occupancy_matches_linear_solve_and_gradient_matches_fini
             (0..24).map(|_| rng.random_range(-1.0..1.0)).collect(),
         )
         .unwrap();
-        let demos = sample_uniform_demos(&mdp, 5, 6, &mut rng);
+        let demos = brute::uniform_demos(&mdp, 5, 6, &mut rng);
         let problem = IrlProblem::new(&mdp, &phi, &demos)
             .unwrap()
             .with_l2(0.2)

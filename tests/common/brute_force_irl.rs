@@ -4,7 +4,8 @@
 
 #![allow(dead_code)]
 
-use maxent_rl::Mdp;
+use maxent_rl::{Demonstrations, Mdp, Trajectory};
+use rand::{Rng, RngExt};
 
 /// A trajectory `s_0, a_0, …, a_{T−1}, s_T` with its weight.
 pub struct Weighted {
@@ -92,4 +93,29 @@ pub fn policy_process(
     enumerate(mdp, s0, horizon, pi, &|_, s, a, s2| {
         mdp.transition_prob(s, a, s2)
     })
+}
+
+/// `n` demonstrations of `horizon` uniformly random actions from uniformly random start
+/// states: data for checking identities that hold for any demonstrations.
+pub fn uniform_demos<R: Rng + ?Sized>(
+    mdp: &Mdp,
+    n: usize,
+    horizon: usize,
+    rng: &mut R,
+) -> Demonstrations {
+    let trajs = (0..n)
+        .map(|_| {
+            let mut s = rng.random_range(0..mdp.num_states());
+            let mut states = vec![s];
+            let mut actions = Vec::new();
+            for _ in 0..horizon {
+                let a = rng.random_range(0..mdp.num_actions());
+                s = mdp.sample_next_state(s, a, rng);
+                states.push(s);
+                actions.push(a);
+            }
+            Trajectory::new(states, actions)
+        })
+        .collect();
+    Demonstrations::new(mdp, trajs).unwrap()
 }

@@ -79,22 +79,8 @@ pub fn run(setup: &Setup) -> Outcome {
     let mut rng = ChaCha8Rng::seed_from_u64(setup.seed);
     let trajs: Vec<Trajectory> = (0..setup.demos)
         .map(|_| {
-            let mut s = grid.state(0, rng.random_range(0..setup.size));
-            let mut states = vec![s];
-            let mut actions = Vec::new();
-            for t in 0..setup.horizon {
-                let u: f64 = rng.random();
-                let mut a = 0;
-                let mut acc = expert.policy().prob(t, s, 0);
-                while u > acc && a + 1 < mdp.num_actions() {
-                    a += 1;
-                    acc += expert.policy().prob(t, s, a);
-                }
-                s = mdp.sample_next_state(s, a, &mut rng);
-                actions.push(a);
-                states.push(s);
-            }
-            Trajectory::new(states, actions)
+            let s0 = grid.state(0, rng.random_range(0..setup.size));
+            Trajectory::sample(&mdp, expert.policy(), s0, &mut rng)
         })
         .collect();
     let demos = Demonstrations::new(&mdp, trajs).unwrap();
