@@ -19,7 +19,7 @@ use crate::tabular_policy::TabularPolicy;
 ///
 /// # References
 ///
-/// Ziebart (2010), thesis, Theorem 6.8; Haarnoja et al. (2017), *Reinforcement Learning
+/// Ziebart (2010), thesis, ch. 6; Haarnoja et al. (2017), *Reinforcement Learning
 /// with Deep Energy-Based Policies*, Theorem 1 (eq. 3); Gibbs' variational principle
 /// (Donsker & Varadhan 1975).
 ///

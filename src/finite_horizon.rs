@@ -35,7 +35,7 @@ pub struct FiniteHorizonSolution {
 ///
 /// # References
 ///
-/// Ziebart (2010), thesis, Algorithm 6.1 (finite-horizon softened value iteration);
+/// Ziebart (2010), thesis, ch. 6 (finite-horizon softened value iteration);
 /// Levine (2018), *Reinforcement Learning and Control as Probabilistic Inference*, §2.3
 /// (backward messages).
 ///

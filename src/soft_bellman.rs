@@ -16,7 +16,7 @@ use crate::mdp_error::{MdpError, check_alpha, check_len, check_values};
 ///
 /// Haarnoja, Tang, Abbeel, Levine (2017), *Reinforcement Learning with Deep Energy-Based
 /// Policies*, eq. (3); Ziebart (2010), *Modeling Purposeful Adaptive Behavior with the
-/// Principle of Maximum Causal Entropy*, Theorem 6.8 (the "softened" max).
+/// Principle of Maximum Causal Entropy*, ch. 6 (the "softened" max).
 ///
 /// # Numerical stability
 ///
@@ -128,7 +128,7 @@ pub(crate) fn q_from_v_unchecked(mdp: &Mdp, v: &[f64], q_out: &mut [f64]) {
 /// # References
 ///
 /// Haarnoja et al. (2017), *Reinforcement Learning with Deep Energy-Based Policies*,
-/// Theorem 2 and eq. (4); Ziebart (2010), thesis, Algorithm 6.2 (soft value iteration).
+/// Theorem 2 and eq. (4); Ziebart (2010), thesis, ch. 6 (softened value iteration).
 ///
 /// # Numerical stability
 ///

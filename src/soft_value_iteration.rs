@@ -32,7 +32,7 @@ pub enum Termination {
 ///
 /// # References
 ///
-/// Ziebart (2010), thesis, Algorithm 6.2; Haarnoja et al. (2017), Theorem 2; the stopping
+/// Ziebart (2010), thesis, ch. 6; Haarnoja et al. (2017), Theorem 2; the stopping
 /// rule is Puterman (1994), *Markov Decision Processes*, Theorem 6.3.1 (with `ε(1−γ)/2γ`
 /// replaced by the bound on the last iterate itself).
 ///
