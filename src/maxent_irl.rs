@@ -53,7 +53,7 @@ pub enum IrlModel {
 ///
 /// # References
 ///
-/// Ziebart et al. (2008), §4 (the likelihood and its gradient); Ziebart (2010), ch. 6
+/// Ziebart et al. (2008) (the likelihood and its gradient); Ziebart (2010), ch. 6
 /// (the causal dual and its gradient).
 #[derive(Debug, Clone)]
 pub struct IrlProblem<'a> {
