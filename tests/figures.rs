@@ -25,6 +25,20 @@ fn svg(draw: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>)) -
     out
 }
 
+/// The legend box every figure uses: black border, translucent white, at `position`.
+fn draw_legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) {
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .position(position)
+        .draw()
+        .unwrap();
+}
+
 fn palette(i: usize) -> RGBColor {
     // Colour-blind-safe (Okabe & Ito 2008).
     [
@@ -84,13 +98,7 @@ fn figure_ch01_tanh_jacobian() {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::LowerLeft)
-            .draw()
-            .unwrap();
+        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft);
     });
     check_generated_file(
         Path::new("book/src/figures/ch01-tanh-jacobian.svg"),
@@ -129,13 +137,7 @@ fn figure_ch01_squashed_density() {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::UpperMiddle)
-            .draw()
-            .unwrap();
+        draw_legend(&mut chart, SeriesLabelPosition::UpperMiddle);
     });
     check_generated_file(
         Path::new("book/src/figures/ch01-squashed-density.svg"),
@@ -193,13 +195,7 @@ fn figure_ch07_temperature() {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .unwrap();
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight);
 
         let mut chart = ChartBuilder::on(&bottom)
             .caption(
@@ -244,13 +240,7 @@ fn figure_ch07_temperature() {
                 }))
                 .unwrap();
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .unwrap();
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight);
         root.present().unwrap();
     }
     check_generated_file(
@@ -449,13 +439,7 @@ fn figure_ch06_soft_value_iteration_error() {
                     PathElement::new(vec![(x, y), (x + 6, y)], c.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .unwrap();
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight);
     });
     check_generated_file(
         Path::new("book/src/figures/ch06-soft-vi-error.svg"),
@@ -525,13 +509,7 @@ fn figure_ch06_soft_minus_hard_value() {
                     PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(width))
                 });
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .unwrap();
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft);
     });
     check_generated_file(
         Path::new("book/src/figures/ch06-soft-minus-hard.svg"),
