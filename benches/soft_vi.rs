@@ -8,39 +8,16 @@
 //! `book/src/appendix-performance.md`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use maxent_rl::{Gridworld, Mdp, SoftValueIteration, soft_bellman_backup};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+#[path = "common/soft_vi_mdps.rs"]
+mod soft_vi_mdps;
+
+use maxent_rl::{SoftValueIteration, soft_bellman_backup};
+use soft_vi_mdps::{dense_mdp, gridworld};
 use std::hint::black_box;
 use std::time::Duration;
 
 const ALPHA: f64 = 0.1;
-const DISCOUNT: f64 = 0.99;
 const TOLERANCE: f64 = 1e-8;
-
-/// The benchmark gridworld: 100 × 100, slip 0.1, goal in the far corner, step reward −1.
-fn gridworld() -> Mdp {
-    Gridworld::new(100, 100).slip(0.1).build(DISCOUNT).unwrap()
-}
-
-/// A dense random MDP: every row a random distribution over all S states (seeded), and
-/// rewards uniform in [0, 1). Returns the MDP and its dense tensor `p[(s·A + a)·S + s']`.
-fn dense_mdp(num_states: usize, num_actions: usize) -> (Mdp, Vec<f64>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(2024);
-    let mut p = vec![0.0; num_states * num_actions * num_states];
-    for row in p.chunks_exact_mut(num_states) {
-        for x in row.iter_mut() {
-            *x = rng.random::<f64>();
-        }
-        let total: f64 = row.iter().sum();
-        row.iter_mut().for_each(|x| *x /= total);
-    }
-    let rewards = (0..num_states * num_actions)
-        .map(|_| rng.random::<f64>())
-        .collect();
-    let mdp = Mdp::from_dense(num_states, num_actions, &p, rewards, DISCOUNT).unwrap();
-    (mdp, p)
-}
 
 /// Reads every entry of `x` once (four accumulators, like the sweep's dot product).
 fn stream(x: &[f64]) -> f64 {

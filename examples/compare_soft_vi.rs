@@ -11,9 +11,11 @@
 //! `probs.f64` (row `s·A + a`), `rewards.f64`, `terminal.u8`, and Rust's answer
 //! `values.f64`. Timings are medians of repeated runs, measured here with `Instant`.
 
+#[path = "../benches/common/soft_vi_mdps.rs"]
+mod soft_vi_mdps;
+
 use maxent_rl::{Gridworld, Mdp, SoftValueIteration, soft_bellman_backup};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use soft_vi_mdps::{DISCOUNT, dense_mdp, gridworld};
 use std::fs;
 use std::hint::black_box;
 use std::io::Write;
@@ -21,30 +23,7 @@ use std::path::Path;
 use std::time::Instant;
 
 const ALPHA: f64 = 0.1;
-const DISCOUNT: f64 = 0.99;
 const TOLERANCE: f64 = 1e-8;
-
-/// Same construction as `benches/soft_vi.rs`.
-fn gridworld() -> Mdp {
-    Gridworld::new(100, 100).slip(0.1).build(DISCOUNT).unwrap()
-}
-
-/// Same construction (and seed) as `benches/soft_vi.rs`.
-fn dense_mdp(num_states: usize, num_actions: usize) -> Mdp {
-    let mut rng = ChaCha8Rng::seed_from_u64(2024);
-    let mut p = vec![0.0; num_states * num_actions * num_states];
-    for row in p.chunks_exact_mut(num_states) {
-        for x in row.iter_mut() {
-            *x = rng.random::<f64>();
-        }
-        let total: f64 = row.iter().sum();
-        row.iter_mut().for_each(|x| *x /= total);
-    }
-    let rewards = (0..num_states * num_actions)
-        .map(|_| rng.random::<f64>())
-        .collect();
-    Mdp::from_dense(num_states, num_actions, &p, rewards, DISCOUNT).unwrap()
-}
 
 fn write_raw<T: Copy>(path: &Path, xs: &[T], to_le: impl Fn(T) -> Vec<u8>) {
     let mut f = std::io::BufWriter::new(fs::File::create(path).unwrap());
@@ -133,5 +112,5 @@ fn main() {
     let small = Gridworld::new(10, 10).slip(0.1).build(DISCOUNT).unwrap();
     export(dir, "gridworld_10x10", &small, 2000, 20);
     export(dir, "gridworld_100x100", &gridworld(), 200, 5);
-    export(dir, "dense_S1000_A8", &dense_mdp(1000, 8), 50, 3);
+    export(dir, "dense_S1000_A8", &dense_mdp(1000, 8).0, 50, 3);
 }
