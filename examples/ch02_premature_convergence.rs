@@ -13,7 +13,8 @@ mod ch02_bandit;
 use std::path::{Path, PathBuf};
 
 use ch02_bandit::{ALPHAS, BOOK_SEEDS, bandit_config};
-use maxent_rl::{run_softmax_bandit, softmax};
+use maxent_rl::experiments::run_softmax_bandit;
+use maxent_rl::softmax;
 use plotters::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -7,6 +7,45 @@
 //! is compiled and run by `cargo test`, and every numbered claim has a test named after
 //! it (`cargo test claim_1_3`).
 //!
+//! ## Quick start
+//!
+//! ```
+//! use maxent_rl::{Gridworld, SoftValueIteration, categorical_entropy};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The entropy of a softmax policy, from its logits (a −∞ logit masks an action).
+//! let h = categorical_entropy(&[1.0, 0.0, f64::NEG_INFINITY])?;
+//! assert!(h > 0.0 && h < 2f64.ln());
+//!
+//! // The soft-optimal values of a slippery 4×4 gridworld at temperature α = 0.5,
+//! // certified to within 1e-10 of the fixed point, and its Boltzmann policy π ∝ exp(Q/α).
+//! let mdp = Gridworld::new(4, 4).slip(0.1).build(0.9)?;
+//! let solution = SoftValueIteration::new(0.5).tolerance(1e-10).run(&mdp)?;
+//! assert!(solution.error_bound <= 1e-10);
+//! let policy = solution.policy()?;
+//! let total: f64 = policy.action_probs(0).iter().sum();
+//! assert!((total - 1.0).abs() < 1e-12);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Modules and the chapters that teach them
+//!
+//! Every public item of the modules below, except those of [`experiments`], is also
+//! re-exported at the crate root: `use maxent_rl::SoftValueIteration;` works, and a
+//! listing never needs to know the module tree.
+//!
+//! | Module | Holds | Book chapters |
+//! |---|---|---|
+//! | [`numerics`] | log-sum-exp, softmax, softplus, `x ln x`, Monte-Carlo estimates | 1 |
+//! | [`distributions`] | categorical, diagonal-Gaussian and tanh-Gaussian policies; entropies | 1, 7 |
+//! | [`losses`] | A2C and PPO losses with the entropy bonus; SAC's actor, critic target and temperature | 2, 7 |
+//! | [`tabular`] | the tabular [`Mdp`], stationary and time-indexed policies, visitations | 3, 8, 9 |
+//! | [`envs`] | gridworld, chain and Garnet MDPs | 3–9 |
+//! | [`soft_dp`] | soft Bellman operator, Boltzmann policy, soft value and policy iteration | 4, 5, 6 |
+//! | [`irl`] | maximum-entropy and maximum causal entropy inverse RL | 8, 9 |
+//! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
+//!
 //! ## Notation
 //!
 //! One notation is shared by the book and these docs.
@@ -45,99 +84,36 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
-mod boltzmann;
-mod categorical;
-mod chain;
-mod demonstrations;
-mod error;
-mod features;
-mod finite_horizon;
-mod garnet;
-mod gaussian;
-mod gridworld;
-mod irl_error;
-mod log_sum_exp;
-mod loss_error;
-mod max_causal_ent;
-mod maxent_irl;
-mod maxent_partition;
-mod mdp;
-mod mdp_error;
-mod monte_carlo;
-mod pg_loss;
-mod ppo_loss;
-mod sac_actor_loss;
-mod soft_bellman;
-mod soft_critic_target;
-mod soft_policy_evaluation;
-mod soft_policy_iteration;
-mod soft_value_iteration;
-mod softmax_bandit;
-mod special;
-mod tabular_policy;
-mod tanh_gaussian;
-mod tanh_gaussian_grad;
-mod temperature;
-mod temperature_bandit;
-mod time_indexed_policy;
-mod visitation;
+pub mod distributions;
+pub mod envs;
+pub mod experiments;
+pub mod irl;
+pub mod losses;
+pub mod numerics;
+pub mod soft_dp;
+pub mod tabular;
 
-pub use boltzmann::boltzmann_policy;
-pub use categorical::{
-    categorical_entropy, categorical_entropy_and_grad, categorical_entropy_from_probs,
-};
-pub use chain::chain_mdp;
-pub use demonstrations::{Demonstrations, Trajectory};
-pub use error::{DistributionError, NORMALISATION_TOLERANCE};
-pub use features::Features;
-pub use finite_horizon::{FiniteHorizonSolution, finite_horizon_soft_value_iteration};
-pub use garnet::garnet;
-pub use gaussian::{diag_gaussian_entropy, diag_gaussian_log_prob};
-pub use gridworld::Gridworld;
-pub use irl_error::IrlError;
-pub use log_sum_exp::{log_softmax, log_softmax_into, log_sum_exp, softmax};
-pub use loss_error::LossError;
-pub use max_causal_ent::MaxCausalEntSolution;
-pub use maxent_irl::{
-    IrlConfig, IrlEvaluation, IrlFit, IrlIterate, IrlModel, IrlProblem, IrlTermination, fit_irl,
-};
-pub use maxent_partition::{MaxEntPartition, TrajectoryEnd};
-pub use mdp::Mdp;
-pub use mdp_error::MdpError;
-pub use monte_carlo::MonteCarloEstimate;
-pub use pg_loss::{PolicyLoss, entropy_regularised_pg_loss};
-pub use ppo_loss::{PpoLoss, ppo_clipped_loss};
-pub use sac_actor_loss::{DiscreteActorLoss, discrete_sac_actor_loss, sac_actor_loss};
-pub use soft_bellman::{
-    q_values_from_values, soft_bellman_backup, soft_bellman_q_backup, soft_state_value,
-};
-pub use soft_critic_target::{discrete_soft_critic_target, soft_critic_target};
-pub use soft_policy_evaluation::{
-    PolicyEvaluationResult, soft_policy_evaluation, soft_policy_evaluation_iterative,
-};
-pub use soft_policy_iteration::{SoftPolicyIteration, SoftPolicyIterationResult};
-pub use soft_value_iteration::{
-    SoftValueIteration, Termination, ValueIterationResult, value_iteration,
-};
-pub use softmax_bandit::{
-    BanditTracePoint, STUCK_PROBABILITY, SoftmaxBanditConfig, SoftmaxBanditRun, run_softmax_bandit,
-};
-pub use special::{log_one_minus_tanh_sq, softplus, xlogx};
-pub use tabular_policy::TabularPolicy;
-pub use tanh_gaussian::{TanhGaussian, TanhSample};
-pub use tanh_gaussian_grad::ReparamGrad;
-pub use temperature::{
-    DISCRETE_TARGET_ENTROPY_FRACTION, TemperatureConfig, TemperatureState, TemperatureStep,
-    continuous_target_entropy, discrete_target_entropy, temperature_loss, temperature_loss_grad,
-};
-pub use temperature_bandit::{
-    TemperatureBanditConfig, TemperatureBanditRun, TemperatureTracePoint, run_temperature_bandit,
-};
-pub use time_indexed_policy::TimeIndexedPolicy;
-pub use visitation::{
-    Visitation, discounted_occupancy, forward_pass, trajectory_model_visitation,
-    visitation_until_absorbed,
-};
+// The flat API: every core item is also reachable as `maxent_rl::Item`, so a listing
+// need not know the module tree. The experiment harnesses are deliberately not here.
+#[doc(no_inline)]
+pub use distributions::*;
+#[doc(no_inline)]
+pub use envs::*;
+#[doc(no_inline)]
+pub use irl::*;
+#[doc(no_inline)]
+pub use losses::*;
+#[doc(no_inline)]
+pub use numerics::*;
+#[doc(no_inline)]
+pub use soft_dp::*;
+#[doc(no_inline)]
+pub use tabular::*;
+
+/// The `rand` crate this library is built against (0.10), re-exported so that your code
+/// names the same [`Rng`](rand::Rng) and [`SeedableRng`](rand::SeedableRng) traits as the
+/// library's sampling functions: `use maxent_rl::rand::SeedableRng;`.
+pub use rand;
 
 /// Every chapter of the book, included as documentation so that `cargo test` compiles
 /// and runs its listings as doctests. Generated by `build.rs` from `book/src`.

@@ -6,9 +6,10 @@ mod common;
 
 use ch02_bandit::{ALPHAS, BOOK_SEEDS, TEST_SEEDS, bandit_config};
 use common::{MC_Z, repo_root};
+use maxent_rl::experiments::run_softmax_bandit;
 use maxent_rl::{
     LossError, categorical_entropy, categorical_entropy_and_grad, entropy_regularised_pg_loss,
-    log_softmax, ppo_clipped_loss, run_softmax_bandit, softmax,
+    log_softmax, ppo_clipped_loss, softmax,
 };
 use proptest::prelude::*;
 use rand::SeedableRng;

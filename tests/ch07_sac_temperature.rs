@@ -5,11 +5,11 @@ mod ch07_bandit;
 mod common;
 
 use common::{MC_Z, check_generated_block};
+use maxent_rl::experiments::run_temperature_bandit;
 use maxent_rl::{
     LossError, MonteCarloEstimate, TanhGaussian, TemperatureConfig, TemperatureState,
-    discrete_sac_actor_loss, discrete_soft_critic_target, log_softmax, log_sum_exp,
-    run_temperature_bandit, sac_actor_loss, soft_critic_target, softmax, temperature_loss,
-    temperature_loss_grad,
+    discrete_sac_actor_loss, discrete_soft_critic_target, log_softmax, log_sum_exp, sac_actor_loss,
+    soft_critic_target, softmax, temperature_loss, temperature_loss_grad,
 };
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};

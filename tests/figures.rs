@@ -147,7 +147,7 @@ fn figure_ch01_squashed_density() {
 
 #[test]
 fn figure_ch07_temperature() {
-    use maxent_rl::run_temperature_bandit;
+    use maxent_rl::experiments::run_temperature_bandit;
     use rand::SeedableRng;
     let runs: Vec<_> = ch07_bandit::runs()
         .into_iter()

@@ -4,7 +4,7 @@
 //! Included with `#[path]`; not part of `common/mod.rs`.
 #![allow(dead_code)]
 
-use maxent_rl::SoftmaxBanditConfig;
+use maxent_rl::experiments::SoftmaxBanditConfig;
 
 /// Entropy weights compared: none, a small bonus, a large one.
 pub const ALPHAS: [f64; 3] = [0.0, 0.05, 0.2];

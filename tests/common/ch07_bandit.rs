@@ -3,7 +3,8 @@
 //! `#[path]`; not part of `common/mod.rs`.
 #![allow(dead_code)]
 
-use maxent_rl::{TemperatureBanditConfig, TemperatureConfig};
+use maxent_rl::TemperatureConfig;
+use maxent_rl::experiments::TemperatureBanditConfig;
 
 /// Seed of both runs.
 pub const SEED: u64 = 7;

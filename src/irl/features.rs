@@ -1,0 +1,205 @@
+//! Feature matrices for linear rewards `r_θ(s, a) = θ·φ(s, a)`.
+
+use crate::irl::irl_error::IrlError;
+use crate::tabular::mdp::Mdp;
+
+/// Features `φ(s) ∈ ℝᴷ` or `φ(s, a) ∈ ℝᴷ` of a tabular MDP, defining linear rewards.
+///
+/// # Formula
+///
+/// ```text
+/// r_θ(s, a) = θ·φ(s, a),      f_τ = Σ_t φ(s_t, a_t)
+/// ```
+///
+/// State features are the common case (`φ(s, a) = φ(s)` for every `a`: the reward for
+/// being in `s`, collected when acting there, as in [`Mdp::set_state_rewards`]).
+///
+/// # References
+///
+/// Ziebart, Maas, Bagnell & Dey (2008), *Maximum Entropy Inverse Reinforcement Learning*,
+/// AAAI, §3 (rewards linear in path features).
+///
+/// # Errors
+///
+/// The constructors check the shape against the MDP and that every entry is finite:
+/// [`IrlError::NoFeatures`], [`IrlError::DimensionMismatch`],
+/// [`IrlError::NonFiniteFeature`] naming the row and feature.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{Features, Mdp};
+/// let mdp = Mdp::new(2, 1, &[vec![(1, 1.0)], vec![(1, 1.0)]], vec![0.0; 2], 0.9)?;
+/// // One-hot state features: θ is then the state reward itself.
+/// let phi = Features::one_hot_states(&mdp);
+/// assert_eq!(phi.reward(&[0.5, -1.0])?, vec![0.5, -1.0]);
+/// # Ok::<(), maxent_rl::IrlError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    num_states: usize,
+    num_actions: usize,
+    num_features: usize,
+    per_action: bool,
+    values: Vec<f64>,
+}
+
+impl Features {
+    /// State features: `values[s · K + k] = φ_k(s)`.
+    ///
+    /// # Errors
+    ///
+    /// See the type's documentation.
+    pub fn state(mdp: &Mdp, num_features: usize, values: Vec<f64>) -> Result<Self, IrlError> {
+        Self::build(mdp, num_features, values, false)
+    }
+
+    /// State-action features: `values[(s · A + a) · K + k] = φ_k(s, a)`.
+    ///
+    /// # Errors
+    ///
+    /// See the type's documentation.
+    pub fn state_action(
+        mdp: &Mdp,
+        num_features: usize,
+        values: Vec<f64>,
+    ) -> Result<Self, IrlError> {
+        Self::build(mdp, num_features, values, true)
+    }
+
+    /// One-hot state features, `φ(s) = e_s` (`K = S`): every state has its own reward.
+    pub fn one_hot_states(mdp: &Mdp) -> Self {
+        let s_count = mdp.num_states();
+        let mut values = vec![0.0; s_count * s_count];
+        for s in 0..s_count {
+            values[s * s_count + s] = 1.0;
+        }
+        Self::state(mdp, s_count, values).expect("one-hot features are valid")
+    }
+
+    fn build(
+        mdp: &Mdp,
+        num_features: usize,
+        values: Vec<f64>,
+        per_action: bool,
+    ) -> Result<Self, IrlError> {
+        if num_features == 0 {
+            return Err(IrlError::NoFeatures);
+        }
+        let rows = mdp.num_states() * if per_action { mdp.num_actions() } else { 1 };
+        if values.len() != rows * num_features {
+            return Err(IrlError::DimensionMismatch {
+                what: "features",
+                expected: rows * num_features,
+                found: values.len(),
+            });
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(IrlError::NonFiniteFeature {
+                row: i / num_features,
+                k: i % num_features,
+                value: values[i],
+            });
+        }
+        Ok(Self {
+            num_states: mdp.num_states(),
+            num_actions: mdp.num_actions(),
+            num_features,
+            per_action,
+            values,
+        })
+    }
+
+    /// `(S, A)` of the MDP the features were built for.
+    pub(crate) fn dims(&self) -> (usize, usize) {
+        (self.num_states, self.num_actions)
+    }
+
+    /// Number of features `K`.
+    pub fn num_features(&self) -> usize {
+        self.num_features
+    }
+
+    /// Whether the features depend on the action.
+    pub fn is_state_action(&self) -> bool {
+        self.per_action
+    }
+
+    /// `φ(s, a)`.
+    ///
+    /// # Panics
+    ///
+    /// If `s` or `a` is out of range.
+    pub fn phi(&self, s: usize, a: usize) -> &[f64] {
+        assert!(
+            s < self.num_states && a < self.num_actions,
+            "(s, a) out of range"
+        );
+        let row = if self.per_action {
+            s * self.num_actions + a
+        } else {
+            s
+        };
+        &self.values[row * self.num_features..(row + 1) * self.num_features]
+    }
+
+    /// The rewards `r_θ(s, a) = θ·φ(s, a)`, flat (`s · A + a`), ready for
+    /// [`Mdp::set_rewards`] or the IRL passes.
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::DimensionMismatch`] unless `θ` has `K` entries;
+    /// [`IrlError::NonFiniteParameter`] for a NaN or infinite `θ_k`.
+    pub fn reward(&self, theta: &[f64]) -> Result<Vec<f64>, IrlError> {
+        self.check_theta(theta)?;
+        let mut out = Vec::with_capacity(self.num_states * self.num_actions);
+        for s in 0..self.num_states {
+            for a in 0..self.num_actions {
+                out.push(dot(self.phi(s, a), theta));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks that `θ` has `K` finite entries.
+    pub(crate) fn check_theta(&self, theta: &[f64]) -> Result<(), IrlError> {
+        if theta.len() != self.num_features {
+            return Err(IrlError::DimensionMismatch {
+                what: "theta",
+                expected: self.num_features,
+                found: theta.len(),
+            });
+        }
+        if let Some(k) = theta.iter().position(|v| !v.is_finite()) {
+            return Err(IrlError::NonFiniteParameter { k, value: theta[k] });
+        }
+        Ok(())
+    }
+
+    /// `Σ_{s,a} d(s, a) φ(s, a)` for a state-action weighting `d` (flat, `s · A + a`), such
+    /// as the expected state-action visitation counts of a policy.
+    ///
+    /// # Panics
+    ///
+    /// If `d` does not have `S · A` entries.
+    pub fn expectation(&self, d: &[f64]) -> Vec<f64> {
+        assert_eq!(d.len(), self.num_states * self.num_actions);
+        let mut out = vec![0.0; self.num_features];
+        for s in 0..self.num_states {
+            for a in 0..self.num_actions {
+                let w = d[s * self.num_actions + a];
+                if w != 0.0 {
+                    for (o, f) in out.iter_mut().zip(self.phi(s, a)) {
+                        *o += w * f;
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `x·y`.
+pub(crate) fn dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(a, b)| a * b).sum()
+}

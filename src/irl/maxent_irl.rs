@@ -1,0 +1,508 @@
+//! Maximum-entropy inverse RL: the objective, its gradient, and a learner.
+
+use crate::irl::demonstrations::Demonstrations;
+use crate::irl::features::{Features, dot};
+use crate::irl::irl_error::IrlError;
+use crate::irl::max_causal_ent::MaxCausalEntSolution;
+use crate::irl::maxent_partition::{MaxEntPartition, TrajectoryEnd};
+use crate::soft_dp::soft_value_iteration::SoftValueIteration;
+use crate::tabular::mdp::Mdp;
+use crate::tabular::visitation::{discounted_occupancy, forward_pass, trajectory_model_visitation};
+
+/// Which maximum-entropy model of behaviour explains the demonstrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IrlModel {
+    /// Ziebart et al. (2008): `P(τ | s_0) ∝ Π_t P(s_{t+1} | s_t, a_t) · exp(θ·f_τ)`, a
+    /// distribution over whole trajectories ([`MaxEntPartition`]).
+    MaxEnt,
+    /// Ziebart (2010): the maximum causal entropy policy, `π_t(a|s) = exp(Q_t − V_t)` from
+    /// finite-horizon soft value iteration ([`MaxCausalEntSolution`]).
+    MaxCausalEnt,
+    /// Ziebart (2010), infinite-horizon discounted form: the stationary policy
+    /// `π(a|s) = exp(Q(s, a) − V(s))` of discounted soft value iteration at temperature 1
+    /// with the MDP's discount `γ < 1` ([`SoftValueIteration`]), discounted features
+    /// `Σ_t γ^t φ(s_t, a_t)` and discounted occupancy measures.
+    MaxCausalEntDiscounted,
+}
+
+/// An inverse-RL problem: an MDP, reward features, and demonstrations.
+///
+/// # Formula
+///
+/// The objective is the dual of the maximum-entropy problem,
+///
+/// ```text
+/// L(θ) = θ·f̃ − Σ_s ρ̃₀(s) ln Z_θ(s) − (λ/2)‖θ‖²
+/// ∇L(θ) = f̃ − E_θ[f_τ] − λθ
+/// ```
+///
+/// with `f̃` the demonstrations' mean features, `ρ̃₀` their start states, and `ln Z_θ(s)`
+/// the log partition function `ln Z_0(s)` of the 2008 model or the soft value `V_0(s)` of
+/// the causal model. `E_θ[f_τ]` is the model's expected features from `ρ̃₀`: the 2008
+/// model's trajectory-level marginals ([`trajectory_model_visitation`]) or the causal
+/// policy's forward pass ([`forward_pass`]). Both objectives are concave.
+///
+/// Both models are undiscounted over the demonstrations' horizon `T`; the MDP's discount
+/// is not used.
+///
+/// For the 2008 model `L` is exactly the mean log-likelihood of the demonstrations minus
+/// the `θ`-free dynamics term. For the causal model it is the mean log-likelihood of the
+/// demonstrated *actions* when the dynamics are deterministic; under stochastic dynamics
+/// the two differ by a term with zero mean under the dynamics, and `L` is the one whose
+/// gradient is feature matching.
+///
+/// # References
+///
+/// Ziebart et al. (2008) (the likelihood and its gradient); Ziebart (2010), ch. 6
+/// (the causal dual and its gradient).
+#[derive(Debug, Clone)]
+pub struct IrlProblem<'a> {
+    mdp: &'a Mdp,
+    features: &'a Features,
+    demos: &'a Demonstrations,
+    empirical_features: Vec<f64>,
+    discounted_empirical_features: Vec<f64>,
+    initial: Vec<f64>,
+    dynamics_log_likelihood: f64,
+    l2: f64,
+}
+
+/// The objective and everything computed on the way, at one `θ`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IrlEvaluation {
+    /// `L(θ)`, see [`IrlProblem`].
+    pub objective: f64,
+    /// Mean log-likelihood of the demonstrations under the model, dynamics included:
+    /// `(1/N) Σ_i ln P_θ(τ_i | s_0^i)` (without the regulariser).
+    pub log_likelihood: f64,
+    /// `∇L(θ)`.
+    pub gradient: Vec<f64>,
+    /// `E_θ[f_τ]`.
+    pub expected_features: Vec<f64>,
+    /// The model's expected state-action visitation from the demonstrations' start
+    /// states, flat `s · A + a` (discounted, `Σ_t γ^t P(s_t = s, a_t = a)`, for
+    /// [`IrlModel::MaxCausalEntDiscounted`]).
+    pub state_action_visitation: Vec<f64>,
+}
+
+impl<'a> IrlProblem<'a> {
+    /// Sets up the problem; `f̃`, `ρ̃₀` and the dynamics term are computed once.
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::DimensionMismatch`] if the features or demonstrations were built for
+    /// an MDP with another number of states or actions (the lengths compared are `S · A`).
+    pub fn new(
+        mdp: &'a Mdp,
+        features: &'a Features,
+        demos: &'a Demonstrations,
+    ) -> Result<Self, IrlError> {
+        let dims = (mdp.num_states(), mdp.num_actions());
+        let sa = dims.0 * dims.1;
+        for (what, (s, a)) in [
+            ("features", features.dims()),
+            ("demonstrations", demos.dims()),
+        ] {
+            if (s, a) != dims {
+                return Err(IrlError::DimensionMismatch {
+                    what,
+                    expected: sa,
+                    found: s * a,
+                });
+            }
+        }
+        let counts = demos.state_action_counts();
+        let gamma = mdp.discount();
+        let mut discounted_counts = vec![0.0; sa];
+        for tr in demos.trajectories() {
+            let mut weight = 1.0 / demos.len() as f64;
+            for (s, a) in tr.pairs() {
+                discounted_counts[s * dims.1 + a] += weight;
+                weight *= gamma;
+            }
+        }
+        let mut dynamics = 0.0;
+        for tr in demos.trajectories() {
+            for t in 0..tr.len() {
+                let p = mdp.transition_prob(tr.states[t], tr.actions[t], tr.states[t + 1]);
+                dynamics += p.ln();
+            }
+        }
+        Ok(Self {
+            mdp,
+            features,
+            demos,
+            empirical_features: features.expectation(&counts),
+            discounted_empirical_features: features.expectation(&discounted_counts),
+            initial: demos.initial_distribution(),
+            dynamics_log_likelihood: dynamics / demos.len() as f64,
+            l2: 0.0,
+        })
+    }
+
+    /// Adds the penalty `(λ/2)‖θ‖²` (`λ ≥ 0`), which makes the maximiser unique and finite
+    /// even when the demonstrations are explained perfectly only as `‖θ‖ → ∞`.
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::InvalidConfig`] for a negative or non-finite `λ`.
+    pub fn with_l2(mut self, l2: f64) -> Result<Self, IrlError> {
+        if !(l2.is_finite() && l2 >= 0.0) {
+            return Err(IrlError::InvalidConfig {
+                what: "l2",
+                value: l2,
+            });
+        }
+        self.l2 = l2;
+        Ok(self)
+    }
+
+    /// The demonstrations' mean features `f̃`.
+    pub fn empirical_features(&self) -> &[f64] {
+        &self.empirical_features
+    }
+
+    /// The demonstrations' start-state distribution `ρ̃₀`.
+    pub fn initial_distribution(&self) -> &[f64] {
+        &self.initial
+    }
+
+    /// Evaluates `L(θ)`, its gradient, the log-likelihood and the visitation.
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::DimensionMismatch`] or [`IrlError::NonFiniteParameter`] for a bad `θ`.
+    pub fn evaluate(&self, model: IrlModel, theta: &[f64]) -> Result<IrlEvaluation, IrlError> {
+        let reward = self.features.reward(theta)?;
+        let horizon = self.demos.horizon();
+        let mut empirical = &self.empirical_features;
+        let (log_z, visitation, action_log_lik) = match model {
+            IrlModel::MaxEnt => {
+                let part =
+                    MaxEntPartition::new(self.mdp, &reward, horizon, &TrajectoryEnd::Anywhere)?;
+                let log_z = dot(&self.initial, part.log_z_state(0));
+                let vis = trajectory_model_visitation(self.mdp, &self.initial, &part)?;
+                (log_z, vis.state_actions().to_vec(), None)
+            }
+            IrlModel::MaxCausalEnt => {
+                let sol = MaxCausalEntSolution::new(self.mdp, &reward, horizon)?;
+                let log_z = dot(&self.initial, sol.values(0));
+                let vis = forward_pass(self.mdp, &self.initial, sol.policy())?;
+                let ll = self.mean_action_log_likelihood(|t, s, a| sol.policy().log_probs(t, s)[a]);
+                (log_z, vis.state_actions().to_vec(), Some(ll))
+            }
+            IrlModel::MaxCausalEntDiscounted => {
+                empirical = &self.discounted_empirical_features;
+                let mut mdp = self.mdp.clone();
+                mdp.set_rewards(&reward)?;
+                // Certified ‖V − V*‖∞ ≤ a few hundred ulps of the value scale, so that the
+                // objective is exact to far below any finite-difference step.
+                let scale = (reward.iter().fold(0.0f64, |m, r| m.max(r.abs()))
+                    + (mdp.num_actions() as f64).ln())
+                    / (1.0 - mdp.discount());
+                let sol = SoftValueIteration::new(1.0)
+                    .tolerance(1e-13 * scale.max(1.0))
+                    .max_iterations(usize::MAX)
+                    .run(&mdp)?;
+                let policy = sol.policy()?;
+                let log_z = dot(&self.initial, &sol.values);
+                let occupancy =
+                    discounted_occupancy(&mdp, &self.initial, &policy, 1e-15 * horizon as f64)?;
+                let ll = self.mean_action_log_likelihood(|_, s, a| policy.log_prob(s, a));
+                (log_z, occupancy, Some(ll))
+            }
+        };
+        let expected = self.features.expectation(&visitation);
+        let penalty = 0.5 * self.l2 * dot(theta, theta);
+        let dual = dot(theta, empirical) - log_z;
+        let gradient = empirical
+            .iter()
+            .zip(&expected)
+            .zip(theta)
+            .map(|((f, e), th)| f - e - self.l2 * th)
+            .collect();
+        let log_likelihood = action_log_lik.unwrap_or(dual) + self.dynamics_log_likelihood;
+        Ok(IrlEvaluation {
+            objective: dual - penalty,
+            log_likelihood,
+            gradient,
+            expected_features: expected,
+            state_action_visitation: visitation,
+        })
+    }
+
+    /// `(1/N) Σ_i Σ_t ln π_t(a_t^i | s_t^i)` for a policy given as `ln π(t, s, a)`.
+    fn mean_action_log_likelihood(&self, log_pi: impl Fn(usize, usize, usize) -> f64) -> f64 {
+        let mut ll = 0.0;
+        for tr in self.demos.trajectories() {
+            for (t, (s, a)) in tr.pairs().enumerate() {
+                ll += log_pi(t, s, a);
+            }
+        }
+        ll / self.demos.len() as f64
+    }
+}
+
+/// Settings of [`fit_irl`]: L-BFGS ascent with a backtracking (Armijo) line search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IrlConfig {
+    /// Stop when `‖∇L‖∞ ≤ gradient_tolerance` (in feature units per trajectory: the
+    /// largest feature-matching error). Default `1e-6`.
+    pub gradient_tolerance: f64,
+    /// Stop after this many accepted steps. Default `1000`.
+    pub max_iterations: usize,
+    /// Length of the first step, `‖η ∇L‖∞`, before any curvature is known. Default `1.0`.
+    pub initial_step: f64,
+    /// Armijo constant `c`: a step `η d` is accepted when
+    /// `L(θ + η d) ≥ L(θ) + c η ∇L·d`. Default `1e-4`.
+    pub armijo: f64,
+    /// Number of `(s, y)` pairs L-BFGS remembers; `0` gives plain gradient ascent.
+    /// Default `10`.
+    pub memory: usize,
+}
+
+impl Default for IrlConfig {
+    fn default() -> Self {
+        Self {
+            gradient_tolerance: 1e-6,
+            max_iterations: 1000,
+            initial_step: 1.0,
+            armijo: 1e-4,
+            memory: 10,
+        }
+    }
+}
+
+/// Why [`fit_irl`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum IrlTermination {
+    /// `‖∇L‖∞` fell to the tolerance: expected features match the demonstrations'.
+    Converged {
+        /// The final `‖∇L‖∞`.
+        gradient_norm: f64,
+    },
+    /// The iteration limit was reached first.
+    MaxIterations {
+        /// The final `‖∇L‖∞`.
+        gradient_norm: f64,
+    },
+    /// No step along an ascent direction increased `L` by the Armijo margin, down to a
+    /// step of `1e-14` times the direction: `L` is flat to rounding error here (the
+    /// maximum, to `f64` precision).
+    StepTooSmall {
+        /// The final `‖∇L‖∞`.
+        gradient_norm: f64,
+    },
+}
+
+/// One iterate of [`fit_irl`], for plotting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IrlIterate {
+    /// `L(θ_k)`.
+    pub objective: f64,
+    /// Mean log-likelihood of the demonstrations at `θ_k`.
+    pub log_likelihood: f64,
+    /// `‖∇L(θ_k)‖∞`.
+    pub gradient_norm: f64,
+    /// `‖θ_{k+1} − θ_k‖∞`, the step taken from `θ_k` (0 for the last iterate).
+    pub step: f64,
+}
+
+/// The result of [`fit_irl`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct IrlFit {
+    /// The learned parameters.
+    pub theta: Vec<f64>,
+    /// Why the learner stopped.
+    pub termination: IrlTermination,
+    /// Every iterate, starting with `θ_0`.
+    pub history: Vec<IrlIterate>,
+}
+
+/// Fits `θ` by maximising the concave objective of [`IrlProblem`] with L-BFGS.
+///
+/// # Formula
+///
+/// ```text
+/// θ_{k+1} = θ_k + η_k d_k,     d_k = H_k ∇L(θ_k)
+/// ```
+///
+/// where `H_k` is the L-BFGS approximation of `(−∇²L)⁻¹` from the last `memory` pairs
+/// `s = θ_{k+1} − θ_k`, `y = ∇L(θ_k) − ∇L(θ_{k+1})` (two-loop recursion, scaled by
+/// `s·y / y·y`), and `η_k` is found by backtracking from 1, halving until
+/// `L(θ_k + η d_k) ≥ L(θ_k) + c η ∇L·d_k`. A pair with `s·y ≤ 0` (no curvature seen) is
+/// not stored, and a direction that is not an ascent direction is replaced by the
+/// gradient, so `L` increases at every step. The first direction is the gradient scaled
+/// to length `initial_step`.
+///
+/// # References
+///
+/// Nocedal & Wright (2006), *Numerical Optimization*, 2nd ed., Algorithm 7.4 (two-loop
+/// recursion) and §3.1 (backtracking, the Armijo condition).
+///
+/// # Errors
+///
+/// [`IrlError::InvalidConfig`] for a non-positive tolerance or step, or an Armijo
+/// constant outside `(0, 1)`; errors of [`IrlProblem::evaluate`] for a bad `θ_0`.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{fit_irl, Demonstrations, Features, IrlConfig, IrlModel, IrlProblem,
+///                 IrlTermination, Mdp, Trajectory};
+/// // Two states; the expert always moves to (or stays in) state 1.
+/// let p = vec![vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]];
+/// let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 1.0)?;
+/// let phi = Features::one_hot_states(&mdp);
+/// let demos = Demonstrations::new(&mdp, vec![
+///     Trajectory::new(vec![0, 1, 1, 1], vec![1, 0, 0]),
+///     Trajectory::new(vec![0, 0, 1, 1], vec![0, 1, 0]),
+/// ])?;
+/// let problem = IrlProblem::new(&mdp, &phi, &demos)?.with_l2(0.1)?;
+/// let fit = fit_irl(&problem, IrlModel::MaxCausalEnt, &[0.0, 0.0], &IrlConfig::default())?;
+/// assert!(matches!(fit.termination, IrlTermination::Converged { .. }));
+/// assert!(fit.theta[1] > fit.theta[0]); // state 1 is preferred
+/// # Ok::<(), maxent_rl::IrlError>(())
+/// ```
+pub fn fit_irl(
+    problem: &IrlProblem<'_>,
+    model: IrlModel,
+    theta0: &[f64],
+    config: &IrlConfig,
+) -> Result<IrlFit, IrlError> {
+    check_config(config)?;
+    let mut theta = theta0.to_vec();
+    let mut eval = problem.evaluate(model, &theta)?;
+    let mut history = Vec::new();
+    // (s, y, 1 / s·y), oldest first.
+    let mut pairs: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
+    let inf_norm = |g: &[f64]| g.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    loop {
+        let g_norm = inf_norm(&eval.gradient);
+        let iterate = |step: f64| IrlIterate {
+            objective: eval.objective,
+            log_likelihood: eval.log_likelihood,
+            gradient_norm: g_norm,
+            step,
+        };
+        let stop = if g_norm <= config.gradient_tolerance {
+            Some(IrlTermination::Converged {
+                gradient_norm: g_norm,
+            })
+        } else if history.len() >= config.max_iterations {
+            Some(IrlTermination::MaxIterations {
+                gradient_norm: g_norm,
+            })
+        } else {
+            None
+        };
+        if let Some(termination) = stop {
+            history.push(iterate(0.0));
+            return Ok(IrlFit {
+                theta,
+                termination,
+                history,
+            });
+        }
+        let mut direction = lbfgs_direction(&eval.gradient, &pairs);
+        let mut slope = dot(&eval.gradient, &direction);
+        if pairs.is_empty() || slope.is_nan() || slope <= 0.0 {
+            pairs.clear();
+            let scale = config.initial_step / g_norm;
+            direction = eval.gradient.iter().map(|g| g * scale).collect();
+            slope = dot(&eval.gradient, &direction);
+        }
+        let mut eta = 1.0;
+        let accepted = loop {
+            let trial: Vec<f64> = theta
+                .iter()
+                .zip(&direction)
+                .map(|(t, d)| t + eta * d)
+                .collect();
+            let trial_eval = problem.evaluate(model, &trial)?;
+            if trial_eval.objective >= eval.objective + config.armijo * eta * slope {
+                break Some((trial, trial_eval));
+            }
+            eta *= 0.5;
+            if eta < 1e-14 {
+                break None;
+            }
+        };
+        let Some((trial, trial_eval)) = accepted else {
+            history.push(iterate(0.0));
+            let termination = IrlTermination::StepTooSmall {
+                gradient_norm: g_norm,
+            };
+            return Ok(IrlFit {
+                theta,
+                termination,
+                history,
+            });
+        };
+        let s: Vec<f64> = trial.iter().zip(&theta).map(|(a, b)| a - b).collect();
+        // For ascent on L (descent on −L): y = ∇(−L)(θ_{k+1}) − ∇(−L)(θ_k).
+        let y: Vec<f64> = eval
+            .gradient
+            .iter()
+            .zip(&trial_eval.gradient)
+            .map(|(g0, g1)| g0 - g1)
+            .collect();
+        let sy = dot(&s, &y);
+        history.push(iterate(inf_norm(&s)));
+        if config.memory > 0 && sy > 0.0 {
+            if pairs.len() == config.memory {
+                pairs.remove(0);
+            }
+            pairs.push((s, y, 1.0 / sy));
+        }
+        theta = trial;
+        eval = trial_eval;
+    }
+}
+
+/// The L-BFGS ascent direction `H ∇L` by the two-loop recursion.
+fn lbfgs_direction(gradient: &[f64], pairs: &[(Vec<f64>, Vec<f64>, f64)]) -> Vec<f64> {
+    let mut q = gradient.to_vec();
+    let mut alphas = Vec::with_capacity(pairs.len());
+    for (s, y, rho) in pairs.iter().rev() {
+        let a = rho * dot(s, &q);
+        q.iter_mut().zip(y).for_each(|(qi, yi)| *qi -= a * yi);
+        alphas.push(a);
+    }
+    if let Some((s, y, _)) = pairs.last() {
+        let gamma = dot(s, y) / dot(y, y);
+        q.iter_mut().for_each(|qi| *qi *= gamma);
+    }
+    for ((s, y, rho), a) in pairs.iter().zip(alphas.iter().rev()) {
+        let b = rho * dot(y, &q);
+        q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
+    }
+    q
+}
+
+fn check_config(config: &IrlConfig) -> Result<(), IrlError> {
+    let checks = [
+        (
+            "gradient_tolerance",
+            config.gradient_tolerance,
+            config.gradient_tolerance > 0.0,
+        ),
+        (
+            "initial_step",
+            config.initial_step,
+            config.initial_step > 0.0,
+        ),
+        (
+            "armijo",
+            config.armijo,
+            config.armijo > 0.0 && config.armijo < 1.0,
+        ),
+    ];
+    for (what, value, ok) in checks {
+        if !(ok && value.is_finite()) {
+            return Err(IrlError::InvalidConfig { what, value });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! The partition functions of Ziebart et al. (2008): the backward pass of maximum-entropy
+//! IRL, in log-space.
+
+use crate::irl::irl_error::IrlError;
+use crate::tabular::mdp::Mdp;
+use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
+
+/// Which trajectories the model sums over at the horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrajectoryEnd {
+    /// Every trajectory of `T` steps, wherever it ends: `Z_T(s) = 1`.
+    Anywhere,
+    /// Only trajectories that are in one of these states after `T` steps (the destination
+    /// constraint of Ziebart et al. 2008, Algorithm 1, step 1: `Z_{s_terminal} = 1`):
+    /// `Z_T(s) = 1[s ∈ goal]`. `goal[s]` marks the states.
+    InStates(Vec<bool>),
+}
+
+/// The backward pass of maximum-entropy IRL: state and state-action log partition
+/// functions for every time step, and the local action probabilities.
+///
+/// # Formula
+///
+/// With `Z_T(s) = 1` (or `1[s ∈ goal]`) and, for `t = T−1, …, 0`,
+///
+/// ```text
+/// Z_t(s, a) = e^{r(s,a)} Σ_{s'} P(s' | s, a) Z_{t+1}(s')
+/// Z_t(s)    = Σ_a Z_t(s, a)
+/// π_t(a | s) = Z_t(s, a) / Z_t(s)
+/// ```
+///
+/// `Z_0(s_0) = Σ_τ Π_t P(s_{t+1} | s_t, a_t) e^{Σ_t r(s_t, a_t)}`: the sum over all
+/// trajectories from `s_0`, each weighted by its probability under the dynamics times its
+/// exponentiated reward. A terminal state of the MDP ends the trajectory: `Z_t(s) = 1`
+/// there (one, empty, continuation).
+///
+/// # References
+///
+/// Ziebart, Maas, Bagnell & Dey (2008), *Maximum Entropy Inverse Reinforcement Learning*,
+/// AAAI, Algorithm 1 (backward pass and local action probabilities). The paper iterates
+/// `N` times and keeps the last iteration's probabilities as one stationary policy; here
+/// every step keeps its own, which makes the finite-horizon computation exact.
+///
+/// # Numerical stability
+///
+/// Everything is stored in log-space: `ln Z_t(s, a) = r(s, a) + ln Σ_{s'} P(s'|s, a) Z_{t+1}(s')`
+/// and `ln Z_t(s) = lse_a ln Z_t(s, a)`. In exp-space `Z` grows like `(A e^{r_max})^T`
+/// and overflows `f64` after a few hundred steps (a 20×20 gridworld with `T = 800` is far
+/// out of range); in log-space it never does. The sum over successors is taken with
+/// `Z_{t+1}` rescaled by its maximum `c` — `c + ln Σ P e^{ln Z − c}` — which needs one
+/// exponential per state instead of one per transition; a sum whose every term is more
+/// than ~645 nats below `c` (so that it may have underflowed) is redone as a
+/// log-sum-exp over its own successors, so the result is exact either way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaxEntPartition {
+    horizon: usize,
+    num_states: usize,
+    num_actions: usize,
+    /// `ln Z_t(s)`, `(T + 1) · S`.
+    log_z_state: Vec<f64>,
+    /// `ln Z_t(s, a)`, `T · S · A`.
+    log_z_action: Vec<f64>,
+    policy: TimeIndexedPolicy,
+}
+
+impl MaxEntPartition {
+    /// Runs the backward pass for rewards `r(s, a)` (flat, `s · A + a`) over `T = horizon`
+    /// steps.
+    ///
+    /// States from which no trajectory satisfies the end condition have `ln Z_t(s) = −∞`;
+    /// their local action probabilities are set to uniform (any choice is consistent, as the
+    /// trajectory-level model gives such states probability 0).
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::ZeroHorizon`]; [`IrlError::DimensionMismatch`] if `reward` does not have
+    /// `S · A` entries or the goal set does not have `S`; [`IrlError::Mdp`] with
+    /// [`MdpError::NonFiniteReward`](crate::MdpError::NonFiniteReward) naming `(s, a)` for a
+    /// NaN or infinite reward.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use maxent_rl::{MaxEntPartition, Mdp, TrajectoryEnd};
+    /// // One state, two actions with rewards 0 and ln 3: over T steps there are 4^T
+    /// // weighted sequences in total, so ln Z_0 = T ln 4.
+    /// let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0; 2], 1.0)?;
+    /// let part = MaxEntPartition::new(&mdp, &[0.0, 3f64.ln()], 5, &TrajectoryEnd::Anywhere)?;
+    /// assert!((part.log_z_state(0)[0] - 5.0 * 4f64.ln()).abs() < 1e-12);
+    /// assert!((part.policy().prob(0, 0, 1) - 0.75).abs() < 1e-12);
+    /// # Ok::<(), maxent_rl::IrlError>(())
+    /// ```
+    pub fn new(
+        mdp: &Mdp,
+        reward: &[f64],
+        horizon: usize,
+        end: &TrajectoryEnd,
+    ) -> Result<Self, IrlError> {
+        let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+        check_reward(mdp, reward)?;
+        if horizon == 0 {
+            return Err(IrlError::ZeroHorizon);
+        }
+        let mut log_z_state = vec![0.0; (horizon + 1) * s_count];
+        if let TrajectoryEnd::InStates(goal) = end {
+            if goal.len() != s_count {
+                return Err(IrlError::DimensionMismatch {
+                    what: "goal",
+                    expected: s_count,
+                    found: goal.len(),
+                });
+            }
+            for (z, &g) in log_z_state[horizon * s_count..].iter_mut().zip(goal) {
+                *z = if g { 0.0 } else { f64::NEG_INFINITY };
+            }
+        }
+        let mut log_z_action = vec![0.0; horizon * s_count * a_count];
+        let mut log_pi = vec![0.0; horizon * s_count * a_count];
+        let uniform = -(a_count as f64).ln();
+        // Z_{t+1} rescaled by its largest entry, exp(ln Z_{t+1}(s') − c): computed once per
+        // state and step, so that the sum over successors needs no exponentials.
+        let mut scaled = vec![0.0; s_count];
+        for t in (0..horizon).rev() {
+            let (now, next) = log_z_state.split_at_mut((t + 1) * s_count);
+            let z_next = &next[..s_count];
+            let z_now = &mut now[t * s_count..];
+            let c = z_next.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            for (w, z) in scaled.iter_mut().zip(z_next) {
+                *w = if c == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    (z - c).exp()
+                };
+            }
+            for s in 0..s_count {
+                let row = (t * s_count + s) * a_count;
+                if mdp.is_terminal(s) {
+                    // The trajectory has ended: one (empty) continuation, or none if the
+                    // end condition wants another state.
+                    z_now[s] = match end {
+                        TrajectoryEnd::Anywhere => 0.0,
+                        TrajectoryEnd::InStates(goal) if goal[s] => 0.0,
+                        TrajectoryEnd::InStates(_) => f64::NEG_INFINITY,
+                    };
+                    log_z_action[row..row + a_count].fill(f64::NEG_INFINITY);
+                    log_pi[row..row + a_count].fill(uniform);
+                    continue;
+                }
+                let mut m = f64::NEG_INFINITY;
+                for a in 0..a_count {
+                    let acc: f64 = mdp.successors(s, a).map(|(s2, p)| p * scaled[s2]).sum();
+                    // Every successor far below the largest Z (or underflowed): redo this
+                    // one sum in log-space, so no answer is lost to the rescaling.
+                    let log_expectation = if acc >= SCALED_SUM_FLOOR {
+                        c + acc.ln()
+                    } else {
+                        log_expectation_exp(mdp, s, a, z_next)
+                    };
+                    let za = reward[s * a_count + a] + log_expectation;
+                    log_z_action[row + a] = za;
+                    m = m.max(za);
+                }
+                if m == f64::NEG_INFINITY {
+                    z_now[s] = f64::NEG_INFINITY;
+                    log_pi[row..row + a_count].fill(uniform);
+                    continue;
+                }
+                // ln Z_t(s) = m + ln Σ_a e^{ln Z_t(s,a) − m}, and ln π = (ln Z_t(s, a) − m) −
+                // ln Σ…: the maximum is kept apart, so the probabilities sum to one to a few
+                // ulps however large ln Z grows, and one set of exponentials serves both.
+                let sum: f64 = log_z_action[row..row + a_count]
+                    .iter()
+                    .map(|za| (za - m).exp())
+                    .sum();
+                let log_sum = sum.ln();
+                z_now[s] = m + log_sum;
+                for a in 0..a_count {
+                    log_pi[row + a] = (log_z_action[row + a] - m) - log_sum;
+                }
+            }
+        }
+        Ok(Self {
+            horizon,
+            num_states: s_count,
+            num_actions: a_count,
+            log_z_state,
+            log_z_action,
+            policy: TimeIndexedPolicy::from_log_probs(horizon, s_count, a_count, log_pi),
+        })
+    }
+
+    /// Horizon `T`.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
+    /// `ln Z_t(·)` for `t = 0, …, T`.
+    ///
+    /// # Panics
+    ///
+    /// If `t > T`.
+    pub fn log_z_state(&self, t: usize) -> &[f64] {
+        assert!(t <= self.horizon, "t out of range");
+        &self.log_z_state[t * self.num_states..(t + 1) * self.num_states]
+    }
+
+    /// `ln Z_t(s, ·)` for `t < T`.
+    ///
+    /// # Panics
+    ///
+    /// If `t ≥ T` or `s ≥ S`.
+    pub fn log_z_action(&self, t: usize, s: usize) -> &[f64] {
+        assert!(
+            t < self.horizon && s < self.num_states,
+            "(t, s) out of range"
+        );
+        let i = (t * self.num_states + s) * self.num_actions;
+        &self.log_z_action[i..i + self.num_actions]
+    }
+
+    /// The local action probabilities `π_t(a | s) = Z_t(s, a) / Z_t(s)`.
+    pub fn policy(&self) -> &TimeIndexedPolicy {
+        &self.policy
+    }
+}
+
+/// Below this, a rescaled sum `Σ P(s'|s, a) e^{ln Z(s') − c}` may have lost digits to
+/// subnormals or underflow (`f64` subnormals start at `2.2e-308`), and is recomputed in
+/// log-space.
+const SCALED_SUM_FLOOR: f64 = 1e-280;
+
+/// `ln Σ_{s'} P(s' | s, a) exp(v(s'))`, stable for any `v` including `−∞` entries.
+pub(crate) fn log_expectation_exp(mdp: &Mdp, s: usize, a: usize, v: &[f64]) -> f64 {
+    let m = mdp
+        .successors(s, a)
+        .map(|(s2, _)| v[s2])
+        .fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    let sum: f64 = mdp
+        .successors(s, a)
+        .map(|(s2, p)| p * (v[s2] - m).exp())
+        .sum();
+    m + sum.ln()
+}
+
+/// Checks a reward vector against the MDP.
+pub(crate) fn check_reward(mdp: &Mdp, reward: &[f64]) -> Result<(), IrlError> {
+    let expected = mdp.num_states() * mdp.num_actions();
+    if reward.len() != expected {
+        return Err(IrlError::DimensionMismatch {
+            what: "reward",
+            expected,
+            found: reward.len(),
+        });
+    }
+    if let Some(i) = reward.iter().position(|r| !r.is_finite()) {
+        return Err(IrlError::Mdp(
+            crate::tabular::mdp_error::MdpError::NonFiniteReward {
+                s: i / mdp.num_actions(),
+                a: i % mdp.num_actions(),
+                value: reward[i],
+            },
+        ));
+    }
+    Ok(())
+}
