@@ -447,21 +447,22 @@ proptest! {
 
 #[test]
 fn claim_7_5_discrete_loss_is_the_expectation_of_the_sampled_loss() {
-    // The exact sum Σ_a π_a (α ln π_a − Q_a) against the mean of the continuous-form loss
-    // α ln π(a) − Q(a) over sampled actions: Monte-Carlo, n = 20 000.
+    // The exact sum Σ_a π_a (α ln π_a − Q_a) against the expectation of the
+    // continuous-form loss α ln π(a) − Q(a) (`sac_actor_loss` on one sampled action),
+    // taken by enumerating the 5 actions with probabilities computed here from exp.
     let logits = [0.5, -0.2, 1.0, -1.5, 0.0];
     let q = [0.3, 1.1, -0.4, 2.0, 0.0];
     let alpha = 0.7;
     let exact = discrete_sac_actor_loss(&logits, 5, &q, alpha).unwrap().loss;
-    let p = softmax(&logits);
-    let lp = log_softmax(&logits);
-    let mut rng = ChaCha8Rng::seed_from_u64(77);
-    let est = MonteCarloEstimate::from_samples((0..20_000).map(|_| {
-        let a = sample_index(&p, &mut rng);
-        sac_actor_loss(&[lp[a]], &[q[a]], alpha).unwrap()
-    }))
-    .unwrap();
-    assert!(est.z_score(exact).abs() <= MC_Z, "{est:?} vs {exact}");
+    let z: f64 = logits.iter().map(|x: &f64| x.exp()).sum();
+    let expectation: f64 = (0..5)
+        .map(|a| {
+            let p = logits[a].exp() / z;
+            p * sac_actor_loss(&[p.ln()], &[q[a]], alpha).unwrap()
+        })
+        .sum();
+    // Five terms of size ≤ 3, each with a few roundings: error ≤ 20 ε · 3 ≈ 1.3e-14.
+    assert!((expectation - exact).abs() < 1e-13, "{expectation} vs {exact}");
 }
 
 // ---------------------------------------------------------------- Claim 7.6
@@ -511,14 +512,6 @@ proptest! {
 
 // ---------------------------------------------------------------- Claim 7.7
 
-/// The policy's entropy must settle within this many nats of the target (on top of the
-/// Monte-Carlo error of each estimate). Where it comes from: at the fixed point, ln α does a
-/// mean-reverting random walk with steps η·s/√B (η = 0.01, s ≈ 0.7 the spread of ln π,
-/// B = 64), i.e. ≈ 9e-4, relaxing over τ ≈ 500 updates (the trace's oscillation), so its
-/// standard deviation is ≈ 9e-4 · √(τ/2) ≈ 0.014; the policy's entropy moves by about half
-/// of ln α (for a Gaussian-like soft optimum, σ² ∝ α). 0.05 nats is several times that.
-const SETTLE_TOLERANCE: f64 = 0.05;
-
 #[test]
 fn claim_7_7_entropy_settles_at_the_target() {
     let mut table = String::from(
@@ -538,20 +531,44 @@ fn claim_7_7_entropy_settles_at_the_target() {
             assert!(start.entropy.mean - MC_Z * start.entropy.std_error > target);
             assert!(early.alpha < start.alpha, "{label}: α should fall");
         }
-        // Over the last quarter every recorded entropy is within the tolerance.
-        let last_quarter = run.trace.iter().filter(|t| 4 * t.step >= 3 * config.steps);
-        let mut worst: f64 = 0.0;
-        for t in last_quarter {
-            let gap = (t.entropy.mean - target).abs();
-            assert!(
-                gap <= SETTLE_TOLERANCE + MC_Z * t.entropy.std_error,
-                "{label}, step {}: entropy {} ± {}",
-                t.step,
-                t.entropy.mean,
-                t.entropy.std_error
-            );
-            worst = worst.max(gap);
-        }
+        // Over the last quarter the policy's entropy averages to the target. Why it
+        // should: each temperature step moves ln α by −η(Ĥ − H̄), so over N updates
+        // mean(Ĥ) − H̄ = (ln α_start − ln α_end)/(η N) — tiny once ln α has settled —
+        // and the batch estimates Ĥ are unbiased for the policy's entropy.
+        //
+        // The witness: the Monte-Carlo estimates from fresh samples (n = 2000 each,
+        // independent of the training batches). Their mean's standard error is the larger
+        // of the pooled Monte-Carlo error √(Σ se_i²)/n and the spread of the estimates
+        // over √n, which also covers the policy's own fluctuation between recordings.
+        let settled: Vec<_> = run
+            .trace
+            .iter()
+            .filter(|t| 4 * t.step >= 3 * config.steps)
+            .collect();
+        let n = settled.len() as f64;
+        let mean = settled.iter().map(|t| t.entropy.mean).sum::<f64>() / n;
+        let pooled = settled
+            .iter()
+            .map(|t| t.entropy.std_error.powi(2))
+            .sum::<f64>()
+            .sqrt()
+            / n;
+        let spread = (settled
+            .iter()
+            .map(|t| (t.entropy.mean - mean).powi(2))
+            .sum::<f64>()
+            / (n - 1.0))
+            .sqrt()
+            / n.sqrt();
+        let std_error = pooled.max(spread);
+        assert!(
+            (mean - target).abs() <= MC_Z * std_error,
+            "{label}: settled entropy {mean} ± {std_error} vs target {target}"
+        );
+        let worst = settled
+            .iter()
+            .map(|t| (t.entropy.mean - target).abs())
+            .fold(0.0, f64::max);
         let last = run.trace.last().unwrap();
         table.push_str(
             &format!(
