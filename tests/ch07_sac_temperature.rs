@@ -462,7 +462,10 @@ fn claim_7_5_discrete_loss_is_the_expectation_of_the_sampled_loss() {
         })
         .sum();
     // Five terms of size ≤ 3, each with a few roundings: error ≤ 20 ε · 3 ≈ 1.3e-14.
-    assert!((expectation - exact).abs() < 1e-13, "{expectation} vs {exact}");
+    assert!(
+        (expectation - exact).abs() < 1e-13,
+        "{expectation} vs {exact}"
+    );
 }
 
 // ---------------------------------------------------------------- Claim 7.6
