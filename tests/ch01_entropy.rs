@@ -263,7 +263,7 @@ fn claim_1_8_stable_log_jacobian_matches_naive_and_stays_exact() {
 }
 
 #[test]
-fn claim_1_8_tanh_jacobian_table_in_book_is_current() {
+fn tanh_jacobian_table_in_book_is_current() {
     let mut table = String::from(
         "| $u$ | exact | naive | `+1e-6` form | error of `+1e-6` |\n|---:|---:|---:|---:|---:|\n",
     );
@@ -409,7 +409,7 @@ fn claim_1_11_squashed_entropy_monte_carlo_matches_quadrature() {
 }
 
 #[test]
-fn claim_1_11_squashed_entropy_table_in_book_is_current() {
+fn squashed_entropy_table_in_book_is_current() {
     let mut table = String::from(
         "| $\\sigma$ ($\\mu = 0$) | base Gaussian entropy | policy entropy (Monte-Carlo, $n = 10^5$) |\n|---:|---:|---:|\n",
     );

@@ -102,7 +102,7 @@ fn claim_9_1_three_distributions_under_stochastic_dynamics() {
 }
 
 #[test]
-fn claim_9_1_gamble_table_in_book_is_current() {
+fn gamble_table_in_book_is_current() {
     let [(g_traj, w_traj), (g_alg1, w_alg1), (g_caus, w_caus)] = gamble_numbers();
     let row = |name: &str, g: f64, w: f64| {
         format!(
