@@ -27,7 +27,8 @@ proptest! {
     fn claim_4_1_soft_bellman_operator_is_a_contraction(
         num_states in 2usize..30,
         num_actions in 1usize..6,
-        branching in 1usize..6,
+        // Up to every state a successor (branching is clamped to the number of states).
+        branching in 1usize..31,
         discount in 0.0..0.99f64,
         alpha in prop_oneof![Just(0.0), 1e-3..5.0f64],
         seed in any::<u64>(),
@@ -57,12 +58,35 @@ proptest! {
 
         // The Q form contracts in the same way.
         let n = num_states * num_actions;
-        let q1: Vec<f64> = (0..n).map(|_| rng.random_range(-10.0..10.0)).collect();
+        let mut q1: Vec<f64> = (0..n).map(|_| rng.random_range(-10.0..10.0)).collect();
         let q2: Vec<f64> = (0..n).map(|_| rng.random_range(-10.0..10.0)).collect();
+        if rng.random::<bool>() {
+            // Nearby pairs for the Q form too.
+            for (a, b) in q1.iter_mut().zip(&q2) {
+                *a = b + rng.random_range(-1e-3..1e-3);
+            }
+        }
         let (mut u1, mut u2) = (vec![0.0; n], vec![0.0; n]);
         soft_bellman_q_backup(&mdp, alpha, &q1, &mut u1).unwrap();
         soft_bellman_q_backup(&mdp, alpha, &q2, &mut u2).unwrap();
         prop_assert!(sup_distance(&u1, &u2) <= discount * sup_distance(&q1, &q2) + slack);
+
+        // The modulus γ is attained: a constant shift c of V (or Q) shifts T V (or T Q) by
+        // exactly γ c in every state, since the soft maximum commutes with constants. This
+        // pins the factor itself, not only an upper bound on it.
+        let c = rng.random_range(-5.0..5.0f64);
+        let shifted: Vec<f64> = v2.iter().map(|v| v + c).collect();
+        let mut t3 = vec![0.0; num_states];
+        soft_bellman_backup(&mdp, alpha, &shifted, &mut t3).unwrap();
+        for (a, b) in t3.iter().zip(&t2) {
+            prop_assert!((a - b - discount * c).abs() <= slack, "shift {} vs γc = {}", a - b, discount * c);
+        }
+        let q_shifted: Vec<f64> = q2.iter().map(|q| q + c).collect();
+        let mut u3 = vec![0.0; n];
+        soft_bellman_q_backup(&mdp, alpha, &q_shifted, &mut u3).unwrap();
+        for (a, b) in u3.iter().zip(&u2) {
+            prop_assert!((a - b - discount * c).abs() <= slack);
+        }
     }
 }
 
