@@ -175,7 +175,7 @@ fn main() {
     let means = bandit_config(0.0).arm_means;
     let mut table = String::from(
         "| $\\alpha$ | runs stuck on a sub-optimal arm | mean $\\pi(\\text{best})$ at the end | \
-         mean entropy at the end | $\\operatorname{softmax}(\\mu/\\alpha)_{\\text{best}}$ |\n\
+         mean entropy at the end | $\\operatorname{softmax}(r/\\alpha)_{\\text{best}}$ |\n\
          |---:|---:|---:|---:|---:|\n",
     );
     for c in &curves {
