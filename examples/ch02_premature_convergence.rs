@@ -13,9 +13,10 @@ mod ch02_bandit;
 
 use std::path::{Path, PathBuf};
 
-use ch02_bandit::{ALPHAS, BOOK_SEEDS, bandit_config};
+use ch02_bandit::{
+    ALPHAS, BOOK_SEEDS, RECORD_FILE, RunRecord, bandit_config, records_to_text, tables_from_records,
+};
 use maxent_rl::experiments::run_softmax_bandit;
-use maxent_rl::softmax;
 use plotters::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -29,6 +30,7 @@ struct Curves {
     stuck_fraction: Vec<f64>,
     stuck: usize,
     seeds: usize,
+    records: Vec<RunRecord>,
 }
 
 fn run(alpha: f64) -> Curves {
@@ -41,6 +43,7 @@ fn run(alpha: f64) -> Curves {
         stuck_fraction: Vec::new(),
         stuck: 0,
         seeds: 0,
+        records: Vec::new(),
     };
     for seed in BOOK_SEEDS {
         let r = run_softmax_bandit(&config, &mut ChaCha8Rng::seed_from_u64(seed)).unwrap();
@@ -55,6 +58,7 @@ fn run(alpha: f64) -> Curves {
             c.entropy[i] += t.entropy;
             c.stuck_fraction[i] += f64::from(u8::from(t.stuck));
         }
+        c.records.push(RunRecord::of(&r));
         c.stuck += usize::from(r.stuck);
         c.seeds += 1;
     }
@@ -183,47 +187,13 @@ fn main() {
             run(a)
         })
         .collect();
-    let means = bandit_config(0.0).arm_means;
-    let mut table = String::from(
-        "| $\\alpha$ | runs stuck on a sub-optimal arm | mean $\\pi(\\text{best})$ at the end | \
-         mean entropy at the end | $\\operatorname{softmax}(r/\\alpha)_{\\text{best}}$ |\n\
-         |---:|---:|---:|---:|---:|\n",
-    );
-    for c in &curves {
-        let boltzmann = if c.alpha > 0.0 {
-            let scaled: Vec<f64> = means.iter().map(|m| m / c.alpha).collect();
-            format!("{:.3}", softmax(&scaled)[0])
-        } else {
-            "1 (greedy)".to_string()
-        };
-        table.push_str(&format!(
-            "| {} | {} / {} ({:.1} %) | {:.3} | {:.3} | {} |\n",
-            c.alpha,
-            c.stuck,
-            c.seeds,
-            100.0 * c.stuck as f64 / c.seeds as f64,
-            c.best_arm_prob.last().unwrap(),
-            c.entropy.last().unwrap(),
-            boltzmann
-        ));
-    }
+    // The tables are computed from the per-run records, the same way the claim test
+    // recomputes them from the record file.
+    let records: Vec<Vec<RunRecord>> = curves.iter().map(|c| c.records.clone()).collect();
+    let (table, over_time) = tables_from_records(&records);
+    std::fs::create_dir_all(repo_root().join("tests/data")).unwrap();
+    std::fs::write(repo_root().join(RECORD_FILE), records_to_text(&records)).unwrap();
     print!("{table}");
-    let checkpoints = [200usize, 500, 1000, 2000, 5000];
-    let mut over_time = String::from("| $\\alpha$ |");
-    for step in checkpoints {
-        over_time.push_str(&format!(" stuck after {step} |"));
-    }
-    over_time.push_str("\n|---:|");
-    over_time.push_str(&"---:|".repeat(checkpoints.len()));
-    over_time.push('\n');
-    for c in &curves {
-        over_time.push_str(&format!("| {} |", c.alpha));
-        for step in checkpoints {
-            let i = c.steps.iter().position(|&s| s == step).unwrap();
-            over_time.push_str(&format!(" {:.1} % |", 100.0 * c.stuck_fraction[i]));
-        }
-        over_time.push('\n');
-    }
     print!("{over_time}");
     write_generated_block(
         "book/src/ch02-entropy-bonus.md",
@@ -235,7 +205,7 @@ fn main() {
     let figure_path = "book/src/figures/ch02-premature-convergence.svg";
     std::fs::write(repo_root().join(Path::new(figure_path)), svg).unwrap();
     eprintln!(
-        "rewrote book/src/ch02-entropy-bonus.md (blocks `bandit-table`, `bandit-over-time`) \
-         and {figure_path}"
+        "rewrote book/src/ch02-entropy-bonus.md (blocks `bandit-table`, `bandit-over-time`), \
+         {figure_path} and {RECORD_FILE}"
     );
 }

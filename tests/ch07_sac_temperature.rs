@@ -633,3 +633,137 @@ fn claim_7_6_bad_input_is_named_and_leaves_the_state_unchanged() {
         })
     ));
 }
+
+// ---------------------------------------------------------------- Claim 7.8
+
+/// Entropy of a probability vector, written out (0 ln 0 = 0).
+fn entropy_of(p: &[f64]) -> f64 {
+    -p.iter()
+        .filter(|&&x| x > 0.0)
+        .map(|x| x * x.ln())
+        .sum::<f64>()
+}
+
+/// `softmax(r/α)`, written out with the maximum shifted.
+fn boltzmann(r: &[f64], alpha: f64) -> Vec<f64> {
+    let m = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let w: Vec<f64> = r.iter().map(|x| ((x - m) / alpha).exp()).collect();
+    let z: f64 = w.iter().sum();
+    w.iter().map(|x| x / z).collect()
+}
+
+#[test]
+fn claim_7_8_temperature_dual_sets_the_average_entropy_to_the_target() {
+    // The last step of SAC's constrained problem: 6 states with a fixed distribution d,
+    // 4 actions, random rewards, target entropy H̄ = 0.8 (ln 4 ≈ 1.39 is the maximum).
+    let mut rng = ChaCha8Rng::seed_from_u64(78);
+    let (n, k, target) = (6, 4, 0.8);
+    let d: Vec<f64> = {
+        let w: Vec<f64> = (0..n).map(|_| rng.random_range(0.1..1.0)).collect();
+        let z: f64 = w.iter().sum();
+        w.iter().map(|x| x / z).collect()
+    };
+    let r: Vec<Vec<f64>> = (0..n)
+        .map(|_| (0..k).map(|_| rng.random_range(-1.0..1.0)).collect())
+        .collect();
+    let avg_entropy = |alpha: f64| -> f64 {
+        (0..n)
+            .map(|s| d[s] * entropy_of(&boltzmann(&r[s], alpha)))
+            .sum()
+    };
+    // The dual function g(α) = Σ_s d(s) α lse(r(s,·)/α) − α H̄, with the library's lse.
+    let g = |alpha: f64| -> f64 {
+        (0..n)
+            .map(|s| {
+                let scaled: Vec<f64> = r[s].iter().map(|x| x / alpha).collect();
+                d[s] * alpha * log_sum_exp(&scaled)
+            })
+            .sum::<f64>()
+            - alpha * target
+    };
+    // (1) The envelope theorem: g'(α) = average entropy − H̄ (central differences; g is
+    // smooth, truncation h² |g'''|/6 < 1e-9 here, rounding ε |g| / h < 1e-10).
+    for alpha in [0.05, 0.2, 0.5, 1.0, 3.0] {
+        let h = 1e-4;
+        let fd = (g(alpha + h) - g(alpha - h)) / (2.0 * h);
+        assert!(
+            (fd - (avg_entropy(alpha) - target)).abs() < 1e-7,
+            "α = {alpha}: {fd}"
+        );
+    }
+    // (2) The minimiser α* of g, found by bisection on the (increasing) average entropy,
+    // sets the average entropy to the target — not the entropy in each state.
+    let (mut lo, mut hi) = (1e-3, 100.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if avg_entropy(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let alpha_star = 0.5 * (lo + hi);
+    assert!((avg_entropy(alpha_star) - target).abs() < 1e-10);
+    let per_state: Vec<f64> = (0..n)
+        .map(|s| entropy_of(&boltzmann(&r[s], alpha_star)))
+        .collect();
+    assert!(per_state.iter().any(|&h| h > target + 0.05));
+    assert!(per_state.iter().any(|&h| h < target - 0.05));
+    for alpha in [
+        0.5 * alpha_star,
+        0.9 * alpha_star,
+        1.1 * alpha_star,
+        2.0 * alpha_star,
+    ] {
+        assert!(g(alpha) > g(alpha_star));
+    }
+    // (3) No duality gap: the Boltzmann policy at α* earns E[r] = g(α*), and no policy
+    // that meets the constraint on average earns more. Random policies are pulled
+    // towards uniform until their average entropy reaches H̄.
+    let reward_of = |pi: &[Vec<f64>]| -> f64 {
+        (0..n)
+            .map(|s| d[s] * pi[s].iter().zip(&r[s]).map(|(p, x)| p * x).sum::<f64>())
+            .sum()
+    };
+    let best: Vec<Vec<f64>> = (0..n).map(|s| boltzmann(&r[s], alpha_star)).collect();
+    let primal = reward_of(&best);
+    // Rounding of a few dozen terms of size ≤ 1 (and the bisection's 1e-10 on H).
+    assert!(
+        (primal - g(alpha_star)).abs() < 1e-9,
+        "{primal} vs {}",
+        g(alpha_star)
+    );
+    for _ in 0..2000 {
+        let raw: Vec<Vec<f64>> = (0..n)
+            .map(|_| {
+                let w: Vec<f64> = (0..k).map(|_| rng.random::<f64>().powi(3)).collect();
+                let z: f64 = w.iter().sum();
+                w.iter().map(|x| x / z).collect()
+            })
+            .collect();
+        let mix = |t: f64| -> Vec<Vec<f64>> {
+            raw.iter()
+                .map(|p| p.iter().map(|x| (1.0 - t) * x + t / k as f64).collect())
+                .collect()
+        };
+        let avg = |pi: &[Vec<f64>]| -> f64 { (0..n).map(|s| d[s] * entropy_of(&pi[s])).sum() };
+        // Smallest mixing weight that makes the policy feasible (entropy is concave, so the
+        // average entropy increases along the segment to the uniform policy).
+        let (mut lo, mut hi) = (0.0, 1.0);
+        if avg(&mix(0.0)) < target {
+            for _ in 0..60 {
+                let mid = 0.5 * (lo + hi);
+                if avg(&mix(mid)) < target {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+        } else {
+            hi = 0.0;
+        }
+        let pi = mix(hi);
+        assert!(avg(&pi) >= target - 1e-12);
+        assert!(reward_of(&pi) <= primal + 1e-12);
+    }
+}
