@@ -4,7 +4,8 @@
 //! `book/src/ch02-entropy-bonus.md`. Deterministic for the fixed seeds.
 //!
 //! Run with `cargo run --release --example ch02_premature_convergence`; it prints its
-//! progress and, at the end, the files it rewrote.
+//! progress and, at the end, the files it rewrote. Measured on 2026-12-02 on 2 busy cores:
+//! about 12 s of running, after a 3.5-minute first release build.
 //! The test `claim_2_8_entropy_bonus_reduces_premature_convergence` re-runs the same
 //! configuration on 400 other seeds and checks these numbers within their binomial error.
 
@@ -141,6 +142,8 @@ fn figure(curves: &[Curves]) -> String {
                 .unwrap();
             chart
                 .configure_mesh()
+                .label_style(("sans-serif", 16))
+                .axis_desc_style(("sans-serif", 17))
                 .x_desc("update")
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_desc(y_desc)
@@ -166,6 +169,7 @@ fn figure(curves: &[Curves]) -> String {
                 .configure_series_labels()
                 .border_style(BLACK)
                 .background_style(WHITE.mix(0.9))
+                .label_font(("sans-serif", 16))
                 .position(legend_at)
                 .draw()
                 .unwrap();
