@@ -7,6 +7,7 @@ use crate::irl::max_causal_ent::MaxCausalEntSolution;
 use crate::irl::maxent_partition::{MaxEntPartition, TrajectoryEnd};
 use crate::soft_dp::soft_value_iteration::SoftValueIteration;
 use crate::tabular::mdp::Mdp;
+use crate::tabular::tabular_policy::TabularPolicy;
 use crate::tabular::visitation::{discounted_occupancy, forward_pass, trajectory_model_visitation};
 
 /// Which maximum-entropy model of behaviour explains the demonstrations.
@@ -157,9 +158,28 @@ impl<'a> IrlProblem<'a> {
         Ok(self)
     }
 
-    /// The demonstrations' mean features `f̃`.
+    /// The demonstrations' mean features `f̃ = (1/N) Σ_i Σ_t φ(s_t^i, a_t^i)`, undiscounted:
+    /// the target of [`IrlModel::MaxEnt`] and [`IrlModel::MaxCausalEnt`].
     pub fn empirical_features(&self) -> &[f64] {
         &self.empirical_features
+    }
+
+    /// The demonstrations' mean discounted features
+    /// `f̃_γ = (1/N) Σ_i Σ_t γ^t φ(s_t^i, a_t^i)` with the MDP's discount: the target of
+    /// [`IrlModel::MaxCausalEntDiscounted`].
+    pub fn discounted_empirical_features(&self) -> &[f64] {
+        &self.discounted_empirical_features
+    }
+
+    /// The empirical features that `model`'s objective matches:
+    /// [`discounted_empirical_features`](Self::discounted_empirical_features) for
+    /// [`IrlModel::MaxCausalEntDiscounted`], [`empirical_features`](Self::empirical_features)
+    /// otherwise.
+    pub fn empirical_features_for(&self, model: IrlModel) -> &[f64] {
+        match model {
+            IrlModel::MaxCausalEntDiscounted => &self.discounted_empirical_features,
+            IrlModel::MaxEnt | IrlModel::MaxCausalEnt => &self.empirical_features,
+        }
     }
 
     /// The demonstrations' start-state distribution `ρ̃₀`.
@@ -174,47 +194,28 @@ impl<'a> IrlProblem<'a> {
     /// [`IrlError::DimensionMismatch`] or [`IrlError::NonFiniteParameter`] for a bad `θ`.
     pub fn evaluate(&self, model: IrlModel, theta: &[f64]) -> Result<IrlEvaluation, IrlError> {
         let reward = self.features.reward(theta)?;
-        let horizon = self.demos.horizon();
-        let mut empirical = &self.empirical_features;
-        let (log_z, visitation, action_log_lik) = match model {
-            IrlModel::MaxEnt => {
-                let part =
-                    MaxEntPartition::new(self.mdp, &reward, horizon, &TrajectoryEnd::Anywhere)?;
-                let log_z = dot(&self.initial, part.log_z_state(0));
-                let vis = trajectory_model_visitation(self.mdp, &self.initial, &part)?;
-                (log_z, vis.state_actions().to_vec(), None)
+        let empirical = self.empirical_features_for(model);
+        let solution = solve_model(
+            self.mdp,
+            &reward,
+            model,
+            &self.initial,
+            self.demos.horizon(),
+        )?;
+        let action_log_lik = match &solution.policy {
+            ModelPolicy::TrajectoryLevel => None,
+            ModelPolicy::TimeIndexed(sol) => {
+                let pi = sol.policy();
+                Some(self.mean_action_log_likelihood(|t, s, a| pi.log_probs(t, s)[a]))
             }
-            IrlModel::MaxCausalEnt => {
-                let sol = MaxCausalEntSolution::new(self.mdp, &reward, horizon)?;
-                let log_z = dot(&self.initial, sol.values(0));
-                let vis = forward_pass(self.mdp, &self.initial, sol.policy())?;
-                let ll = self.mean_action_log_likelihood(|t, s, a| sol.policy().log_probs(t, s)[a]);
-                (log_z, vis.state_actions().to_vec(), Some(ll))
-            }
-            IrlModel::MaxCausalEntDiscounted => {
-                empirical = &self.discounted_empirical_features;
-                let mut mdp = self.mdp.clone();
-                mdp.set_rewards(&reward)?;
-                // Certified ‖V − V*‖∞ ≤ a few hundred ulps of the value scale, so that the
-                // objective is exact to far below any finite-difference step.
-                let scale = (reward.iter().fold(0.0f64, |m, r| m.max(r.abs()))
-                    + (mdp.num_actions() as f64).ln())
-                    / (1.0 - mdp.discount());
-                let sol = SoftValueIteration::new(1.0)
-                    .tolerance(1e-13 * scale.max(1.0))
-                    .max_iterations(usize::MAX)
-                    .run(&mdp)?;
-                let policy = sol.policy()?;
-                let log_z = dot(&self.initial, &sol.values);
-                let occupancy =
-                    discounted_occupancy(&mdp, &self.initial, &policy, 1e-15 * horizon as f64)?;
-                let ll = self.mean_action_log_likelihood(|_, s, a| policy.log_prob(s, a));
-                (log_z, occupancy, Some(ll))
+            ModelPolicy::Stationary(pi) => {
+                Some(self.mean_action_log_likelihood(|_, s, a| pi.log_prob(s, a)))
             }
         };
+        let visitation = solution.visitation;
         let expected = self.features.expectation(&visitation);
         let penalty = 0.5 * self.l2 * dot(theta, theta);
-        let dual = dot(theta, empirical) - log_z;
+        let dual = dot(theta, empirical) - solution.log_z;
         let gradient = empirical
             .iter()
             .zip(&expected)
@@ -241,6 +242,124 @@ impl<'a> IrlProblem<'a> {
         }
         ll / self.demos.len() as f64
     }
+}
+
+/// The policy a model's solution acts with, for the action log-likelihood.
+enum ModelPolicy {
+    /// The 2008 model's likelihood is over whole trajectories, not actions.
+    TrajectoryLevel,
+    TimeIndexed(MaxCausalEntSolution),
+    Stationary(TabularPolicy),
+}
+
+/// A model solved for one reward: `Σ_s ρ₀(s) ln Z(s)`, the state-action visitation from
+/// `ρ₀` (discounted for the discounted model), and the policy.
+struct ModelSolution {
+    log_z: f64,
+    visitation: Vec<f64>,
+    policy: ModelPolicy,
+}
+
+fn solve_model(
+    mdp: &Mdp,
+    reward: &[f64],
+    model: IrlModel,
+    initial: &[f64],
+    horizon: usize,
+) -> Result<ModelSolution, IrlError> {
+    Ok(match model {
+        IrlModel::MaxEnt => {
+            let part = MaxEntPartition::new(mdp, reward, horizon, &TrajectoryEnd::Anywhere)?;
+            let vis = trajectory_model_visitation(mdp, initial, &part)?;
+            ModelSolution {
+                log_z: dot(initial, part.log_z_state(0)),
+                visitation: vis.state_actions().to_vec(),
+                policy: ModelPolicy::TrajectoryLevel,
+            }
+        }
+        IrlModel::MaxCausalEnt => {
+            let sol = MaxCausalEntSolution::new(mdp, reward, horizon)?;
+            let vis = forward_pass(mdp, initial, sol.policy())?;
+            ModelSolution {
+                log_z: dot(initial, sol.values(0)),
+                visitation: vis.state_actions().to_vec(),
+                policy: ModelPolicy::TimeIndexed(sol),
+            }
+        }
+        IrlModel::MaxCausalEntDiscounted => {
+            let mut mdp = mdp.clone();
+            mdp.set_rewards(reward)?;
+            // Certified ‖V − V*‖∞ ≤ a few hundred ulps of the value scale, so that the
+            // objective is exact to far below any finite-difference step.
+            let scale = (reward.iter().fold(0.0f64, |m, r| m.max(r.abs()))
+                + (mdp.num_actions() as f64).ln())
+                / (1.0 - mdp.discount());
+            let sol = SoftValueIteration::new(1.0)
+                .tolerance(1e-13 * scale.max(1.0))
+                .max_iterations(usize::MAX)
+                .run(&mdp)?;
+            let policy = sol.policy()?;
+            let occupancy =
+                discounted_occupancy(&mdp, initial, &policy, 1e-15 * horizon.max(1) as f64)?;
+            ModelSolution {
+                log_z: dot(initial, &sol.values),
+                visitation: occupancy,
+                policy: ModelPolicy::Stationary(policy),
+            }
+        }
+    })
+}
+
+/// The features a maximum-entropy model expects under the reward `r_θ = θ·φ`, from the
+/// start distribution `initial`: `E_θ[f_τ] = Σ_{s,a} D_θ(s, a) φ(s, a)`.
+///
+/// This is the model side of the feature-matching gradient `∇L = f̃ − E_θ[f_τ]` of
+/// [`IrlProblem`], without demonstrations: `D_θ` is the 2008 model's trajectory-level
+/// visitation over `horizon` steps ([`IrlModel::MaxEnt`]), the maximum causal entropy
+/// policy's forward pass over `horizon` steps ([`IrlModel::MaxCausalEnt`]), or the
+/// discounted occupancy of the discounted causal policy ([`IrlModel::MaxCausalEntDiscounted`],
+/// where `horizon` only scales the occupancy's summation tolerance).
+///
+/// # Errors
+///
+/// [`IrlError::DimensionMismatch`] if the features or `initial` do not fit the MDP, or
+/// `θ` has the wrong length; [`IrlError::NonFiniteParameter`] for a non-finite `θ`;
+/// [`IrlError::Mdp`] if `initial` is not a distribution (or, for the discounted model,
+/// the MDP has `γ = 1`).
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{expected_features, Features, Gridworld, IrlModel};
+/// let mdp = Gridworld::new(3, 3).build(1.0)?.with_terminal_states(&[])?;
+/// let phi = Features::one_hot_states(&mdp);
+/// let mut initial = vec![0.0; 9];
+/// initial[0] = 1.0;
+/// let f = expected_features(&mdp, &phi, IrlModel::MaxCausalEnt, &[0.0; 9], &initial, 5)?;
+/// // One-hot state features count visits: five steps, five visits in all.
+/// assert!((f.iter().sum::<f64>() - 5.0).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn expected_features(
+    mdp: &Mdp,
+    features: &Features,
+    model: IrlModel,
+    theta: &[f64],
+    initial: &[f64],
+    horizon: usize,
+) -> Result<Vec<f64>, IrlError> {
+    let dims = (mdp.num_states(), mdp.num_actions());
+    let (s, a) = features.dims();
+    if (s, a) != dims {
+        return Err(IrlError::DimensionMismatch {
+            what: "features",
+            expected: dims.0 * dims.1,
+            found: s * a,
+        });
+    }
+    let reward = features.reward(theta)?;
+    let solution = solve_model(mdp, &reward, model, initial, horizon)?;
+    Ok(features.expectation(&solution.visitation))
 }
 
 /// Settings of [`fit_irl`]: L-BFGS ascent with a backtracking (Armijo) line search.

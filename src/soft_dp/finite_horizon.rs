@@ -5,6 +5,7 @@ use crate::soft_dp::soft_bellman::{q_from_v_unchecked, soft_values_of_q};
 use crate::tabular::mdp::Mdp;
 use crate::tabular::mdp_error::{MdpError, check_alpha, check_len, check_values};
 use crate::tabular::tabular_policy::TabularPolicy;
+use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 
 /// Time-indexed soft values, action values and policies of a finite-horizon problem.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +17,18 @@ pub struct FiniteHorizonSolution {
     pub q_values: Vec<Vec<f64>>,
     /// `π_0, …, π_{T−1}`, `π_t(a | s) = exp((Q_t(s, a) − V_t(s))/α)`.
     pub policies: Vec<TabularPolicy>,
+}
+
+impl FiniteHorizonSolution {
+    /// The policies `π_0, …, π_{T−1}` as one [`TimeIndexedPolicy`], ready for
+    /// [`forward_pass`](crate::forward_pass) or sampling.
+    ///
+    /// # Errors
+    ///
+    /// [`MdpError::Empty`] for a horizon of 0 (there is no policy to take).
+    pub fn time_indexed_policy(&self) -> Result<TimeIndexedPolicy, MdpError> {
+        TimeIndexedPolicy::from_policies(&self.policies)
+    }
 }
 
 /// Soft value iteration backwards in time over a horizon of `T` steps.

@@ -66,12 +66,18 @@ pub struct SoftPolicyIteration {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SoftPolicyIterationResult {
-    /// The soft value `V^{π_k}` of the last evaluated policy.
+    /// The soft value `V^{π_k}` of the last evaluated policy, exactly.
     pub values: Vec<f64>,
     /// `Q_k = r + γ P V_k`, flat (`s · A + a`).
     pub q_values: Vec<f64>,
-    /// The last evaluated policy `π_k`.
+    /// The Boltzmann policy of the returned action values, `π(a|s) ∝ exp(Q_k(s, a)/α)`
+    /// (the improvement step applied once more, `π_{k+1}`): the policy that matches
+    /// `values` and `q_values` in the sense of the soft Bellman equation, as
+    /// [`ValueIterationResult::policy`](crate::ValueIterationResult::policy) does. By soft
+    /// policy improvement its value is at least `values` in every state.
     pub policy: TabularPolicy,
+    /// The last evaluated policy `π_k`, whose exact soft value is `values`.
+    pub evaluated_policy: TabularPolicy,
     /// `V^{π_0}, V^{π_1}, …, V^{π_k}`: one entry per evaluation.
     pub value_history: Vec<Vec<f64>>,
     /// Number of evaluations `k + 1`.
@@ -156,13 +162,15 @@ impl SoftPolicyIteration {
             }
             policy = boltzmann_policy(&q_values, mdp.num_actions(), self.alpha)?;
         }
+        let improved = boltzmann_policy(&q_values, mdp.num_actions(), self.alpha)?;
         Ok(SoftPolicyIterationResult {
             values: value_history
                 .last()
                 .expect("at least one evaluation")
                 .clone(),
             q_values,
-            policy,
+            policy: improved,
+            evaluated_policy: policy,
             iterations: value_history.len(),
             value_history,
             error_bound,

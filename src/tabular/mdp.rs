@@ -1,5 +1,6 @@
 //! A validated tabular Markov decision process with sparse (CSR) transitions.
 
+use nalgebra::DMatrix;
 use rand::{Rng, RngExt};
 
 use crate::distributions::distribution_error::NORMALISATION_TOLERANCE;
@@ -151,9 +152,13 @@ impl Mdp {
         )
     }
 
-    /// An MDP from a dense transition tensor: `p[(s · A + a) · S + s'] = P(s' | s, a)`.
+    /// An MDP from a dense transition tensor in row-major `(s, a, s')` order:
+    /// `p[(s · A + a) · S + s'] = P(s' | s, a)`, the layout of a C-contiguous numpy array
+    /// of shape `(S, A, S)`.
     ///
-    /// Zero entries are not stored. Otherwise as [`Mdp::new`].
+    /// Zero entries are not stored. Otherwise as [`Mdp::new`]. With nalgebra matrices
+    /// (column-major storage) use [`Mdp::from_matrices`], which indexes by `(s, s')` and
+    /// cannot be misread.
     ///
     /// # Errors
     ///
@@ -183,6 +188,63 @@ impl Mdp {
             .map(|row| row.iter().copied().enumerate().collect())
             .collect();
         Self::new(num_states, num_actions, &transitions, rewards, discount)
+    }
+
+    /// An MDP from one nalgebra transition matrix per action, `transitions[a][(s, s')] =
+    /// P(s' | s, a)` (each row a distribution), and the reward matrix `rewards[(s, a)] =
+    /// r(s, a)` of shape `S × A`.
+    ///
+    /// Entries are read by their `(row, column)` index, never from the storage order, so a
+    /// matrix built column-major is read correctly. Zero entries are not stored. Otherwise
+    /// as [`Mdp::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`MdpError::Empty`] for no matrices (no actions) or `S = 0`;
+    /// [`MdpError::DimensionMismatch`] if a transition matrix is not `S × S`
+    /// (`what: "transition matrix rows"` or `"transition matrix columns"`, with `S` the
+    /// first matrix's number of rows) or `rewards` is not `S × A` (`"reward matrix rows"`,
+    /// `"reward matrix columns"`); then as [`Mdp::new`], naming `(s, a)` of a bad row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use maxent_rl::Mdp;
+    /// use maxent_rl::nalgebra::DMatrix;
+    /// // Action 0 stays; action 1 moves 0 → 1 surely and 1 → 0 with probability ½.
+    /// let stay = DMatrix::identity(2, 2);
+    /// let moves = DMatrix::from_row_slice(2, 2, &[0.0, 1.0, 0.5, 0.5]);
+    /// let rewards = DMatrix::from_row_slice(2, 2, &[0.0, 1.0, 2.0, 0.0]);
+    /// let mdp = Mdp::from_matrices(&[stay, moves], &rewards, 0.9)?;
+    /// assert_eq!(mdp.transition_prob(1, 1, 0), 0.5);
+    /// assert_eq!(mdp.reward(1, 0), 2.0);
+    /// # Ok::<(), maxent_rl::MdpError>(())
+    /// ```
+    pub fn from_matrices(
+        transitions: &[DMatrix<f64>],
+        rewards: &DMatrix<f64>,
+        discount: f64,
+    ) -> Result<Self, MdpError> {
+        let first = transitions
+            .first()
+            .ok_or(MdpError::Empty { what: "actions" })?;
+        let (num_states, num_actions) = (first.nrows(), transitions.len());
+        check_sizes(num_states, num_actions)?;
+        for m in transitions {
+            check_len("transition matrix rows", m.nrows(), num_states)?;
+            check_len("transition matrix columns", m.ncols(), num_states)?;
+        }
+        check_len("reward matrix rows", rewards.nrows(), num_states)?;
+        check_len("reward matrix columns", rewards.ncols(), num_actions)?;
+        let mut rows = Vec::with_capacity(num_states * num_actions);
+        let mut flat_rewards = Vec::with_capacity(num_states * num_actions);
+        for s in 0..num_states {
+            for (a, m) in transitions.iter().enumerate() {
+                rows.push((0..num_states).map(|s2| (s2, m[(s, s2)])).collect());
+                flat_rewards.push(rewards[(s, a)]);
+            }
+        }
+        Self::new(num_states, num_actions, &rows, flat_rewards, discount)
     }
 
     /// Checks the rewards and discount and builds the MDP from validated CSR arrays.

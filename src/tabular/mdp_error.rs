@@ -15,7 +15,7 @@ use crate::distributions::distribution_error::NORMALISATION_TOLERANCE;
 pub enum MdpError {
     /// There were no states or no actions.
     Empty {
-        /// `"states"` or `"actions"`.
+        /// `"states"`, `"actions"` or `"steps"` (a time-indexed policy with no steps).
         what: &'static str,
     },
     /// An argument had the wrong length for the MDP's number of states or actions.
@@ -154,7 +154,7 @@ impl fmt::Display for MdpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tol = NORMALISATION_TOLERANCE;
         match self {
-            Self::Empty { what } => write!(f, "the MDP has no {what}; at least one is required"),
+            Self::Empty { what } => write!(f, "there are no {what}; at least one is required"),
             Self::DimensionMismatch {
                 what,
                 expected,
