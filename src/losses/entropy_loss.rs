@@ -1,9 +1,8 @@
 //! The weighted entropy-regularisation loss over a batch of categorical policies, with its
 //! gradient with respect to the logits.
 
-use crate::distributions::categorical::check_logits;
-use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len};
-use crate::losses::pg_loss::probs_and_entropy;
+use crate::losses::loss_error::{LossError, check_batch_finite};
+use crate::losses::pg_loss::{check_logits_batch, probs_and_entropy};
 use crate::numerics::log_sum_exp::log_softmax_into;
 
 /// The entropy loss of a batch, its mean entropy, and its gradient with respect to the
@@ -77,21 +76,7 @@ pub fn entropy_loss(
     num_actions: usize,
     w_t: &[f64],
 ) -> Result<EntropyLoss, LossError> {
-    if num_actions == 0 {
-        return Err(LossError::InvalidParameter {
-            what: "num_actions",
-            value: 0.0,
-            expected: "≥ 1",
-        });
-    }
-    let batch = w_t.len();
-    if batch == 0 {
-        return Err(LossError::EmptyBatch);
-    }
-    check_batch_len("logits_t", logits_t, batch * num_actions)?;
-    for (index, row) in logits_t.chunks_exact(num_actions).enumerate() {
-        check_logits(row).map_err(|source| LossError::InvalidPolicy { index, source })?;
-    }
+    let batch = check_logits_batch(logits_t, num_actions, w_t.len())?;
     check_batch_finite("w_t", w_t)?;
 
     let inv_b = 1.0 / batch as f64;

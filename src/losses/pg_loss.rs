@@ -25,20 +25,8 @@ pub(crate) fn check_categorical_batch(
     num_actions: usize,
     a_t: &[usize],
 ) -> Result<usize, LossError> {
-    if num_actions == 0 {
-        return Err(LossError::InvalidParameter {
-            what: "num_actions",
-            value: 0.0,
-            expected: "≥ 1",
-        });
-    }
-    let batch = a_t.len();
-    if batch == 0 {
-        return Err(LossError::EmptyBatch);
-    }
-    check_batch_len("logits_t", logits_t, batch * num_actions)?;
+    let batch = check_logits_batch(logits_t, num_actions, a_t.len())?;
     for (index, (row, &action)) in logits_t.chunks_exact(num_actions).zip(a_t).enumerate() {
-        check_logits(row).map_err(|source| LossError::InvalidPolicy { index, source })?;
         if action >= num_actions {
             return Err(LossError::ActionOutOfRange {
                 index,
@@ -49,6 +37,30 @@ pub(crate) fn check_categorical_batch(
         if row[action] == f64::NEG_INFINITY {
             return Err(LossError::MaskedAction { index, action });
         }
+    }
+    Ok(batch)
+}
+
+/// Validates `batch` rows of logits (row-major, `batch × num_actions`), naming the row of a
+/// bad logit, and returns `batch`.
+pub(crate) fn check_logits_batch(
+    logits_t: &[f64],
+    num_actions: usize,
+    batch: usize,
+) -> Result<usize, LossError> {
+    if num_actions == 0 {
+        return Err(LossError::InvalidParameter {
+            what: "num_actions",
+            value: 0.0,
+            expected: "≥ 1",
+        });
+    }
+    if batch == 0 {
+        return Err(LossError::EmptyBatch);
+    }
+    check_batch_len("logits_t", logits_t, batch * num_actions)?;
+    for (index, row) in logits_t.chunks_exact(num_actions).enumerate() {
+        check_logits(row).map_err(|source| LossError::InvalidPolicy { index, source })?;
     }
     Ok(batch)
 }
