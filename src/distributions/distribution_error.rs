@@ -64,6 +64,26 @@ pub enum DistributionError {
         /// The rejected value.
         value: f64,
     },
+    /// A finite value lay outside the documented domain where the computation stays
+    /// finite (for example `ln σ` outside [`LOG_STD_RANGE`]).
+    OutOfRange {
+        /// Which argument held it (`"log_std"`, `"mean"`).
+        what: &'static str,
+        /// Position within that argument.
+        index: usize,
+        /// The rejected value.
+        value: f64,
+        /// The smallest accepted value.
+        low: f64,
+        /// The largest accepted value.
+        high: f64,
+    },
+    /// Every input was valid, but the result is not representable: two parts of it
+    /// overflowed with opposite signs (`−∞ + ∞`), so not even its sign is known in `f64`.
+    Overflow {
+        /// Which quantity (`"log_prob"`).
+        what: &'static str,
+    },
     /// A Monte-Carlo estimator was asked for fewer samples than it needs to
     /// report a standard error.
     TooFewSamples {
@@ -115,6 +135,21 @@ impl fmt::Display for DistributionError {
                 f,
                 "action coordinate {index} is {value}; a tanh-squashed action lies in (−1, 1)"
             ),
+            Self::OutOfRange {
+                what,
+                index,
+                value,
+                low,
+                high,
+            } => write!(
+                f,
+                "`{what}[{index}]` is {value:e}; it must lie in [{low:e}, {high:e}]"
+            ),
+            Self::Overflow { what } => write!(
+                f,
+                "`{what}` is not representable in f64: two of its terms overflowed with \
+                 opposite signs (the inputs are near the limits of the f64 range)"
+            ),
             Self::TooFewSamples { requested, minimum } => write!(
                 f,
                 "{requested} Monte-Carlo samples requested; at least {minimum} are needed for a standard error"
@@ -132,6 +167,36 @@ pub(crate) fn check_finite(what: &'static str, xs: &[f64]) -> Result<(), Distrib
             what,
             index,
             value: xs[index],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The accepted range of a Gaussian's `ln σ`: `[−700, 700]`, so `σ = e^{ln σ}` and
+/// `1/σ` are normal `f64` numbers (`e^{±700} ≈ 1e±304`) with room for the products a
+/// density or a sample forms. Outside it `σ` underflows to 0 or overflows to `∞`, and
+/// every Gaussian quantity turns into `0/0` or `∞ − ∞`.
+pub const LOG_STD_RANGE: (f64, f64) = (-700.0, 700.0);
+
+/// The accepted magnitude of a tanh-Gaussian's mean: `|μ| ≤ 1e300`, so that a sample
+/// `μ + σ ε` with `σ ≤ e^{700}` cannot overflow. (`tanh` is ±1 to rounding beyond
+/// `|u| ≈ 19`, so no useful policy comes near this.)
+pub const TANH_GAUSSIAN_MEAN_MAX: f64 = 1e300;
+
+/// Checks that every entry is finite and in `[low, high]`.
+pub(crate) fn check_range(
+    what: &'static str,
+    xs: &[f64],
+    (low, high): (f64, f64),
+) -> Result<(), DistributionError> {
+    check_finite(what, xs)?;
+    match xs.iter().position(|x| !(low..=high).contains(x)) {
+        Some(index) => Err(DistributionError::OutOfRange {
+            what,
+            index,
+            value: xs[index],
+            low,
+            high,
         }),
         None => Ok(()),
     }
