@@ -168,3 +168,206 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------------------ tabular MDPs
+
+use maxent_rl::{
+    Demonstrations, Features, Gridworld, IrlModel, IrlProblem, Mdp, MdpError, SoftPolicyIteration,
+    SoftValueIteration, TabularPolicy, Trajectory, discounted_occupancy,
+    finite_horizon_soft_value_iteration, forward_pass, garnet, soft_policy_evaluation,
+    soft_policy_evaluation_iterative, visitation_until_absorbed,
+};
+
+/// A two-state, two-action MDP with the given rewards and discount (if they are valid).
+fn small_mdp(rewards: &[f64], discount: f64) -> Result<Mdp, MdpError> {
+    let p = vec![
+        vec![(0, 0.5), (1, 0.5)],
+        vec![(1, 1.0)],
+        vec![(0, 1.0)],
+        vec![(0, 0.3), (1, 0.7)],
+    ];
+    Mdp::new(2, 2, &p, rewards.to_vec(), discount)
+}
+
+fn small_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(small_config())]
+
+    #[test]
+    fn solvers_return_finite_values_or_errors(
+        rewards in prop::collection::vec(wild(), 4),
+        discount in prop_oneof![wild(), 0.0..1.0f64, Just(0.999_999)],
+        alpha in prop_oneof![wild(), 0.0..5.0f64],
+        tolerance in prop_oneof![wild(), Just(1e-12)],
+        max_iterations in 0usize..50,
+        horizon in 0usize..6,
+    ) {
+        let Ok(mdp) = small_mdp(&rewards, discount) else { return Ok(()) };
+        if let Ok(sol) = SoftValueIteration::new(alpha).tolerance(tolerance)
+            .max_iterations(max_iterations).run(&mdp)
+        {
+            prop_assert!(finite(&sol.values) && finite(&sol.q_values), "{sol:?}");
+            prop_assert!(!sol.error_bound.is_nan(), "{sol:?}");
+            if sol.termination == maxent_rl::Termination::Converged {
+                prop_assert!(sol.error_bound <= tolerance);
+            }
+        }
+        if let Ok(sol) = SoftPolicyIteration::new(alpha).tolerance(tolerance)
+            .max_iterations(max_iterations).run(&mdp)
+        {
+            prop_assert!(finite(&sol.values) && finite(&sol.q_values) && !sol.error_bound.is_nan(),
+                "{sol:?}");
+        }
+        let pi = TabularPolicy::uniform(2, 2).unwrap();
+        if let Ok(v) = soft_policy_evaluation(&mdp, &pi, alpha) {
+            prop_assert!(finite(&v), "{v:?}");
+        }
+        if let Ok(sol) = soft_policy_evaluation_iterative(&mdp, &pi, alpha, tolerance, max_iterations) {
+            prop_assert!(finite(&sol.values) && !sol.error_bound.is_nan(), "{sol:?}");
+        }
+        if let Ok(sol) = finite_horizon_soft_value_iteration(&mdp, alpha, horizon, &[0.0, 0.0]) {
+            prop_assert!(sol.values.iter().all(|v| finite(v)), "{sol:?}");
+        }
+    }
+
+    #[test]
+    fn forward_passes_return_finite_visits_or_errors(
+        initial in prop::collection::vec(wild(), 0..4),
+        tolerance in prop_oneof![wild(), Just(5e-324), Just(1e-12)],
+        discount in prop_oneof![0.0..1.0f64, Just(1.0 - 1e-12), wild()],
+        max_steps in 0usize..1000,
+    ) {
+        let Ok(mdp) = small_mdp(&[0.0; 4], discount) else { return Ok(()) };
+        let pi = TabularPolicy::uniform(2, 2).unwrap();
+        if let Ok(d) = discounted_occupancy(&mdp, &initial, &pi, tolerance, max_steps) {
+            prop_assert!(finite(&d), "{d:?}");
+        }
+        let ends = mdp.clone().with_terminal_states(&[1]).unwrap();
+        if let Ok(d) = visitation_until_absorbed(&ends, &initial, &pi, tolerance, max_steps) {
+            prop_assert!(finite(&d), "{d:?}");
+        }
+        let policy = maxent_rl::TimeIndexedPolicy::stationary(&pi, 3).unwrap();
+        if let Ok(d) = forward_pass(&mdp, &initial, &policy) {
+            prop_assert!(finite(d.state_actions()), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn irl_objectives_are_finite_or_errors(
+        theta in prop::collection::vec(wild(), 2),
+        discount in prop_oneof![8 => 0.0..1.0f64, 1 => Just(0.9999)],
+    ) {
+        let mdp = small_mdp(&[0.0; 4], discount).unwrap();
+        let phi = Features::one_hot_states(&mdp);
+        let demos = Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 0], vec![1, 1])]).unwrap();
+        let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
+        for model in [IrlModel::MaxEnt, IrlModel::MaxCausalEnt, IrlModel::MaxCausalEntDiscounted] {
+            if let Ok(e) = problem.evaluate(model, &theta) {
+                prop_assert!(e.objective.is_finite() && finite(&e.gradient)
+                    && e.log_likelihood.is_finite(), "{model:?} at {theta:?}: {e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn environments_refuse_what_they_cannot_build(
+        (width, height) in prop_oneof![
+            (0usize..5, 0usize..5),
+            Just((70_000, 70_000)),
+            Just((60_000, 60_000)),
+            Just((usize::MAX, 2)),
+            Just((usize::MAX / 2, usize::MAX / 2)),
+        ],
+        num_states in prop_oneof![0usize..5, Just(usize::MAX)],
+        num_actions in prop_oneof![0usize..5, Just(usize::MAX / 3)],
+        branching in 0usize..6,
+    ) {
+        // Each either builds or gives a typed error; none aborts on allocation.
+        if let Ok(mdp) = Gridworld::new(width, height).build(0.9) {
+            prop_assert!(mdp.num_states() == width * height);
+        }
+        let mut rng = StdRng::seed_from_u64(1);
+        let _ = garnet(num_states, num_actions, branching, 0.9, &mut rng);
+        let _ = TabularPolicy::uniform(num_states, num_actions);
+    }
+}
+
+#[test]
+fn near_one_discounts_finish_with_a_typed_answer() {
+    // Once a hang: the discounted causal model at γ = 0.9999 on a two-state MDP.
+    let mdp = small_mdp(&[0.0; 4], 0.9999).unwrap();
+    let phi = Features::one_hot_states(&mdp);
+    let demos =
+        Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 0], vec![1, 1])]).unwrap();
+    let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
+    let e = problem
+        .evaluate(IrlModel::MaxCausalEntDiscounted, &[0.3, -0.2])
+        .unwrap();
+    assert!(e.objective.is_finite());
+    // A subnormal tolerance cannot be met: the cap ends the sum with an error.
+    let pi = TabularPolicy::uniform(2, 2).unwrap();
+    assert!(matches!(
+        discounted_occupancy(&mdp, &[1.0, 0.0], &pi, 5e-324, 10_000),
+        Err(maxent_rl::IrlError::NotAbsorbed { steps: 10_000, .. })
+    ));
+}
+
+#[test]
+fn overflow_is_named_not_reported_as_converged() {
+    // Rewards of 1e308 once gave V = [inf] with error bound 0, "converged".
+    let mdp = small_mdp(&[1e308, 0.0, 0.0, 0.0], 0.9).unwrap();
+    assert!(matches!(
+        SoftValueIteration::new(0.1).run(&mdp),
+        Err(MdpError::ValuesOutOfRange { .. })
+    ));
+    assert!(matches!(
+        SoftPolicyIteration::new(0.1).run(&mdp),
+        Err(MdpError::ValuesOutOfRange { .. })
+    ));
+    // max_iterations(0) with γ = 0: no sweep, so nothing is certified (not 0 · ∞ = NaN).
+    let mdp = small_mdp(&[1.0; 4], 0.0).unwrap();
+    let sol = SoftValueIteration::new(0.1)
+        .max_iterations(0)
+        .run(&mdp)
+        .unwrap();
+    assert_eq!(sol.error_bound, f64::INFINITY);
+    // Messages print extreme values compactly, not as 309 digits.
+    let msg = small_mdp(&[f64::NAN, 0.0, 0.0, 0.0], 0.9)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("NaN"), "{msg}");
+    let msg = Mdp::new(1, 1, &[vec![(0, 1.0)]], vec![0.0], 1e308)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("1e308") && msg.len() < 100, "{msg}");
+}
+
+#[test]
+fn an_overlong_first_step_is_shortened_not_reported_as_a_bad_theta() {
+    use maxent_rl::{IrlConfig, fit_irl};
+    let mdp = small_mdp(&[0.0; 4], 0.9).unwrap();
+    let phi = Features::one_hot_states(&mdp);
+    let demos =
+        Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 1], vec![0, 1])]).unwrap();
+    let problem = IrlProblem::new(&mdp, &phi, &demos)
+        .unwrap()
+        .with_l2(0.1)
+        .unwrap();
+    let config = IrlConfig {
+        initial_step: 1e308,
+        ..IrlConfig::default()
+    };
+    // The first trial θ is about ±1e308; the line search shortens it until it is usable.
+    let fit = fit_irl(&problem, IrlModel::MaxCausalEnt, &[0.0, 0.0], &config).unwrap();
+    assert!(fit.theta.iter().all(|t| t.is_finite()));
+    assert!(
+        matches!(fit.termination, maxent_rl::IrlTermination::Converged { .. }),
+        "{fit:?}"
+    );
+}

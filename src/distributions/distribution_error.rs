@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 /// Why a distribution or policy function rejected its input.
 ///
 /// Every variant names the offending value and, where there is one, its index, so
@@ -107,7 +109,8 @@ impl fmt::Display for DistributionError {
             Self::Empty { what } => write!(f, "`{what}` is empty; at least one entry is required"),
             Self::InvalidLogit { index, value } => write!(
                 f,
-                "logit {index} is {value}; logits must be finite or −∞ (masked)"
+                "logit {index} is {value_c}; logits must be finite or −∞ (masked)",
+                value_c = Compact(*value)
             ),
             Self::AllMasked { len } => {
                 write!(
@@ -117,14 +120,20 @@ impl fmt::Display for DistributionError {
             }
             Self::InvalidProbability { index, value } => write!(
                 f,
-                "probability {index} is {value}; probabilities must be finite and ≥ 0"
+                "probability {index} is {value_c}; probabilities must be finite and ≥ 0",
+                value_c = Compact(*value)
             ),
             Self::NotNormalised { sum } => write!(
                 f,
-                "probabilities sum to {sum}, not 1 (tolerance {NORMALISATION_TOLERANCE:e})"
+                "probabilities sum to {sum_c}, not 1 (tolerance {NORMALISATION_TOLERANCE:e})",
+                sum_c = Compact(*sum)
             ),
             Self::NonFinite { what, index, value } => {
-                write!(f, "`{what}[{index}]` is {value}; it must be finite")
+                write!(
+                    f,
+                    "`{what}[{index}]` is {value_c}; it must be finite",
+                    value_c = Compact(*value)
+                )
             }
             Self::DimensionMismatch {
                 what,
@@ -133,7 +142,8 @@ impl fmt::Display for DistributionError {
             } => write!(f, "`{what}` has length {found}, expected {expected}"),
             Self::ActionOutOfRange { index, value } => write!(
                 f,
-                "action coordinate {index} is {value}; a tanh-squashed action lies in (−1, 1)"
+                "action coordinate {index} is {value_c}; a tanh-squashed action lies in (−1, 1)",
+                value_c = Compact(*value)
             ),
             Self::OutOfRange {
                 what,
@@ -143,7 +153,10 @@ impl fmt::Display for DistributionError {
                 high,
             } => write!(
                 f,
-                "`{what}[{index}]` is {value:e}; it must lie in [{low:e}, {high:e}]"
+                "`{what}[{index}]` is {value_c}; it must lie in [{low_c}, {high_c}]",
+                value_c = Compact(*value),
+                low_c = Compact(*low),
+                high_c = Compact(*high)
             ),
             Self::Overflow { what } => write!(
                 f,

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 use crate::distributions::distribution_error::DistributionError;
 
 /// Why a loss function rejected its input.
@@ -112,16 +114,25 @@ impl fmt::Display for LossError {
                 "action {action} of batch item {index} is masked (logit −∞): it has probability 0"
             ),
             Self::NonFinite { what, index, value } => {
-                write!(f, "`{what}[{index}]` is {value:e}; it must be finite")
+                write!(
+                    f,
+                    "`{what}[{index}]` is {value_c}; it must be finite",
+                    value_c = Compact(*value)
+                )
             }
             Self::InvalidParameter {
                 what,
                 value,
                 expected,
-            } => write!(f, "`{what}` is {value:e}; it must be {expected}"),
+            } => write!(
+                f,
+                "`{what}` is {value_c}; it must be {expected}",
+                value_c = Compact(*value)
+            ),
             Self::NotALogProbability { what, index, value } => write!(
                 f,
-                "`{what}[{index}]` is {value:e}; a log-probability must be ≤ 0"
+                "`{what}[{index}]` is {value_c}; a log-probability must be ≤ 0",
+                value_c = Compact(*value)
             ),
             Self::Overflow { what, index } => write!(
                 f,
