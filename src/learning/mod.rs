@@ -1,0 +1,17 @@
+//! Learning from samples on tabular MDPs: sampled transitions and episodes, a replay
+//! buffer, soft Q-learning, the soft policy gradient (exact, sampled, and the myopic
+//! A2C-bonus gradient beside it), path consistency learning and discrete SAC — each with
+//! a seeded RNG argument, a step budget and a learning curve, so that it can be checked
+//! against the exact soft optimum of [`SoftValueIteration`](crate::SoftValueIteration).
+//!
+//! Taught in chapter 10 (*Learning from samples*).
+
+pub(crate) mod learning_error;
+pub(crate) mod replay_buffer;
+pub(crate) mod sampling;
+pub(crate) mod soft_q_learning;
+
+pub use learning_error::{LearningCurve, LearningError};
+pub use replay_buffer::ReplayBuffer;
+pub use sampling::{Episode, Transition, sample_episode, sample_transition};
+pub use soft_q_learning::{SoftQLearning, SoftQLearningResult, soft_q_learning_update};
