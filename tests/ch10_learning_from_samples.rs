@@ -1,0 +1,296 @@
+//! Claims of chapter 10, "Learning from samples".
+
+mod common;
+
+use common::MC_Z;
+use maxent_rl::{
+    Gridworld, LearningError, Mdp, ReplayBuffer, SoftQLearning, SoftValueIteration,
+    TabularPolicy, Transition, entropy_regularised_pg_loss, garnet, reinforce_soft_gradient,
+    soft_policy_evaluation, soft_policy_gradient, soft_q_learning_update, soft_q_pg_decomposition,
+    softmax_policy,
+};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+fn sup_distance(x: &[f64], y: &[f64]) -> f64 {
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
+}
+
+/// `α ln Σ exp(x/α)`, written out naively (the test inputs are moderate, so no shift is
+/// needed): an independent evaluation of the soft maximum.
+fn naive_soft_max(xs: &[f64], alpha: f64) -> f64 {
+    alpha * xs.iter().map(|x| (x / alpha).exp()).sum::<f64>().ln()
+}
+
+/// The MDPs of Claim 1: a Garnet and a slippery gridworld whose episodes may start in any
+/// non-terminal cell (so that a uniform behaviour policy visits every pair often).
+fn claim_1_mdps() -> Vec<(&'static str, Mdp)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let g = garnet(8, 3, 3, 0.8, &mut rng).unwrap();
+    let grid = Gridworld::new(3, 3).slip(0.1).build(0.8).unwrap();
+    let open: Vec<f64> = (0..9)
+        .map(|s| if grid.is_terminal(s) { 0.0 } else { 1.0 / 8.0 })
+        .collect();
+    let grid = grid.with_initial_distribution(open).unwrap();
+    vec![("garnet", g), ("gridworld", grid)]
+}
+
+// ---------------------------------------------------------------- Claim 10.1
+
+const OMEGA: f64 = 0.6;
+
+#[test]
+fn claim_10_1_soft_q_learning_converges_to_soft_value_iteration() {
+    let alpha = 0.5;
+    let seeds = 16;
+    let steps = 200_000;
+    for (name, mdp) in claim_1_mdps() {
+        let exact = SoftValueIteration::new(alpha)
+            .tolerance(1e-12)
+            .run(&mdp)
+            .unwrap();
+        let q_star = &exact.q_values;
+        let behaviour = TabularPolicy::uniform(mdp.num_states(), mdp.num_actions()).unwrap();
+        let (mut finals, mut curves) = (Vec::new(), Vec::new());
+        for seed in 0..seeds {
+            let mut rng = ChaCha8Rng::seed_from_u64(1000 + seed);
+            let run = SoftQLearning::new(alpha)
+                .steps(steps)
+                .step_size_exponent(OMEGA)
+                .max_episode_length(100)
+                .record_every(steps / 100)
+                .run(&mdp, &behaviour, &mut rng, |q| sup_distance(q, q_star))
+                .unwrap();
+            curves.push(run.curve.values);
+            finals.push(run.q_values);
+        }
+        // The error falls with the step count: its mean over seeds at 0, 1 %, 10 % and
+        // 100 % of the budget decreases (the curve of one seed is noisy between nearby
+        // checkpoints; a decade apart the noise, ∝ n^(−ω/2), halves).
+        let mean_at = |k: usize| curves.iter().map(|c| c[k]).sum::<f64>() / seeds as f64;
+        let checkpoints = [mean_at(0), mean_at(1), mean_at(10), mean_at(100)];
+        assert!(
+            checkpoints.windows(2).all(|w| w[1] < w[0]),
+            "{name}: mean error at 0, 1 %, 10 %, 100 %: {checkpoints:?}"
+        );
+        eprintln!("{name}: mean error at 0, 1 %, 10 %, 100 %: {checkpoints:?}");
+        // Tolerance from the spread over seeds: per entry, the seed mean of Q̂(s, a) is
+        // within a Student-t interval of Q*(s, a), Bonferroni-corrected over the entries
+        // (family-wise level 1e-3), i.e. no systematic error beyond the sampling noise.
+        let entries: Vec<usize> = (0..q_star.len())
+            .filter(|&i| !mdp.is_terminal(i / mdp.num_actions()))
+            .collect();
+        let t = StudentsT::new(0.0, 1.0, (seeds - 1) as f64).unwrap();
+        let t_crit = t.inverse_cdf(1.0 - 1e-3 / (2.0 * entries.len() as f64));
+        let n = seeds as f64;
+        let mut worst_error: f64 = 0.0;
+        for &i in &entries {
+            let xs: Vec<f64> = finals.iter().map(|q| q[i]).collect();
+            let mean = xs.iter().sum::<f64>() / n;
+            let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let se = sd / n.sqrt();
+            assert!(
+                (mean - q_star[i]).abs() <= t_crit * se,
+                "{name}, entry {i}: mean {mean} vs Q* {}, se {se:e}, t {t_crit}",
+                q_star[i]
+            );
+            worst_error = worst_error.max(finals.iter().map(|q| (q[i] - q_star[i]).abs()).fold(0.0, f64::max));
+        }
+        // And the final sup error of every seed is small against the scale of Q*.
+        let scale = q_star.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        assert!(worst_error < 0.05 * scale, "{name}: worst error {worst_error} vs ‖Q*‖ {scale}");
+        eprintln!("{name}: worst final error {worst_error:.4}, ‖Q*‖ = {scale:.3}, t = {t_crit:.2}");
+    }
+}
+
+#[test]
+fn claim_10_1_bad_settings_are_typed_errors() {
+    let mdp = Gridworld::new(2, 2).build(0.9).unwrap();
+    let mu = TabularPolicy::uniform(4, 4).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let err = SoftQLearning::new(0.5)
+        .step_size_exponent(0.5)
+        .run(&mdp, &mu, &mut rng, |_| 0.0)
+        .unwrap_err();
+    assert!(matches!(err, LearningError::InvalidConfig { what: "step_size_exponent", .. }));
+    let err = SoftQLearning::new(-1.0).run(&mdp, &mu, &mut rng, |_| 0.0).unwrap_err();
+    assert_eq!(err.to_string(), "`alpha` is -1; it must be finite and > 0");
+    let err = SoftQLearning::new(0.5).steps(0).run(&mdp, &mu, &mut rng, |_| 0.0).unwrap_err();
+    assert!(matches!(err, LearningError::InvalidConfig { what: "steps", .. }));
+    let undiscounted = mdp.clone().with_discount(1.0).unwrap();
+    let err = SoftQLearning::new(0.5).run(&undiscounted, &mu, &mut rng, |_| 0.0).unwrap_err();
+    assert!(matches!(err, LearningError::InvalidConfig { what: "discount", .. }));
+    let wrong = TabularPolicy::uniform(3, 4).unwrap();
+    assert!(matches!(
+        SoftQLearning::new(0.5).run(&mdp, &wrong, &mut rng, |_| 0.0),
+        Err(LearningError::DimensionMismatch { .. })
+    ));
+    assert!(matches!(ReplayBuffer::<Transition>::new(0), Err(LearningError::InvalidConfig { what: "capacity", .. })));
+    let buffer = ReplayBuffer::<Transition>::new(3).unwrap();
+    assert_eq!(buffer.sample(2, &mut rng), Err(LearningError::EmptyBuffer));
+    let mut q = vec![0.0; 16];
+    let t = Transition { s: 0, a: 4, r: 0.0, next_s: 1, done: false };
+    assert!(matches!(
+        soft_q_learning_update(&mdp, &mut q, &t, 0.5, 0.1),
+        Err(LearningError::IndexOutOfRange { what: "action", index: 4, bound: 4 })
+    ));
+}
+
+#[test]
+fn claim_10_1_runs_are_seeded_and_deterministic() {
+    let (_, mdp) = claim_1_mdps().remove(0);
+    let mu = TabularPolicy::uniform(8, 3).unwrap();
+    let run = |seed| {
+        SoftQLearning::new(0.3)
+            .steps(5000)
+            .run(&mdp, &mu, &mut ChaCha8Rng::seed_from_u64(seed), |q| q.iter().sum())
+            .unwrap()
+    };
+    assert_eq!(run(5), run(5));
+    assert_ne!(run(5).q_values, run(6).q_values);
+}
+
+// ---------------------------------------------------------------- Claim 10.2
+
+fn random_logits(n: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    (0..n).map(|_| rng.random_range(-1.5..1.5)).collect()
+}
+
+/// `J(z) = Σ_s d₀(s) V^π(s)` by exact soft policy evaluation of `softmax(z)`.
+fn soft_objective(mdp: &Mdp, z: &[f64], alpha: f64) -> f64 {
+    let pi = softmax_policy(z, mdp.num_actions()).unwrap();
+    let v = soft_policy_evaluation(mdp, &pi, alpha).unwrap();
+    v.iter().zip(mdp.initial_distribution()).map(|(v, d)| v * d).sum()
+}
+
+#[test]
+fn claim_10_2_exact_soft_policy_gradient_equals_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(102);
+    for case in 0..6 {
+        let mdp = garnet(6, 3, 3, 0.9, &mut rng).unwrap();
+        let alpha = [0.05, 0.5, 2.0][case % 3];
+        let z = random_logits(18, &mut rng);
+        let g = soft_policy_gradient(&mdp, &z, alpha).unwrap();
+        assert!((g.objective - soft_objective(&mdp, &z, alpha)).abs() < 1e-12);
+        let h = 1e-5;
+        for i in 0..z.len() {
+            let (mut zp, mut zm) = (z.clone(), z.clone());
+            zp[i] += h;
+            zm[i] -= h;
+            let fd = (soft_objective(&mdp, &zp, alpha) - soft_objective(&mdp, &zm, alpha)) / (2.0 * h);
+            // Central differences: truncation h²/6 · |J'''| (J''' = O(‖J‖∞) ≈ 10–40
+            // here) ≈ 1e-9, plus rounding ε‖J‖/h ≈ 1e-10 from the LU solves.
+            assert!(
+                (fd - g.gradient[i]).abs() < 1e-7,
+                "case {case}, α = {alpha}, i = {i}: exact {} vs FD {fd}",
+                g.gradient[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn claim_10_2_reinforce_with_the_soft_return_is_unbiased() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1022);
+    let mdp = garnet(4, 2, 2, 0.8, &mut rng).unwrap();
+    let alpha = 0.7;
+    let z = random_logits(8, &mut rng);
+    let exact = soft_policy_gradient(&mdp, &z, alpha).unwrap();
+    // Horizon 150 at γ = 0.8: truncation bias ≤ 2·150·0.8¹⁵⁰·c_max/0.2 ≈ 4e-12 (c_max ≤ 3),
+    // negligible against standard errors of order 1e-2.
+    let episodes = 20_000;
+    let mut se_ratio = Vec::new();
+    let plain =
+        reinforce_soft_gradient(&mdp, &z, alpha, episodes, 150, None, &mut rng).unwrap();
+    let with_baseline =
+        reinforce_soft_gradient(&mdp, &z, alpha, episodes, 150, Some(&exact.values), &mut rng)
+            .unwrap();
+    for est in [&plain, &with_baseline] {
+        for i in 0..8 {
+            let z_score = (est.mean[i] - exact.gradient[i]) / est.std_error[i];
+            assert!(
+                z_score.abs() <= MC_Z,
+                "component {i}: estimate {} ± {} vs exact {}",
+                est.mean[i],
+                est.std_error[i],
+                exact.gradient[i]
+            );
+        }
+    }
+    for i in 0..8 {
+        se_ratio.push(with_baseline.std_error[i] / plain.std_error[i]);
+    }
+    // The baseline V^π leaves the mean alone and cuts the noise of every component.
+    assert!(se_ratio.iter().all(|r| *r < 1.0), "{se_ratio:?}");
+}
+
+// ---------------------------------------------------------------- Claim 10.4
+
+#[test]
+fn claim_10_4_soft_q_learning_step_is_policy_gradient_plus_value_term() {
+    let mut rng = ChaCha8Rng::seed_from_u64(104);
+    for case in 0..200 {
+        let num_actions = 2 + case % 4;
+        let mdp = garnet(5, num_actions, 2, rng.random_range(0.5..0.99), &mut rng).unwrap();
+        let alpha = rng.random_range(0.1..2.0);
+        let mut q: Vec<f64> = (0..5 * num_actions).map(|_| rng.random_range(-3.0..3.0)).collect();
+        let (s, a) = (rng.random_range(0..5), rng.random_range(0..num_actions));
+        let t = Transition { s, a, r: mdp.reward(s, a), next_s: rng.random_range(0..5), done: false };
+        // The target, written out: y = r + γ α ln Σ exp(Q(s', ·)/α).
+        let row = |q: &[f64], s: usize| q[s * num_actions..(s + 1) * num_actions].to_vec();
+        let y = t.r + mdp.discount() * naive_soft_max(&row(&q, t.next_s), alpha);
+        let q_row = row(&q, s);
+        let d = soft_q_pg_decomposition(&q_row, a, y, alpha).unwrap();
+
+        // (i) The two terms, against finite differences of ln π(a|s) = ln softmax(Q/α)_a
+        // and V(s) = α ln Σ exp(Q/α), each computed naively.
+        let log_pi_a = |x: &[f64]| x[a] / alpha - naive_soft_max(x, alpha) / alpha;
+        let h = 1e-6;
+        for b in 0..num_actions {
+            let (mut xp, mut xm) = (q_row.clone(), q_row.clone());
+            xp[b] += h;
+            xm[b] -= h;
+            let d_log_pi = (log_pi_a(&xp) - log_pi_a(&xm)) / (2.0 * h);
+            let d_v = (naive_soft_max(&xp, alpha) - naive_soft_max(&xm, alpha)) / (2.0 * h);
+            // Central differences at h = 1e-6 of functions of size ≤ 10 with bounded third
+            // derivatives (≤ 1/α² ≤ 100): truncation ≤ 2e-10, rounding ≤ 1e-9; |δ| ≤ 20.
+            assert!((d.policy_gradient_term[b] - alpha * d.td_error * d_log_pi).abs() < 1e-7);
+            assert!((d.value_term[b] - d.td_error * d_v).abs() < 1e-7);
+        }
+
+        // (ii) The learner's own step, divided by η, is the sum of the two terms.
+        let eta = 0.3;
+        let before = q.clone();
+        soft_q_learning_update(&mdp, &mut q, &t, alpha, eta).unwrap();
+        for b in 0..num_actions {
+            let moved = (q[s * num_actions + b] - before[s * num_actions + b]) / eta;
+            let sum = d.policy_gradient_term[b] + d.value_term[b];
+            // Rounding of the update (|Q| ≤ 30) divided by η: ≤ 1e-13.
+            assert!((moved - sum).abs() < 1e-12, "case {case}: {moved} vs {sum}");
+        }
+        assert!(q.iter().zip(&before).enumerate().all(|(i, (x, y))| i / num_actions == s || x == y));
+
+        // (iii) In expectation over a ~ π, the policy-gradient term is chapter 2's
+        // entropy-regularised policy-gradient step: −Σ_a π_a ∇_z L(z; a, Â_a, α) with
+        // z = Q(s, ·)/α and Â_a = y_a − V(s), for per-action targets y_a.
+        let v_s = naive_soft_max(&q_row, alpha);
+        let targets: Vec<f64> = (0..num_actions).map(|_| rng.random_range(-3.0..3.0)).collect();
+        let z: Vec<f64> = q_row.iter().map(|x| x / alpha).collect();
+        let mut expected_pg = vec![0.0; num_actions];
+        let mut ch02 = vec![0.0; num_actions];
+        for (b, &y_b) in targets.iter().enumerate() {
+            let db = soft_q_pg_decomposition(&q_row, b, y_b, alpha).unwrap();
+            let loss = entropy_regularised_pg_loss(&z, num_actions, &[b], &[y_b - v_s], alpha).unwrap();
+            for k in 0..num_actions {
+                expected_pg[k] += db.probs[b] * db.policy_gradient_term[k];
+                ch02[k] -= db.probs[b] * loss.grad_logits[k];
+            }
+        }
+        // Both are sums of A terms of size ≤ 30; rounding ≤ 1e-12.
+        assert!(sup_distance(&expected_pg, &ch02) < 1e-11, "case {case}: {expected_pg:?} vs {ch02:?}");
+    }
+}
