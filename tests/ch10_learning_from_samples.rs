@@ -4,7 +4,7 @@ mod common;
 
 use common::MC_Z;
 use maxent_rl::{
-    Gridworld, LearningError, Mdp, ReplayBuffer, SoftQLearning, SoftValueIteration,
+    DiscreteSac, DiscreteSacConfig, Gridworld, LearningError, Mdp, ReplayBuffer, SacTables, SoftQLearning, SoftValueIteration,
     TabularPolicy, Transition, entropy_regularised_pg_loss, garnet, reinforce_soft_gradient,
     soft_policy_evaluation, soft_policy_gradient, soft_q_learning_update, soft_q_pg_decomposition,
     softmax_policy,
@@ -293,4 +293,107 @@ fn claim_10_4_soft_q_learning_step_is_policy_gradient_plus_value_term() {
         // Both are sums of A terms of size ≤ 30; rounding ≤ 1e-12.
         assert!(sup_distance(&expected_pg, &ch02) < 1e-11, "case {case}: {expected_pg:?} vs {ch02:?}");
     }
+}
+
+// ---------------------------------------------------------------- Claim 10.6
+
+/// A 3 × 3 gridworld (deterministic, or slipping with probability 0.2) whose episodes
+/// start in any open cell.
+fn sac_gridworld(slip: f64) -> Mdp {
+    let grid = Gridworld::new(3, 3).slip(slip).build(0.8).unwrap();
+    let open: Vec<f64> = (0..9)
+        .map(|s| if grid.is_terminal(s) { 0.0 } else { 1.0 / 8.0 })
+        .collect();
+    grid.with_initial_distribution(open).unwrap()
+}
+
+/// `max_s KL(π(·|s) ‖ π*(·|s))` over non-terminal states, from log-probabilities.
+fn max_kl(mdp: &Mdp, tables: &SacTables, star: &TabularPolicy) -> f64 {
+    (0..mdp.num_states())
+        .filter(|&s| !mdp.is_terminal(s))
+        .map(|s| {
+            let lp = tables.log_policy(s);
+            lp.iter()
+                .zip(star.action_log_probs(s))
+                .map(|(l, ls)| l.exp() * (l - ls))
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max)
+}
+
+fn entropy_of(log_pi: &[f64]) -> f64 {
+    -log_pi.iter().map(|l| l.exp() * l).sum::<f64>()
+}
+
+#[test]
+fn claim_10_6_discrete_sac_at_fixed_alpha_reaches_the_boltzmann_policy() {
+    let alpha = 0.5;
+    // Deterministic moves: every sampled target is the exact soft backup, so the joint
+    // fixed point of the critic and actor steps is reached to rounding.
+    let mdp = sac_gridworld(0.0);
+    let star = SoftValueIteration::new(alpha).tolerance(1e-13).run(&mdp).unwrap().policy().unwrap();
+    for seed in 0..2 {
+        let config = DiscreteSacConfig::new(4, 6000).with_fixed_alpha(alpha);
+        let mut rng = ChaCha8Rng::seed_from_u64(600 + seed);
+        let run = DiscreteSac::new(config).run(&mdp, &mut rng, |t| max_kl(&mdp, t, &star)).unwrap();
+        let kl = run.curve.last().unwrap();
+        // Soft VI's policy is within 1e-13 of π* in value, so KL ≲ (1e-13/α)²; what is
+        // left is rounding of the tables (|Q| ≤ 3): 1e-12 is far above both.
+        assert!(kl < 1e-12, "seed {seed}: KL(π ‖ π*) = {kl:e}");
+    }
+
+    // Slipping moves: the sampled targets are noisy and the constant SGD steps leave a
+    // noise floor. Its level, averaged over the second half of each run and over seeds,
+    // is far below the starting KL, and it falls when the step sizes are quartered (a
+    // bias would not).
+    let mdp = sac_gridworld(0.2);
+    let star = SoftValueIteration::new(alpha).tolerance(1e-13).run(&mdp).unwrap().policy().unwrap();
+    let mut floors = Vec::new();
+    for lr in [1.0, 0.25] {
+        let mut tails = Vec::new();
+        for seed in 0..4 {
+            let mut config = DiscreteSacConfig::new(4, 20_000).with_fixed_alpha(alpha);
+            config.critic_learning_rate = lr;
+            config.actor_learning_rate = lr;
+            let mut rng = ChaCha8Rng::seed_from_u64(610 + seed);
+            let run = DiscreteSac::new(config).run(&mdp, &mut rng, |t| max_kl(&mdp, t, &star)).unwrap();
+            let c = &run.curve.values;
+            tails.push(c[51..].iter().sum::<f64>() / (c.len() - 51) as f64);
+            if lr == 1.0 {
+                assert!(tails[seed as usize] < 0.02 * c[0], "seed {seed}: {tails:?} vs start {}", c[0]);
+            }
+        }
+        floors.push(tails.iter().sum::<f64>() / tails.len() as f64);
+    }
+    eprintln!("KL noise floor at step sizes 1 and 0.25: {floors:?}");
+    assert!(floors[1] < 0.6 * floors[0], "{floors:?}");
+}
+
+#[test]
+fn claim_10_6_automatic_temperature_reaches_the_target_entropy() {
+    // Automatic temperature, target H̄ = ½ ln 4. The temperature step drives the batch
+    // entropy, i.e. the mean entropy over the states of the replay buffer, to H̄; measure
+    // the final policy's exact entropy averaged over the buffer's states.
+    let mdp = sac_gridworld(0.2);
+    let target = 0.5 * 4f64.ln();
+    let seeds = 6;
+    let mut gaps = Vec::new();
+    for seed in 0..seeds {
+        let config = DiscreteSacConfig::new(4, 20_000);
+        let mut rng = ChaCha8Rng::seed_from_u64(660 + seed);
+        let run = DiscreteSac::new(config).run(&mdp, &mut rng, |t| t.alpha).unwrap();
+        let states = &run.buffer_states;
+        let h: f64 = states.iter().map(|&s| entropy_of(&run.tables.log_policy(s))).sum::<f64>()
+            / states.len() as f64;
+        gaps.push(h - target);
+    }
+    // Tolerance from the spread over seeds: the seed mean of the gap lies within a
+    // Student-t interval (level 1e-3) around 0, and every gap is small against H̄.
+    let n = seeds as f64;
+    let mean = gaps.iter().sum::<f64>() / n;
+    let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t_crit = StudentsT::new(0.0, 1.0, n - 1.0).unwrap().inverse_cdf(1.0 - 0.5e-3);
+    eprintln!("entropy gaps {gaps:?}, mean {mean:e}, se {:e}", sd / n.sqrt());
+    assert!(mean.abs() <= t_crit * sd / n.sqrt(), "gaps {gaps:?}");
+    assert!(gaps.iter().all(|g| g.abs() < 0.05 * target), "gaps {gaps:?}");
 }

@@ -6,6 +6,7 @@
 //!
 //! Taught in chapter 10 (*Learning from samples*).
 
+pub(crate) mod discrete_sac;
 pub(crate) mod learning_error;
 pub(crate) mod replay_buffer;
 pub(crate) mod sampling;
@@ -13,6 +14,10 @@ pub(crate) mod soft_policy_gradient;
 pub(crate) mod soft_q_learning;
 pub(crate) mod soft_q_pg_equivalence;
 
+pub use discrete_sac::{
+    DiscreteSac, DiscreteSacConfig, DiscreteSacResult, SacLosses, SacTables, SacTemperature,
+    discrete_sac_losses,
+};
 pub use learning_error::{LearningCurve, LearningError};
 pub use replay_buffer::ReplayBuffer;
 pub use sampling::{Episode, Transition, sample_episode, sample_transition};
