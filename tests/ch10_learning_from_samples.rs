@@ -5,7 +5,7 @@ mod common;
 use common::MC_Z;
 use maxent_rl::{
     DiscreteSac, DiscreteSacConfig, Gridworld, LearningError, Mdp, ReplayBuffer, SacTables, SoftQLearning, SoftValueIteration,
-    TabularPolicy, Transition, discrete_sac_losses, entropy_regularised_pg_loss, garnet, reinforce_soft_gradient,
+    TabularPolicy, Transition, a2c_bonus_gradient, discrete_sac_losses, entropy_regularised_pg_loss, garnet, reinforce_soft_gradient,
     soft_policy_evaluation, soft_policy_gradient, soft_q_learning_update, soft_q_pg_decomposition,
     sample_transition, softmax_policy,
 };
@@ -448,4 +448,117 @@ fn claim_10_6_sac_gradients_match_finite_differences() {
         .sum();
     let y = t.r + if t.done { 0.0 } else { mdp.discount() * v };
     assert!((out.targets[0] - y).abs() < 1e-14);
+}
+
+// ---------------------------------------------------------------- Claim 10.3
+
+/// Constants of the MDP of Claim 10.3: discount, temperature, the cost δ of the "free"
+/// branch and the penalty c of the wrong action on the "precise" branch.
+const MYOPIC: (f64, f64, f64, f64) = (0.9, 0.5, 0.2, 1.5);
+
+/// The MDP of Claim 10.3. From the start (state 0), action 0 goes to state 1 ("free": both
+/// actions there cost δ, so the policy may stay uniform) and action 1 to state 2 ("precise":
+/// action 0 costs nothing, action 1 costs c). Both then end (state 3 is terminal).
+fn myopic_mdp() -> Mdp {
+    let (gamma, _, delta, c) = MYOPIC;
+    let p = vec![
+        vec![(1, 1.0)], vec![(2, 1.0)], // start
+        vec![(3, 1.0)], vec![(3, 1.0)], // free
+        vec![(3, 1.0)], vec![(3, 1.0)], // precise
+        vec![(3, 1.0)], vec![(3, 1.0)], // terminal
+    ];
+    let r = vec![0.0, 0.0, -delta, -delta, 0.0, -c, 0.0, 0.0];
+    Mdp::new(4, 2, &p, r, gamma).unwrap()
+        .with_terminal_states(&[3]).unwrap()
+        .with_initial_state(0).unwrap()
+}
+
+/// Gradient ascent `z ← z + η g(z)` from uniform logits until `‖g‖∞ < 1e-12`.
+fn ascend(gradient: impl Fn(&[f64]) -> Vec<f64>) -> Vec<f64> {
+    let mut z = vec![0.0; 8];
+    for _ in 0..200_000 {
+        let g = gradient(&z);
+        if g.iter().all(|x| x.abs() < 1e-12) {
+            return z;
+        }
+        for (zi, gi) in z.iter_mut().zip(&g) {
+            *zi += 2.0 * gi;
+        }
+    }
+    panic!("gradient ascent did not converge");
+}
+
+fn prob_free(z: &[f64]) -> f64 {
+    softmax_policy(z, 2).unwrap().prob(0, 0)
+}
+
+#[test]
+fn claim_10_3_a2c_bonus_is_myopic() {
+    let (gamma, alpha, delta, c) = MYOPIC;
+    let mdp = myopic_mdp();
+
+    // The two directions differ where the successors are not terminal (the start), and
+    // agree where they are (both branches end after one step): exactly the missing
+    // future entropy.
+    let z = [0.3, -0.4, 0.1, 0.5, 2.0, -1.0, 0.0, 0.0];
+    let soft = soft_policy_gradient(&mdp, &z, alpha).unwrap();
+    let a2c = a2c_bonus_gradient(&mdp, &z, alpha).unwrap();
+    assert!(sup_distance(&soft.gradient[2..6], &a2c.gradient[2..6]) < 1e-14, "{:?} vs {:?}", soft.gradient, a2c.gradient);
+    // At the start: d(0) = 1 and the soft advantage adds γ(α H(π(·|s')) − E[α H]) to the
+    // ordinary one; here the entropies of the two branches differ, so the rows do too.
+    let h = |s: usize| softmax_policy(&z, 2).unwrap().entropy(s);
+    let p0 = softmax_policy(&z, 2).unwrap().prob(0, 0);
+    let extra = gamma * alpha * (h(1) - h(2)); // entropy-value gap between the branches
+    let expected_diff = p0 * (1.0 - p0) * extra; // ∂/∂z(0, 0) of the difference
+    assert!((soft.gradient[0] - a2c.gradient[0] - expected_diff).abs() < 1e-13);
+    assert!(expected_diff.abs() > 1e-2);
+
+    // Fixed points, against closed forms worked by hand:
+    // soft: V*(free) = −δ + α ln 2, V*(precise) = α ln(1 + e^(−c/α)),
+    //       π*(free | 0) = σ(γ (V*(free) − V*(precise))/α);
+    // A2C:  π(· | precise) = softmax(r/α), V₀(precise) = −c σ(−c/α), V₀(free) = −δ,
+    //       π(free | 0) = σ(γ (V₀(free) − V₀(precise))/α).
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let v_free = -delta + alpha * 2f64.ln();
+    let v_precise = alpha * (-c / alpha).exp().ln_1p();
+    let soft_closed = sigmoid(gamma * (v_free - v_precise) / alpha);
+    let v0_precise = -c * sigmoid(-c / alpha);
+    let a2c_closed = sigmoid(gamma * (-delta - v0_precise) / alpha);
+
+    let z_soft = ascend(|z| soft_policy_gradient(&mdp, z, alpha).unwrap().gradient);
+    let z_a2c = ascend(|z| a2c_bonus_gradient(&mdp, z, alpha).unwrap().gradient);
+    // ‖g‖∞ < 1e-12 at d(0) = 1 and π(1 − π) ≈ 0.24 leaves logits within ≈ 1e-11/α.
+    assert!((prob_free(&z_soft) - soft_closed).abs() < 1e-9);
+    assert!((prob_free(&z_a2c) - a2c_closed).abs() < 1e-9);
+    // The soft fixed point is soft value iteration's Boltzmann policy (a second algorithm).
+    let star = SoftValueIteration::new(alpha).tolerance(1e-13).run(&mdp).unwrap().policy().unwrap();
+    assert!((star.prob(0, 0) - soft_closed).abs() < 1e-10);
+    // Only the maximum-entropy objective prefers the free branch.
+    assert!(soft_closed > 0.5 && a2c_closed < 0.5);
+
+    // Quantify: soft objective and ordinary return of each fixed point.
+    let j = |z: &[f64], a: f64| {
+        let pi = softmax_policy(z, 2).unwrap();
+        soft_policy_evaluation(&mdp, &pi, a).unwrap()[0]
+    };
+    let rows = [("soft policy gradient", &z_soft), ("A2C entropy bonus", &z_a2c)];
+    let mut table = String::from(
+        "| Fixed point of | π(free \\| start) | soft objective J_α | ordinary return J₀ |\n|---|---|---|---|\n",
+    );
+    for (name, z) in rows {
+        table.push_str(&format!(
+            "| {name} | {:.4} | {:.4} | {:.4} |\n",
+            prob_free(z),
+            j(z, alpha),
+            j(z, 0.0)
+        ));
+    }
+    table.push_str(&format!(
+        "| soft value iteration (π\\*) | {:.4} | {:.4} | {:.4} |\n",
+        star.prob(0, 0),
+        SoftValueIteration::new(alpha).tolerance(1e-13).run(&mdp).unwrap().values[0],
+        soft_policy_evaluation(&mdp, &star, 0.0).unwrap()[0]
+    ));
+    assert!(j(&z_soft, alpha) > j(&z_a2c, alpha) && j(&z_a2c, 0.0) > j(&z_soft, 0.0));
+    common::check_generated_block("book/src/ch10-learning-from-samples.md", "myopic-table", &table);
 }

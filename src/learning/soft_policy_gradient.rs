@@ -267,7 +267,7 @@ pub fn a2c_bonus_gradient(
             let i = s * num_actions + a;
             let p = policy.probs()[i];
             if p > 0.0 {
-                let adv = q_values[i] - alpha * policy.log_probs()[i] - values[s];
+                let adv = q_values[i] - values[s];
                 let bonus = -policy.log_probs()[i] - h;
                 gradient[i] = occupancy[s] * p * (adv + alpha * bonus);
             }
