@@ -4,10 +4,11 @@ mod common;
 
 use common::MC_Z;
 use maxent_rl::{
-    DiscreteSac, DiscreteSacConfig, Gridworld, LearningError, Mdp, ReplayBuffer, SacTables, SoftQLearning, SoftValueIteration,
-    TabularPolicy, Transition, a2c_bonus_gradient, discrete_sac_losses, entropy_regularised_pg_loss, garnet, reinforce_soft_gradient,
-    soft_policy_evaluation, soft_policy_gradient, soft_q_learning_update, soft_q_pg_decomposition,
-    sample_transition, softmax_policy,
+    DiscreteSac, DiscreteSacConfig, Gridworld, LearningError, Mdp, ReplayBuffer, SacTables,
+    SoftQLearning, SoftValueIteration, TabularPolicy, Transition, a2c_bonus_gradient,
+    discrete_sac_losses, entropy_regularised_pg_loss, garnet, reinforce_soft_gradient,
+    sample_transition, soft_policy_evaluation, soft_policy_gradient, soft_q_learning_update,
+    soft_q_pg_decomposition, softmax_policy,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -98,11 +99,19 @@ fn claim_10_1_soft_q_learning_converges_to_soft_value_iteration() {
                 "{name}, entry {i}: mean {mean} vs Q* {}, se {se:e}, t {t_crit}",
                 q_star[i]
             );
-            worst_error = worst_error.max(finals.iter().map(|q| (q[i] - q_star[i]).abs()).fold(0.0, f64::max));
+            worst_error = worst_error.max(
+                finals
+                    .iter()
+                    .map(|q| (q[i] - q_star[i]).abs())
+                    .fold(0.0, f64::max),
+            );
         }
         // And the final sup error of every seed is small against the scale of Q*.
         let scale = q_star.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        assert!(worst_error < 0.05 * scale, "{name}: worst error {worst_error} vs ‖Q*‖ {scale}");
+        assert!(
+            worst_error < 0.05 * scale,
+            "{name}: worst error {worst_error} vs ‖Q*‖ {scale}"
+        );
         eprintln!("{name}: worst final error {worst_error:.4}, ‖Q*‖ = {scale:.3}, t = {t_crit:.2}");
     }
 }
@@ -116,27 +125,65 @@ fn claim_10_1_bad_settings_are_typed_errors() {
         .step_size_exponent(0.5)
         .run(&mdp, &mu, &mut rng, |_| 0.0)
         .unwrap_err();
-    assert!(matches!(err, LearningError::InvalidConfig { what: "step_size_exponent", .. }));
-    let err = SoftQLearning::new(-1.0).run(&mdp, &mu, &mut rng, |_| 0.0).unwrap_err();
+    assert!(matches!(
+        err,
+        LearningError::InvalidConfig {
+            what: "step_size_exponent",
+            ..
+        }
+    ));
+    let err = SoftQLearning::new(-1.0)
+        .run(&mdp, &mu, &mut rng, |_| 0.0)
+        .unwrap_err();
     assert_eq!(err.to_string(), "`alpha` is -1; it must be finite and > 0");
-    let err = SoftQLearning::new(0.5).steps(0).run(&mdp, &mu, &mut rng, |_| 0.0).unwrap_err();
-    assert!(matches!(err, LearningError::InvalidConfig { what: "steps", .. }));
+    let err = SoftQLearning::new(0.5)
+        .steps(0)
+        .run(&mdp, &mu, &mut rng, |_| 0.0)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        LearningError::InvalidConfig { what: "steps", .. }
+    ));
     let undiscounted = mdp.clone().with_discount(1.0).unwrap();
-    let err = SoftQLearning::new(0.5).run(&undiscounted, &mu, &mut rng, |_| 0.0).unwrap_err();
-    assert!(matches!(err, LearningError::InvalidConfig { what: "discount", .. }));
+    let err = SoftQLearning::new(0.5)
+        .run(&undiscounted, &mu, &mut rng, |_| 0.0)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        LearningError::InvalidConfig {
+            what: "discount",
+            ..
+        }
+    ));
     let wrong = TabularPolicy::uniform(3, 4).unwrap();
     assert!(matches!(
         SoftQLearning::new(0.5).run(&mdp, &wrong, &mut rng, |_| 0.0),
         Err(LearningError::DimensionMismatch { .. })
     ));
-    assert!(matches!(ReplayBuffer::<Transition>::new(0), Err(LearningError::InvalidConfig { what: "capacity", .. })));
+    assert!(matches!(
+        ReplayBuffer::<Transition>::new(0),
+        Err(LearningError::InvalidConfig {
+            what: "capacity",
+            ..
+        })
+    ));
     let buffer = ReplayBuffer::<Transition>::new(3).unwrap();
     assert_eq!(buffer.sample(2, &mut rng), Err(LearningError::EmptyBuffer));
     let mut q = vec![0.0; 16];
-    let t = Transition { s: 0, a: 4, r: 0.0, next_s: 1, done: false };
+    let t = Transition {
+        s: 0,
+        a: 4,
+        r: 0.0,
+        next_s: 1,
+        done: false,
+    };
     assert!(matches!(
         soft_q_learning_update(&mdp, &mut q, &t, 0.5, 0.1),
-        Err(LearningError::IndexOutOfRange { what: "action", index: 4, bound: 4 })
+        Err(LearningError::IndexOutOfRange {
+            what: "action",
+            index: 4,
+            bound: 4
+        })
     ));
 }
 
@@ -147,7 +194,9 @@ fn claim_10_1_runs_are_seeded_and_deterministic() {
     let run = |seed| {
         SoftQLearning::new(0.3)
             .steps(5000)
-            .run(&mdp, &mu, &mut ChaCha8Rng::seed_from_u64(seed), |q| q.iter().sum())
+            .run(&mdp, &mu, &mut ChaCha8Rng::seed_from_u64(seed), |q| {
+                q.iter().sum()
+            })
             .unwrap()
     };
     assert_eq!(run(5), run(5));
@@ -164,7 +213,10 @@ fn random_logits(n: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
 fn soft_objective(mdp: &Mdp, z: &[f64], alpha: f64) -> f64 {
     let pi = softmax_policy(z, mdp.num_actions()).unwrap();
     let v = soft_policy_evaluation(mdp, &pi, alpha).unwrap();
-    v.iter().zip(mdp.initial_distribution()).map(|(v, d)| v * d).sum()
+    v.iter()
+        .zip(mdp.initial_distribution())
+        .map(|(v, d)| v * d)
+        .sum()
 }
 
 #[test]
@@ -181,7 +233,8 @@ fn claim_10_2_exact_soft_policy_gradient_equals_finite_differences() {
             let (mut zp, mut zm) = (z.clone(), z.clone());
             zp[i] += h;
             zm[i] -= h;
-            let fd = (soft_objective(&mdp, &zp, alpha) - soft_objective(&mdp, &zm, alpha)) / (2.0 * h);
+            let fd =
+                (soft_objective(&mdp, &zp, alpha) - soft_objective(&mdp, &zm, alpha)) / (2.0 * h);
             // Central differences: truncation h²/6 · |J'''| (J''' = O(‖J‖∞) ≈ 10–40
             // here) ≈ 1e-9, plus rounding ε‖J‖/h ≈ 1e-10 from the LU solves.
             assert!(
@@ -204,11 +257,17 @@ fn claim_10_2_reinforce_with_the_soft_return_is_unbiased() {
     // negligible against standard errors of order 1e-2.
     let episodes = 20_000;
     let mut se_ratio = Vec::new();
-    let plain =
-        reinforce_soft_gradient(&mdp, &z, alpha, episodes, 150, None, &mut rng).unwrap();
-    let with_baseline =
-        reinforce_soft_gradient(&mdp, &z, alpha, episodes, 150, Some(&exact.values), &mut rng)
-            .unwrap();
+    let plain = reinforce_soft_gradient(&mdp, &z, alpha, episodes, 150, None, &mut rng).unwrap();
+    let with_baseline = reinforce_soft_gradient(
+        &mdp,
+        &z,
+        alpha,
+        episodes,
+        150,
+        Some(&exact.values),
+        &mut rng,
+    )
+    .unwrap();
     for est in [&plain, &with_baseline] {
         for i in 0..8 {
             let z_score = (est.mean[i] - exact.gradient[i]) / est.std_error[i];
@@ -237,9 +296,17 @@ fn claim_10_4_soft_q_learning_step_is_policy_gradient_plus_value_term() {
         let num_actions = 2 + case % 4;
         let mdp = garnet(5, num_actions, 2, rng.random_range(0.5..0.99), &mut rng).unwrap();
         let alpha = rng.random_range(0.1..2.0);
-        let mut q: Vec<f64> = (0..5 * num_actions).map(|_| rng.random_range(-3.0..3.0)).collect();
+        let mut q: Vec<f64> = (0..5 * num_actions)
+            .map(|_| rng.random_range(-3.0..3.0))
+            .collect();
         let (s, a) = (rng.random_range(0..5), rng.random_range(0..num_actions));
-        let t = Transition { s, a, r: mdp.reward(s, a), next_s: rng.random_range(0..5), done: false };
+        let t = Transition {
+            s,
+            a,
+            r: mdp.reward(s, a),
+            next_s: rng.random_range(0..5),
+            done: false,
+        };
         // The target, written out: y = r + γ α ln Σ exp(Q(s', ·)/α).
         let row = |q: &[f64], s: usize| q[s * num_actions..(s + 1) * num_actions].to_vec();
         let y = t.r + mdp.discount() * naive_soft_max(&row(&q, t.next_s), alpha);
@@ -272,26 +339,37 @@ fn claim_10_4_soft_q_learning_step_is_policy_gradient_plus_value_term() {
             // Rounding of the update (|Q| ≤ 30) divided by η: ≤ 1e-13.
             assert!((moved - sum).abs() < 1e-12, "case {case}: {moved} vs {sum}");
         }
-        assert!(q.iter().zip(&before).enumerate().all(|(i, (x, y))| i / num_actions == s || x == y));
+        assert!(
+            q.iter()
+                .zip(&before)
+                .enumerate()
+                .all(|(i, (x, y))| i / num_actions == s || x == y)
+        );
 
         // (iii) In expectation over a ~ π, the policy-gradient term is chapter 2's
         // entropy-regularised policy-gradient step: −Σ_a π_a ∇_z L(z; a, Â_a, α) with
         // z = Q(s, ·)/α and Â_a = y_a − V(s), for per-action targets y_a.
         let v_s = naive_soft_max(&q_row, alpha);
-        let targets: Vec<f64> = (0..num_actions).map(|_| rng.random_range(-3.0..3.0)).collect();
+        let targets: Vec<f64> = (0..num_actions)
+            .map(|_| rng.random_range(-3.0..3.0))
+            .collect();
         let z: Vec<f64> = q_row.iter().map(|x| x / alpha).collect();
         let mut expected_pg = vec![0.0; num_actions];
         let mut ch02 = vec![0.0; num_actions];
         for (b, &y_b) in targets.iter().enumerate() {
             let db = soft_q_pg_decomposition(&q_row, b, y_b, alpha).unwrap();
-            let loss = entropy_regularised_pg_loss(&z, num_actions, &[b], &[y_b - v_s], alpha).unwrap();
+            let loss =
+                entropy_regularised_pg_loss(&z, num_actions, &[b], &[y_b - v_s], alpha).unwrap();
             for k in 0..num_actions {
                 expected_pg[k] += db.probs[b] * db.policy_gradient_term[k];
                 ch02[k] -= db.probs[b] * loss.grad_logits[k];
             }
         }
         // Both are sums of A terms of size ≤ 30; rounding ≤ 1e-12.
-        assert!(sup_distance(&expected_pg, &ch02) < 1e-11, "case {case}: {expected_pg:?} vs {ch02:?}");
+        assert!(
+            sup_distance(&expected_pg, &ch02) < 1e-11,
+            "case {case}: {expected_pg:?} vs {ch02:?}"
+        );
     }
 }
 
@@ -331,11 +409,18 @@ fn claim_10_6_discrete_sac_at_fixed_alpha_reaches_the_boltzmann_policy() {
     // Deterministic moves: every sampled target is the exact soft backup, so the joint
     // fixed point of the critic and actor steps is reached to rounding.
     let mdp = sac_gridworld(0.0);
-    let star = SoftValueIteration::new(alpha).tolerance(1e-13).run(&mdp).unwrap().policy().unwrap();
+    let star = SoftValueIteration::new(alpha)
+        .tolerance(1e-13)
+        .run(&mdp)
+        .unwrap()
+        .policy()
+        .unwrap();
     for seed in 0..2 {
         let config = DiscreteSacConfig::new(4, 6000).with_fixed_alpha(alpha);
         let mut rng = ChaCha8Rng::seed_from_u64(600 + seed);
-        let run = DiscreteSac::new(config).run(&mdp, &mut rng, |t| max_kl(&mdp, t, &star)).unwrap();
+        let run = DiscreteSac::new(config)
+            .run(&mdp, &mut rng, |t| max_kl(&mdp, t, &star))
+            .unwrap();
         let kl = run.curve.last().unwrap();
         // Soft VI's policy is within 1e-13 of π* in value, so KL ≲ (1e-13/α)²; what is
         // left is rounding of the tables (|Q| ≤ 3): 1e-12 is far above both.
@@ -347,7 +432,12 @@ fn claim_10_6_discrete_sac_at_fixed_alpha_reaches_the_boltzmann_policy() {
     // is far below the starting KL, and it falls when the step sizes are quartered (a
     // bias would not).
     let mdp = sac_gridworld(0.2);
-    let star = SoftValueIteration::new(alpha).tolerance(1e-13).run(&mdp).unwrap().policy().unwrap();
+    let star = SoftValueIteration::new(alpha)
+        .tolerance(1e-13)
+        .run(&mdp)
+        .unwrap()
+        .policy()
+        .unwrap();
     let mut floors = Vec::new();
     for lr in [1.0, 0.25] {
         let mut tails = Vec::new();
@@ -356,11 +446,17 @@ fn claim_10_6_discrete_sac_at_fixed_alpha_reaches_the_boltzmann_policy() {
             config.critic_learning_rate = lr;
             config.actor_learning_rate = lr;
             let mut rng = ChaCha8Rng::seed_from_u64(610 + seed);
-            let run = DiscreteSac::new(config).run(&mdp, &mut rng, |t| max_kl(&mdp, t, &star)).unwrap();
+            let run = DiscreteSac::new(config)
+                .run(&mdp, &mut rng, |t| max_kl(&mdp, t, &star))
+                .unwrap();
             let c = &run.curve.values;
             tails.push(c[51..].iter().sum::<f64>() / (c.len() - 51) as f64);
             if lr == 1.0 {
-                assert!(tails[seed as usize] < 0.02 * c[0], "seed {seed}: {tails:?} vs start {}", c[0]);
+                assert!(
+                    tails[seed as usize] < 0.02 * c[0],
+                    "seed {seed}: {tails:?} vs start {}",
+                    c[0]
+                );
             }
         }
         floors.push(tails.iter().sum::<f64>() / tails.len() as f64);
@@ -381,9 +477,14 @@ fn claim_10_6_automatic_temperature_reaches_the_target_entropy() {
     for seed in 0..seeds {
         let config = DiscreteSacConfig::new(4, 20_000);
         let mut rng = ChaCha8Rng::seed_from_u64(660 + seed);
-        let run = DiscreteSac::new(config).run(&mdp, &mut rng, |t| t.alpha).unwrap();
+        let run = DiscreteSac::new(config)
+            .run(&mdp, &mut rng, |t| t.alpha)
+            .unwrap();
         let states = &run.buffer_states;
-        let h: f64 = states.iter().map(|&s| entropy_of(&run.tables.log_policy(s))).sum::<f64>()
+        let h: f64 = states
+            .iter()
+            .map(|&s| entropy_of(&run.tables.log_policy(s)))
+            .sum::<f64>()
             / states.len() as f64;
         gaps.push(h - target);
     }
@@ -392,18 +493,30 @@ fn claim_10_6_automatic_temperature_reaches_the_target_entropy() {
     let n = seeds as f64;
     let mean = gaps.iter().sum::<f64>() / n;
     let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    let t_crit = StudentsT::new(0.0, 1.0, n - 1.0).unwrap().inverse_cdf(1.0 - 0.5e-3);
-    eprintln!("entropy gaps {gaps:?}, mean {mean:e}, se {:e}", sd / n.sqrt());
+    let t_crit = StudentsT::new(0.0, 1.0, n - 1.0)
+        .unwrap()
+        .inverse_cdf(1.0 - 0.5e-3);
+    eprintln!(
+        "entropy gaps {gaps:?}, mean {mean:e}, se {:e}",
+        sd / n.sqrt()
+    );
     assert!(mean.abs() <= t_crit * sd / n.sqrt(), "gaps {gaps:?}");
-    assert!(gaps.iter().all(|g| g.abs() < 0.05 * target), "gaps {gaps:?}");
+    assert!(
+        gaps.iter().all(|g| g.abs() < 0.05 * target),
+        "gaps {gaps:?}"
+    );
 }
 
 #[test]
 fn claim_10_6_sac_gradients_match_finite_differences() {
     let mut rng = ChaCha8Rng::seed_from_u64(606);
-    let mdp = garnet(4, 3, 2, 0.9, &mut rng).unwrap().with_terminal_states(&[3]).unwrap();
+    let mdp = garnet(4, 3, 2, 0.9, &mut rng)
+        .unwrap()
+        .with_terminal_states(&[3])
+        .unwrap();
     let n = 12;
-    let mut table = |scale: f64| -> Vec<f64> { (0..n).map(|_| rng.random_range(-scale..scale)).collect() };
+    let mut table =
+        |scale: f64| -> Vec<f64> { (0..n).map(|_| rng.random_range(-scale..scale)).collect() };
     let mut tables = SacTables::new(4, 3, table(1.5), table(2.0), table(2.0), 0.4).unwrap();
     tables.q1_target = table(2.0);
     tables.q2_target = table(2.0);
@@ -432,10 +545,22 @@ fn claim_10_6_sac_gradients_match_finite_differences() {
         let fd_q1 = (bump(0, h).critic_loss[0] - bump(0, -h).critic_loss[0]) / (2.0 * h);
         let fd_q2 = (bump(1, h).critic_loss[1] - bump(1, -h).critic_loss[1]) / (2.0 * h);
         let fd_z = (bump(2, h).actor_loss - bump(2, -h).actor_loss) / (2.0 * h);
-        assert!((fd_q1 - out.grad_q1[i]).abs() < tol, "q1[{i}]: {fd_q1} vs {}", out.grad_q1[i]);
-        assert!((fd_q2 - out.grad_q2[i]).abs() < tol, "q2[{i}]: {fd_q2} vs {}", out.grad_q2[i]);
+        assert!(
+            (fd_q1 - out.grad_q1[i]).abs() < tol,
+            "q1[{i}]: {fd_q1} vs {}",
+            out.grad_q1[i]
+        );
+        assert!(
+            (fd_q2 - out.grad_q2[i]).abs() < tol,
+            "q2[{i}]: {fd_q2} vs {}",
+            out.grad_q2[i]
+        );
         // The actor's gradient holds the critics fixed (as the actor step does).
-        assert!((fd_z - out.grad_logits[i]).abs() < tol, "z[{i}]: {fd_z} vs {}", out.grad_logits[i]);
+        assert!(
+            (fd_z - out.grad_logits[i]).abs() < tol,
+            "z[{i}]: {fd_z} vs {}",
+            out.grad_logits[i]
+        );
     }
     // A target written out for one transition: y = r + γ(1 − done) Σ_a π (min Q' − α ln π).
     let t = &batch[0];
@@ -462,15 +587,22 @@ const MYOPIC: (f64, f64, f64, f64) = (0.9, 0.5, 0.2, 1.5);
 fn myopic_mdp() -> Mdp {
     let (gamma, _, delta, c) = MYOPIC;
     let p = vec![
-        vec![(1, 1.0)], vec![(2, 1.0)], // start
-        vec![(3, 1.0)], vec![(3, 1.0)], // free
-        vec![(3, 1.0)], vec![(3, 1.0)], // precise
-        vec![(3, 1.0)], vec![(3, 1.0)], // terminal
+        vec![(1, 1.0)],
+        vec![(2, 1.0)], // start
+        vec![(3, 1.0)],
+        vec![(3, 1.0)], // free
+        vec![(3, 1.0)],
+        vec![(3, 1.0)], // precise
+        vec![(3, 1.0)],
+        vec![(3, 1.0)], // terminal
     ];
     let r = vec![0.0, 0.0, -delta, -delta, 0.0, -c, 0.0, 0.0];
-    Mdp::new(4, 2, &p, r, gamma).unwrap()
-        .with_terminal_states(&[3]).unwrap()
-        .with_initial_state(0).unwrap()
+    Mdp::new(4, 2, &p, r, gamma)
+        .unwrap()
+        .with_terminal_states(&[3])
+        .unwrap()
+        .with_initial_state(0)
+        .unwrap()
 }
 
 /// Gradient ascent `z ← z + η g(z)` from uniform logits until `‖g‖∞ < 1e-12`.
@@ -503,7 +635,12 @@ fn claim_10_3_a2c_bonus_is_myopic() {
     let z = [0.3, -0.4, 0.1, 0.5, 2.0, -1.0, 0.0, 0.0];
     let soft = soft_policy_gradient(&mdp, &z, alpha).unwrap();
     let a2c = a2c_bonus_gradient(&mdp, &z, alpha).unwrap();
-    assert!(sup_distance(&soft.gradient[2..6], &a2c.gradient[2..6]) < 1e-14, "{:?} vs {:?}", soft.gradient, a2c.gradient);
+    assert!(
+        sup_distance(&soft.gradient[2..6], &a2c.gradient[2..6]) < 1e-14,
+        "{:?} vs {:?}",
+        soft.gradient,
+        a2c.gradient
+    );
     // At the start: d(0) = 1 and the soft advantage adds γ(α H(π(·|s')) − E[α H]) to the
     // ordinary one; here the entropies of the two branches differ, so the rows do too.
     let h = |s: usize| softmax_policy(&z, 2).unwrap().entropy(s);
@@ -531,7 +668,12 @@ fn claim_10_3_a2c_bonus_is_myopic() {
     assert!((prob_free(&z_soft) - soft_closed).abs() < 1e-9);
     assert!((prob_free(&z_a2c) - a2c_closed).abs() < 1e-9);
     // The soft fixed point is soft value iteration's Boltzmann policy (a second algorithm).
-    let star = SoftValueIteration::new(alpha).tolerance(1e-13).run(&mdp).unwrap().policy().unwrap();
+    let star = SoftValueIteration::new(alpha)
+        .tolerance(1e-13)
+        .run(&mdp)
+        .unwrap()
+        .policy()
+        .unwrap();
     assert!((star.prob(0, 0) - soft_closed).abs() < 1e-10);
     // Only the maximum-entropy objective prefers the free branch.
     assert!(soft_closed > 0.5 && a2c_closed < 0.5);
@@ -541,7 +683,10 @@ fn claim_10_3_a2c_bonus_is_myopic() {
         let pi = softmax_policy(z, 2).unwrap();
         soft_policy_evaluation(&mdp, &pi, a).unwrap()[0]
     };
-    let rows = [("soft policy gradient", &z_soft), ("A2C entropy bonus", &z_a2c)];
+    let rows = [
+        ("soft policy gradient", &z_soft),
+        ("A2C entropy bonus", &z_a2c),
+    ];
     let mut table = String::from(
         "| Fixed point of | π(free \\| start) | soft objective J_α | ordinary return J₀ |\n|---|---|---|---|\n",
     );
@@ -556,9 +701,17 @@ fn claim_10_3_a2c_bonus_is_myopic() {
     table.push_str(&format!(
         "| soft value iteration (π\\*) | {:.4} | {:.4} | {:.4} |\n",
         star.prob(0, 0),
-        SoftValueIteration::new(alpha).tolerance(1e-13).run(&mdp).unwrap().values[0],
+        SoftValueIteration::new(alpha)
+            .tolerance(1e-13)
+            .run(&mdp)
+            .unwrap()
+            .values[0],
         soft_policy_evaluation(&mdp, &star, 0.0).unwrap()[0]
     ));
     assert!(j(&z_soft, alpha) > j(&z_a2c, alpha) && j(&z_a2c, 0.0) > j(&z_soft, 0.0));
-    common::check_generated_block("book/src/ch10-learning-from-samples.md", "myopic-table", &table);
+    common::check_generated_block(
+        "book/src/ch10-learning-from-samples.md",
+        "myopic-table",
+        &table,
+    );
 }

@@ -5,8 +5,8 @@
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_len, check_positive,
-    check_range, check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_len, check_positive, check_range,
+    check_soft_alpha,
 };
 use crate::learning::replay_buffer::ReplayBuffer;
 use crate::learning::sampling::{Transition, sample_transition_unchecked};
@@ -337,7 +337,33 @@ fn losses_into(
     batch: &[Transition],
     sc: &mut Scratch,
 ) -> Result<SacLosses, LearningError> {
-    let a_count = mdp.num_actions();
+    let n = tables.q1.len();
+    let (mut grad_q1, mut grad_q2, mut grad_logits) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let (critic_loss, targets) =
+        critic_grads_into(mdp, tables, batch, sc, &mut grad_q1, &mut grad_q2)?;
+    let (actor_loss, mean_entropy) = actor_grads_into(tables, batch, sc, &mut grad_logits)?;
+    Ok(SacLosses {
+        critic_loss,
+        grad_q1,
+        grad_q2,
+        targets,
+        actor_loss,
+        grad_logits,
+        mean_entropy,
+    })
+}
+
+/// The critic targets, losses and gradients (written into `grad_q1`, `grad_q2`, which are
+/// overwritten).
+fn critic_grads_into(
+    mdp: &Mdp,
+    tables: &SacTables,
+    batch: &[Transition],
+    sc: &mut Scratch,
+    grad_q1: &mut [f64],
+    grad_q2: &mut [f64],
+) -> Result<([f64; 2], Vec<f64>), LearningError> {
+    let a_count = tables.num_actions;
     let gamma = mdp.discount();
     let row = |s: usize| s * a_count..(s + 1) * a_count;
     sc.r.clear();
@@ -345,8 +371,6 @@ fn losses_into(
     sc.logits_next.clear();
     sc.q1_next.clear();
     sc.q2_next.clear();
-    sc.logits_now.clear();
-    sc.q_min_now.clear();
     for t in batch {
         sc.r.push(t.r);
         sc.discount.push(if t.done { 0.0 } else { gamma });
@@ -365,8 +389,8 @@ fn losses_into(
         tables.alpha,
     )?;
     let inv_b = 1.0 / batch.len() as f64;
-    let n = tables.q1.len();
-    let (mut grad_q1, mut grad_q2) = (vec![0.0; n], vec![0.0; n]);
+    grad_q1.fill(0.0);
+    grad_q2.fill(0.0);
     let mut critic_loss = [0.0; 2];
     for (t, &y) in batch.iter().zip(&targets) {
         let i = t.s * a_count + t.a;
@@ -376,6 +400,20 @@ fn losses_into(
         grad_q1[i] += inv_b * e1;
         grad_q2[i] += inv_b * e2;
     }
+    Ok((critic_loss, targets))
+}
+
+/// The actor loss, mean entropy and gradient (written into `grad_logits`, overwritten).
+fn actor_grads_into(
+    tables: &SacTables,
+    batch: &[Transition],
+    sc: &mut Scratch,
+    grad_logits: &mut [f64],
+) -> Result<(f64, f64), LearningError> {
+    let a_count = tables.num_actions;
+    let row = |s: usize| s * a_count..(s + 1) * a_count;
+    sc.logits_now.clear();
+    sc.q_min_now.clear();
     for t in batch {
         let rs = row(t.s);
         sc.logits_now.extend_from_slice(&tables.logits[rs.clone()]);
@@ -387,21 +425,13 @@ fn losses_into(
         );
     }
     let actor = discrete_sac_actor_loss(&sc.logits_now, a_count, &sc.q_min_now, tables.alpha)?;
-    let mut grad_logits = vec![0.0; n];
+    grad_logits.fill(0.0);
     for (t, g) in batch.iter().zip(actor.grad_logits.chunks_exact(a_count)) {
         for (dst, &x) in grad_logits[row(t.s)].iter_mut().zip(g) {
             *dst += x;
         }
     }
-    Ok(SacLosses {
-        critic_loss,
-        grad_q1,
-        grad_q2,
-        targets,
-        actor_loss: actor.loss,
-        grad_logits,
-        mean_entropy: actor.mean_entropy,
-    })
+    Ok((actor.loss, actor.mean_entropy))
 }
 
 impl SacTables {
@@ -547,6 +577,8 @@ impl DiscreteSac {
         let mut log_pi = vec![0.0; a_count];
         let mut probs = vec![0.0; a_count];
         let mut neg_entropies = Vec::with_capacity(c.batch_size);
+        let (mut grad_q1, mut grad_q2, mut grad_logits) =
+            (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
         let (mut s, mut t_in_episode, mut gradient_steps) = (mdp.sample_initial_state(rng), 0, 0);
         for step in 1..=c.steps {
             while mdp.is_terminal(s) || t_in_episode >= c.max_episode_length {
@@ -568,16 +600,23 @@ impl DiscreteSac {
                 batch.clear();
                 batch.extend(idx.iter().map(|&i| buffer.items()[i]));
                 // Critics first (target from the target critics and the current policy).
-                let out = losses_into(mdp, &tables, &batch, &mut scratch)?;
-                for (q, g) in tables.q1.iter_mut().zip(&out.grad_q1) {
+                critic_grads_into(
+                    mdp,
+                    &tables,
+                    &batch,
+                    &mut scratch,
+                    &mut grad_q1,
+                    &mut grad_q2,
+                )?;
+                for (q, g) in tables.q1.iter_mut().zip(&grad_q1) {
                     *q -= c.critic_learning_rate * g;
                 }
-                for (q, g) in tables.q2.iter_mut().zip(&out.grad_q2) {
+                for (q, g) in tables.q2.iter_mut().zip(&grad_q2) {
                     *q -= c.critic_learning_rate * g;
                 }
                 // Then the actor, against the updated critics.
-                let out = losses_into(mdp, &tables, &batch, &mut scratch)?;
-                for (z, g) in tables.logits.iter_mut().zip(&out.grad_logits) {
+                actor_grads_into(&tables, &batch, &mut scratch, &mut grad_logits)?;
+                for (z, g) in tables.logits.iter_mut().zip(&grad_logits) {
                     *z -= c.actor_learning_rate * g;
                 }
                 if let Some((tc, state)) = temperature.as_mut() {
@@ -585,8 +624,9 @@ impl DiscreteSac {
                     // Ĥ = −mean = (1/B) Σ_b H(π(·|s_b)).
                     neg_entropies.clear();
                     for tr in &batch {
-                        let lp = tables.log_policy(tr.s);
-                        neg_entropies.push(lp.iter().map(|l| l.exp() * l).sum::<f64>());
+                        let row = &tables.logits[tr.s * a_count..(tr.s + 1) * a_count];
+                        log_softmax_into(row, &mut log_pi);
+                        neg_entropies.push(log_pi.iter().map(|l| l.exp() * l).sum::<f64>());
                     }
                     state.update(tc, &neg_entropies)?;
                     tables.alpha = state.alpha();

@@ -142,7 +142,14 @@ pub(crate) fn check_soft_alpha(alpha: f64) -> Result<(), LearningError> {
 
 /// `Err(InvalidConfig)` unless the MDP's `γ < 1`.
 pub(crate) fn check_discount_below_one(discount: f64) -> Result<(), LearningError> {
-    check_range("discount", discount, 0.0, 1.0 - f64::EPSILON / 2.0, false, "in [0, 1)")
+    check_range(
+        "discount",
+        discount,
+        0.0,
+        1.0 - f64::EPSILON / 2.0,
+        false,
+        "in [0, 1)",
+    )
 }
 
 /// `Err(DimensionMismatch)` unless `len == expected`.

@@ -21,9 +21,9 @@ pub use discrete_sac::{
 pub use learning_error::{LearningCurve, LearningError};
 pub use replay_buffer::ReplayBuffer;
 pub use sampling::{Episode, Transition, sample_episode, sample_transition};
-pub use soft_q_learning::{SoftQLearning, SoftQLearningResult, soft_q_learning_update};
 pub use soft_policy_gradient::{
     GradientEstimate, PolicyGradient, a2c_bonus_gradient, reinforce_soft_gradient,
     soft_policy_gradient, softmax_policy,
 };
+pub use soft_q_learning::{SoftQLearning, SoftQLearningResult, soft_q_learning_update};
 pub use soft_q_pg_equivalence::{SoftQPgDecomposition, soft_q_pg_decomposition};

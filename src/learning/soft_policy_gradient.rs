@@ -104,11 +104,7 @@ pub struct PolicyGradient {
 }
 
 fn check_inputs(mdp: &Mdp, logits: &[f64], alpha: f64) -> Result<TabularPolicy, LearningError> {
-    check_len(
-        "logits",
-        logits.len(),
-        mdp.num_states() * mdp.num_actions(),
-    )?;
+    check_len("logits", logits.len(), mdp.num_states() * mdp.num_actions())?;
     check_range("alpha", alpha, 0.0, f64::MAX, false, "finite and ≥ 0")?;
     crate::learning::learning_error::check_discount_below_one(mdp.discount())?;
     softmax_policy(logits, mdp.num_actions())

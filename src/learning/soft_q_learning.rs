@@ -60,11 +60,7 @@ pub fn soft_q_learning_update(
     alpha: f64,
     step_size: f64,
 ) -> Result<f64, LearningError> {
-    crate::learning::learning_error::check_len(
-        "q",
-        q.len(),
-        mdp.num_states() * mdp.num_actions(),
-    )?;
+    crate::learning::learning_error::check_len("q", q.len(), mdp.num_states() * mdp.num_actions())?;
     check_state_action(mdp, transition.s, transition.a)?;
     check_state_action(mdp, transition.next_s, 0)?;
     check_soft_alpha(alpha)?;
