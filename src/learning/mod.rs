@@ -8,6 +8,7 @@
 
 pub(crate) mod discrete_sac;
 pub(crate) mod learning_error;
+pub(crate) mod path_consistency;
 pub(crate) mod replay_buffer;
 pub(crate) mod sampling;
 pub(crate) mod soft_policy_gradient;
@@ -19,6 +20,7 @@ pub use discrete_sac::{
     discrete_sac_losses,
 };
 pub use learning_error::{LearningCurve, LearningError};
+pub use path_consistency::{Pcl, PclResult, PclTables, path_consistency_error};
 pub use replay_buffer::ReplayBuffer;
 pub use sampling::{Episode, Transition, sample_episode, sample_transition};
 pub use soft_policy_gradient::{
