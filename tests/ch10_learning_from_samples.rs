@@ -119,7 +119,11 @@ fn claim_10_1_soft_q_learning_converges_to_soft_value_iteration() {
             checkpoints[0], checkpoints[1], checkpoints[2], checkpoints[3]
         ));
     }
-    common::check_generated_block("book/src/ch10-learning-from-samples.md", "sql-table", &table);
+    common::check_generated_block(
+        "book/src/ch10-learning-from-samples.md",
+        "sql-table",
+        &table,
+    );
 }
 
 #[test]
@@ -477,7 +481,11 @@ fn claim_10_6_discrete_sac_at_fixed_alpha_reaches_the_boltzmann_policy() {
          | slip 0.2 | 0.25 | {:.1e} (same) |\n",
         worst_deterministic, floors[0], floors[1]
     );
-    common::check_generated_block("book/src/ch10-learning-from-samples.md", "sac-table", &table);
+    common::check_generated_block(
+        "book/src/ch10-learning-from-samples.md",
+        "sac-table",
+        &table,
+    );
 }
 
 #[test]
@@ -526,7 +534,11 @@ fn claim_10_6_automatic_temperature_reaches_the_target_entropy() {
         gaps.iter().fold(0.0f64, |m, g| m.max(g.abs()))
     );
     assert!(mean.abs() <= t_crit * sd / n.sqrt(), "gaps {gaps:?}");
-    common::check_generated_block("book/src/ch10-learning-from-samples.md", "sac-entropy", &line);
+    common::check_generated_block(
+        "book/src/ch10-learning-from-samples.md",
+        "sac-entropy",
+        &line,
+    );
     assert!(
         gaps.iter().all(|g| g.abs() < 0.05 * target),
         "gaps {gaps:?}"
@@ -921,7 +933,10 @@ fn claim_10_5_pcl_from_samples_reaches_the_soft_optimum() {
         // 1e-6 in V (the worst of three seeds, 1.5e-9, with a 600× margin) and 1e-12 in
         // KL (KL is quadratic in the logit error).
         let c = &run.curve.values;
-        assert!(c[50] < 1e-3 * c[0] && c[100] < 0.1 * c[50], "seed {seed}: {c:?}");
+        assert!(
+            c[50] < 1e-3 * c[0] && c[100] < 0.1 * c[50],
+            "seed {seed}: {c:?}"
+        );
         assert!(v_err < 1e-6, "seed {seed}: ‖V − V*‖∞ = {v_err:e}");
         assert!(kl < 1e-12, "seed {seed}: KL = {kl:e}");
     }

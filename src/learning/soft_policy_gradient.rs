@@ -33,7 +33,7 @@ use crate::tabular::{Mdp, TabularPolicy};
 /// ```
 pub fn softmax_policy(logits: &[f64], num_actions: usize) -> Result<TabularPolicy, LearningError> {
     check_positive("num_actions", num_actions)?;
-    if logits.is_empty() || logits.len() % num_actions != 0 {
+    if logits.is_empty() || !logits.len().is_multiple_of(num_actions) {
         return Err(LearningError::DimensionMismatch {
             what: "logits",
             expected: num_actions * (logits.len() / num_actions).max(1),
