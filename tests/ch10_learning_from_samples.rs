@@ -454,7 +454,7 @@ fn claim_10_6_discrete_sac_at_fixed_alpha_reaches_the_boltzmann_policy() {
     for lr in [1.0, 0.25] {
         let mut tails = Vec::new();
         for seed in 0..4 {
-            let mut config = DiscreteSacConfig::new(4, 20_000).with_fixed_alpha(alpha);
+            let mut config = DiscreteSacConfig::new(4, 12_000).with_fixed_alpha(alpha);
             config.critic_learning_rate = lr;
             config.actor_learning_rate = lr;
             let mut rng = ChaCha8Rng::seed_from_u64(610 + seed);
@@ -477,7 +477,7 @@ fn claim_10_6_discrete_sac_at_fixed_alpha_reaches_the_boltzmann_policy() {
     let table = format!(
         "| gridworld | step sizes | KL(π ‖ π*), worst state |\n|---|---|---|\n\
          | deterministic | 1 | {:.1e} (after 6 000 steps, worst of 2 seeds) |\n\
-         | slip 0.2 | 1 | {:.1e} (mean over the second half of 20 000 steps, 4 seeds) |\n\
+         | slip 0.2 | 1 | {:.1e} (mean over the second half of 12 000 steps, 4 seeds) |\n\
          | slip 0.2 | 0.25 | {:.1e} (same) |\n",
         worst_deterministic, floors[0], floors[1]
     );
@@ -498,7 +498,7 @@ fn claim_10_6_automatic_temperature_reaches_the_target_entropy() {
     let seeds = 6;
     let (mut gaps, mut uniform_entropies) = (Vec::new(), Vec::new());
     for seed in 0..seeds {
-        let config = DiscreteSacConfig::new(4, 20_000);
+        let config = DiscreteSacConfig::new(4, 12_000);
         let mut rng = ChaCha8Rng::seed_from_u64(660 + seed);
         let run = DiscreteSac::new(config)
             .run(&mdp, &mut rng, |t| t.alpha)
