@@ -941,3 +941,139 @@ fn claim_10_5_pcl_from_samples_reaches_the_soft_optimum() {
         assert!(kl < 1e-12, "seed {seed}: KL = {kl:e}");
     }
 }
+
+// ---------------------------------------------------------------- robustness
+
+#[test]
+fn learners_reject_non_finite_input_with_typed_errors() {
+    let mdp = Gridworld::new(2, 2).build(0.9).unwrap();
+    let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    for x in bad {
+        // Soft Q-learning: a non-finite reward or table entry read by the update.
+        let mut q = vec![0.0; 16];
+        let t = Transition {
+            s: 0,
+            a: 1,
+            r: x,
+            next_s: 1,
+            done: false,
+        };
+        assert!(matches!(
+            soft_q_learning_update(&mdp, &mut q, &t, 0.5, 0.5),
+            Err(LearningError::InvalidConfig {
+                what: "transition.r",
+                ..
+            })
+        ));
+        q[5] = x;
+        let t = Transition {
+            s: 0,
+            a: 1,
+            r: 0.0,
+            next_s: 1,
+            done: false,
+        };
+        assert!(soft_q_learning_update(&mdp, &mut q, &t, 0.5, 0.5).is_err());
+        assert!(q[1] == 0.0, "the table is unchanged on error");
+        // Hyperparameters.
+        assert!(
+            SoftQLearning::new(x)
+                .run(
+                    &mdp,
+                    &TabularPolicy::uniform(4, 4).unwrap(),
+                    &mut rng,
+                    |_| 0.0
+                )
+                .is_err()
+        );
+        assert!(soft_q_learning_update(&mdp, &mut vec![0.0; 16], &t, 0.5, x).is_err());
+        // Policy gradients: non-finite logits or temperature.
+        let mut z = vec![0.0; 16];
+        z[3] = x;
+        assert!(soft_policy_gradient(&mdp, &z, 0.5).is_err());
+        assert!(a2c_bonus_gradient(&mdp, &vec![0.0; 16], x).is_err());
+        assert!(
+            reinforce_soft_gradient(
+                &mdp,
+                &vec![0.0; 16],
+                0.5,
+                10,
+                10,
+                Some(&[x, 0.0, 0.0, 0.0]),
+                &mut rng
+            )
+            .is_err()
+        );
+        // Path consistency.
+        let path = [Transition {
+            s: 0,
+            a: 1,
+            r: 0.0,
+            next_s: 1,
+            done: false,
+        }];
+        assert!(path_consistency_error(&mdp, &[x, 0.0, 0.0, 0.0], &[0.0; 16], &path, 0.5).is_err());
+        let nan_path = [Transition { r: x, ..path[0] }];
+        assert!(path_consistency_error(&mdp, &[0.0; 4], &[0.0; 16], &nan_path, 0.5).is_err());
+        assert!(
+            Pcl::new(0.5)
+                .learning_rates(x, 0.1)
+                .run(&mdp, &mut rng, |_| 0.0)
+                .is_err()
+        );
+        // SAC: tables and configuration.
+        let mut q1 = vec![0.0; 16];
+        q1[2] = x;
+        assert!(SacTables::new(4, 4, vec![0.0; 16], q1, vec![0.0; 16], 0.5).is_err());
+        let mut config = DiscreteSacConfig::new(4, 100);
+        config.tau = x;
+        assert!(matches!(
+            DiscreteSac::new(config).run(&mdp, &mut rng, |_| 0.0),
+            Err(LearningError::InvalidConfig { what: "tau", .. })
+        ));
+        let config = DiscreteSacConfig::new(4, 100).with_fixed_alpha(x);
+        assert!(
+            DiscreteSac::new(config)
+                .run(&mdp, &mut rng, |_| 0.0)
+                .is_err()
+        );
+    }
+    // Sizes: a batch of zero, a zero capacity, mismatched tables.
+    let mut config = DiscreteSacConfig::new(4, 100);
+    config.batch_size = 0;
+    assert!(matches!(
+        DiscreteSac::new(config).run(&mdp, &mut rng, |_| 0.0),
+        Err(LearningError::InvalidConfig {
+            what: "batch_size",
+            ..
+        })
+    ));
+    assert!(matches!(
+        soft_policy_gradient(&mdp, &[0.0; 15], 0.5),
+        Err(LearningError::DimensionMismatch {
+            what: "logits",
+            expected: 16,
+            found: 15
+        })
+    ));
+    let t = Transition {
+        s: 0,
+        a: 0,
+        r: 0.0,
+        next_s: 9,
+        done: false,
+    };
+    assert!(matches!(
+        discrete_sac_losses(
+            &mdp,
+            &SacTables::new(4, 4, vec![0.0; 16], vec![0.0; 16], vec![0.0; 16], 0.5).unwrap(),
+            &[t]
+        ),
+        Err(LearningError::IndexOutOfRange {
+            what: "state",
+            index: 9,
+            bound: 4
+        })
+    ));
+}

@@ -298,6 +298,7 @@ pub fn discrete_sac_losses(
         check_len(what, t.len(), n)?;
     }
     check_positive("batch size", batch.len())?;
+    check_finite_tables(tables)?;
     for t in batch {
         crate::learning::sampling::check_state_action(mdp, t.s, t.a)?;
         crate::learning::sampling::check_state_action(mdp, t.next_s, 0)?;
@@ -454,7 +455,7 @@ impl SacTables {
         check_len("q1", q1.len(), n)?;
         check_len("q2", q2.len(), n)?;
         check_soft_alpha(alpha)?;
-        Ok(Self {
+        let tables = Self {
             num_actions,
             q1_target: q1.clone(),
             q2_target: q2.clone(),
@@ -462,8 +463,30 @@ impl SacTables {
             q1,
             q2,
             alpha,
-        })
+        };
+        check_finite_tables(&tables)?;
+        Ok(tables)
     }
+}
+
+/// `Err(InvalidConfig)` naming the first table with a non-finite entry.
+fn check_finite_tables(t: &SacTables) -> Result<(), LearningError> {
+    for (what, table) in [
+        ("logits", &t.logits),
+        ("q1", &t.q1),
+        ("q2", &t.q2),
+        ("q1_target", &t.q1_target),
+        ("q2_target", &t.q2_target),
+    ] {
+        if let Some(&x) = table.iter().find(|x| !x.is_finite()) {
+            return Err(LearningError::InvalidConfig {
+                what,
+                value: x,
+                expected: "finite",
+            });
+        }
+    }
+    check_soft_alpha(t.alpha)
 }
 
 /// What a discrete-SAC run returns.

@@ -37,7 +37,9 @@ use crate::tabular::Mdp;
 /// [`LearningError::DimensionMismatch`] for tables that do not fit the MDP;
 /// [`LearningError::IndexOutOfRange`] for a transition outside it;
 /// [`LearningError::InvalidConfig`] for an empty path or a path that is not connected
-/// (`s_{i+1}` of one transition is not `s` of the next), or `α < 0`.
+/// (`s_{i+1}` of one transition is not `s` of the next), `α < 0`, a non-finite value or
+/// reward, or a NaN or `+∞` log-probability. (A `−∞` log-probability on the path gives
+/// `C = +∞`: that path is impossible under `π`.)
 ///
 /// # Examples
 ///
@@ -67,7 +69,28 @@ pub fn path_consistency_error(
     check_len("log_pi", log_pi.len(), mdp.num_states() * mdp.num_actions())?;
     check_range("alpha", alpha, 0.0, f64::MAX, false, "finite and ≥ 0")?;
     check_positive("path length", path.len())?;
+    if let Some(&v) = values.iter().find(|v| !v.is_finite()) {
+        return Err(LearningError::InvalidConfig {
+            what: "values",
+            value: v,
+            expected: "finite",
+        });
+    }
+    if let Some(&l) = log_pi.iter().find(|l| l.is_nan() || **l == f64::INFINITY) {
+        return Err(LearningError::InvalidConfig {
+            what: "log_pi",
+            value: l,
+            expected: "finite or −∞",
+        });
+    }
     for (i, t) in path.iter().enumerate() {
+        if !t.r.is_finite() {
+            return Err(LearningError::InvalidConfig {
+                what: "path reward",
+                value: t.r,
+                expected: "finite",
+            });
+        }
         check_state_action(mdp, t.s, t.a)?;
         check_state_action(mdp, t.next_s, 0)?;
         if i + 1 < path.len() && path[i + 1].s != t.next_s {

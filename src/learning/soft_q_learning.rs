@@ -38,7 +38,8 @@ use crate::tabular::{Mdp, TabularPolicy};
 ///
 /// [`LearningError::DimensionMismatch`] if `q` is not `S · A` long;
 /// [`LearningError::IndexOutOfRange`] for a transition outside the MDP;
-/// [`LearningError::InvalidConfig`] for `α ≤ 0` or a step size outside `(0, 1]`.
+/// [`LearningError::InvalidConfig`] for `α ≤ 0`, a step size outside `(0, 1]`, or a
+/// non-finite reward or table entry among those the update reads.
 ///
 /// # Examples
 ///
@@ -65,6 +66,21 @@ pub fn soft_q_learning_update(
     check_state_action(mdp, transition.next_s, 0)?;
     check_soft_alpha(alpha)?;
     check_range("step_size", step_size, 0.0, 1.0, true, "in (0, 1]")?;
+    let a_count = mdp.num_actions();
+    let next_row = transition.next_s * a_count..(transition.next_s + 1) * a_count;
+    let entry = transition.s * a_count + transition.a;
+    for (what, x) in [("transition.r", transition.r), ("q(s, a)", q[entry])]
+        .into_iter()
+        .chain(q[next_row].iter().map(|&x| ("q(s', ·)", x)))
+    {
+        if !x.is_finite() {
+            return Err(LearningError::InvalidConfig {
+                what,
+                value: x,
+                expected: "finite",
+            });
+        }
+    }
     Ok(update_unchecked(
         q,
         mdp.num_actions(),

@@ -3,6 +3,23 @@
 use crate::learning::learning_error::{LearningError, check_soft_alpha};
 use crate::numerics::log_softmax_into;
 
+/// One soft Q-learning step on a row `Q(s, ·)`, split into its policy-gradient and value
+/// terms: what [`soft_q_pg_decomposition`] returns.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SoftQPgDecomposition {
+    /// `δ = y − Q(s, a)`.
+    pub td_error: f64,
+    /// The soft Q-learning direction `δ e_a` (the update is `η` times it).
+    pub q_learning_direction: Vec<f64>,
+    /// `α δ ∇_Q ln π(a | s) = δ (e_a − π(· | s))`.
+    pub policy_gradient_term: Vec<f64>,
+    /// `δ ∇_Q V(s) = δ π(· | s)`.
+    pub value_term: Vec<f64>,
+    /// `π(· | s) = softmax(Q(s, ·)/α)`.
+    pub probs: Vec<f64>,
+}
+
 /// One soft Q-learning step on the row `Q(s, ·)`, split into a policy-gradient term and a
 /// value term.
 ///
@@ -47,26 +64,6 @@ use crate::numerics::log_softmax_into;
 /// assert!((d.td_error - 0.7).abs() < 1e-15); // y − Q(s, 1)
 /// # Ok::<(), maxent_rl::LearningError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct SoftQPgDecomposition {
-    /// `δ = y − Q(s, a)`.
-    pub td_error: f64,
-    /// The soft Q-learning direction `δ e_a` (the update is `η` times it).
-    pub q_learning_direction: Vec<f64>,
-    /// `α δ ∇_Q ln π(a | s) = δ (e_a − π(· | s))`.
-    pub policy_gradient_term: Vec<f64>,
-    /// `δ ∇_Q V(s) = δ π(· | s)`.
-    pub value_term: Vec<f64>,
-    /// `π(· | s) = softmax(Q(s, ·)/α)`.
-    pub probs: Vec<f64>,
-}
-
-/// See [`SoftQPgDecomposition`].
-///
-/// # Errors
-///
-/// See [`SoftQPgDecomposition`].
 pub fn soft_q_pg_decomposition(
     q_row: &[f64],
     a: usize,
