@@ -349,6 +349,10 @@ fn learning_curves() -> String {
     out
 }
 
+/// A panel of the myopic figure: title, y label, y range, which trace column, the exact
+/// optimum and its label.
+type PanelSpec<'a> = (&'a str, &'a str, (f64, f64), usize, f64, &'a str);
+
 /// Constants of Claim 10.3's MDP: discount, temperature, δ, c.
 const MYOPIC: (f64, f64, f64, f64) = (0.9, 0.5, 0.2, 1.5);
 
@@ -404,7 +408,7 @@ fn myopic() -> String {
         let root = SVGBackend::with_string(&mut out, (960, 380)).into_drawing_area();
         root.fill(&WHITE).unwrap();
         let panels = root.split_evenly((1, 2));
-        let specs: [(&str, &str, (f64, f64), usize, f64, &str); 2] = [
+        let specs: [PanelSpec; 2] = [
             (
                 "π(free | start) during gradient ascent",
                 "π(free | start)",

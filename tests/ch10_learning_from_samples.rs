@@ -987,16 +987,16 @@ fn learners_reject_non_finite_input_with_typed_errors() {
                 )
                 .is_err()
         );
-        assert!(soft_q_learning_update(&mdp, &mut vec![0.0; 16], &t, 0.5, x).is_err());
+        assert!(soft_q_learning_update(&mdp, &mut [0.0; 16], &t, 0.5, x).is_err());
         // Policy gradients: non-finite logits or temperature.
         let mut z = vec![0.0; 16];
         z[3] = x;
         assert!(soft_policy_gradient(&mdp, &z, 0.5).is_err());
-        assert!(a2c_bonus_gradient(&mdp, &vec![0.0; 16], x).is_err());
+        assert!(a2c_bonus_gradient(&mdp, &[0.0; 16], x).is_err());
         assert!(
             reinforce_soft_gradient(
                 &mdp,
-                &vec![0.0; 16],
+                &[0.0; 16],
                 0.5,
                 10,
                 10,
