@@ -54,7 +54,7 @@ pub enum SacTemperature {
 ///
 /// cleanrl `cleanrl/sac_atari.py` (`Args`, commit 004f8a0); Stable-Baselines3
 /// `stable_baselines3/sac/sac.py` (`SAC.__init__`, v2); Christodoulou (2019), *Soft
-/// Actor-Critic for Discrete Action Settings*, arXiv:1910.07207, Table 1.
+/// Actor-Critic for Discrete Action Settings*, arXiv:1910.07207 (its hyperparameters).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub struct DiscreteSacConfig {
@@ -256,7 +256,7 @@ pub struct SacLosses {
 /// # References
 ///
 /// Haarnoja et al. (2018), *Soft Actor-Critic Algorithms and Applications*,
-/// arXiv:1812.05905, eq. (5)–(7) and §5 (clipped double-Q); Fujimoto, van Hoof & Meger
+/// arXiv:1812.05905 (the soft critic and actor objectives, clipped double-Q); Fujimoto, van Hoof & Meger
 /// (2018), *Addressing function approximation error in actor-critic methods* (the
 /// minimum of twin critics); Christodoulou (2019), eq. (10)–(12) (exact expectations over
 /// discrete actions).

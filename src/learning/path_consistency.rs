@@ -29,8 +29,8 @@ use crate::tabular::Mdp;
 /// # References
 ///
 /// Nachum, Norouzi, Xu & Schuurmans (2017), *Bridging the gap between value and policy
-/// based reinforcement learning*, NeurIPS, Theorem 1 (one step), Corollary 2 (d steps)
-/// and eq. (12)–(13); their `τ` is our `α`.
+/// based reinforcement learning*, NeurIPS (the one-step and multi-step consistencies);
+/// their `τ` is our `α`.
 ///
 /// # Errors
 ///
@@ -179,7 +179,7 @@ pub struct PclResult {
 /// # References
 ///
 /// Nachum, Norouzi, Xu & Schuurmans (2017), *Bridging the gap between value and policy
-/// based reinforcement learning*, §4, eq. (14)–(15) and Algorithm 1 (on-policy episodes
+/// based reinforcement learning* (the PCL updates, trained on on-policy episodes
 /// plus a replay buffer).
 ///
 /// # Errors

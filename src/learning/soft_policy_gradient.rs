@@ -144,9 +144,9 @@ fn q_from_v(mdp: &Mdp, v: &[f64]) -> Vec<f64> {
 ///
 /// Sutton, McAllester, Singh & Mansour (2000), *Policy gradient methods for reinforcement
 /// learning with function approximation*, Theorem 1 (α = 0); Schulman, Chen & Abbeel
-/// (2017), *Equivalence between policy gradients and soft Q-learning*, §2 (the
+/// (2017), *Equivalence between policy gradients and soft Q-learning* (the
 /// entropy-regularised form); Mei, Xiao, Szepesvári & Schuurmans (2020), *On the global
-/// convergence rates of softmax policy gradient methods*, Lemma 10 (the tabular softmax).
+/// convergence rates of softmax policy gradient methods* (the tabular softmax).
 ///
 /// # Numerical stability
 ///
@@ -224,10 +224,10 @@ pub fn soft_policy_gradient(
 ///
 /// # References
 ///
-/// Mnih et al. (2016), *Asynchronous methods for deep reinforcement learning*, §4 (the
+/// Mnih et al. (2016), *Asynchronous methods for deep reinforcement learning* (the
 /// entropy bonus `β ∇H(π(·|s_t))`); Williams & Peng (1991), *Function optimization using
 /// connectionist reinforcement learning algorithms* (its origin); Schulman, Chen & Abbeel
-/// (2017), §2 (the bonus versus the entropy-regularised return).
+/// (2017) (the bonus versus the entropy-regularised return).
 ///
 /// # Errors
 ///
@@ -310,8 +310,8 @@ pub struct GradientEstimate {
 /// # References
 ///
 /// Williams (1992), *Simple statistical gradient-following algorithms for connectionist
-/// reinforcement learning*, §4 (REINFORCE and baselines); Schulman, Chen & Abbeel (2017),
-/// eq. (9) (the entropy-regularised return).
+/// reinforcement learning* (REINFORCE and baselines); Schulman, Chen & Abbeel (2017)
+/// (the entropy-regularised return).
 ///
 /// # Numerical stability
 ///

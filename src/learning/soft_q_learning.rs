@@ -25,10 +25,10 @@ use crate::tabular::{Mdp, TabularPolicy};
 /// # References
 ///
 /// Fox, Pakman & Tishby (2016), *Taming the noise in reinforcement learning via soft
-/// updates* (G-learning), eq. (13); Haarnoja, Tang, Abbeel & Levine (2017), *Reinforcement
-/// learning with deep energy-based policies*, eq. (5)–(6) (soft Q-iteration, whose sampled
+/// updates* (G-learning); Haarnoja, Tang, Abbeel & Levine (2017), *Reinforcement
+/// learning with deep energy-based policies* (soft Q-iteration, whose sampled
 /// form this is); Schulman, Chen & Abbeel (2017), *Equivalence between policy gradients
-/// and soft Q-learning*, §3.
+/// and soft Q-learning*.
 ///
 /// # Numerical stability
 ///
@@ -135,7 +135,7 @@ fn update_unchecked(
 /// # References
 ///
 /// Fox, Pakman & Tishby (2016), *Taming the noise in reinforcement learning via soft
-/// updates* (G-learning, convergence: Theorem 1); Watkins & Dayan (1992), *Q-learning*
+/// updates* (G-learning and its convergence); Watkins & Dayan (1992), *Q-learning*
 /// (the Robbins–Monro argument); Even-Dar & Mansour (2003), *Learning rates for
 /// Q-learning*, JMLR 5 (polynomial steps `1/n^ω`, rates for `ω ∈ (1/2, 1)`).
 ///

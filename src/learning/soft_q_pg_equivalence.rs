@@ -44,8 +44,8 @@ pub struct SoftQPgDecomposition {
 /// # References
 ///
 /// Schulman, Chen & Abbeel (2017), *Equivalence between policy gradients and soft
-/// Q-learning*, arXiv:1704.06440, §3, eq. (14)–(16); Nachum, Norouzi, Xu & Schuurmans
-/// (2017), *Bridging the gap between value and policy based reinforcement learning*, §3.
+/// Q-learning*, arXiv:1704.06440; Nachum, Norouzi, Xu & Schuurmans
+/// (2017), *Bridging the gap between value and policy based reinforcement learning*.
 ///
 /// # Errors
 ///
