@@ -1077,3 +1077,52 @@ fn learners_reject_non_finite_input_with_typed_errors() {
         })
     ));
 }
+
+#[test]
+fn claim_10_5_pcl_on_single_paths_is_biased_under_stochastic_dynamics() {
+    // The same gridworld with slip 0.2. PCL minimises E[C²] = (E[C])² + Var(C) on single
+    // paths, and Var(C) depends on V and π: the minimiser is not (V*, π*). Constant steps
+    // also leave noise, which shrinks when the steps do (∝ √η); a bias does not.
+    let alpha = 0.5;
+    let mdp = Gridworld::new(4, 3)
+        .walls(&[(1, 1)])
+        .slip(0.2)
+        .build(0.9)
+        .unwrap();
+    let open: Vec<f64> = (0..12)
+        .map(|s| if mdp.is_terminal(s) { 0.0 } else { 1.0 / 10.0 })
+        .collect();
+    let mdp = mdp.with_initial_distribution(open).unwrap();
+    let sol = SoftValueIteration::new(alpha)
+        .tolerance(1e-13)
+        .run(&mdp)
+        .unwrap();
+    let mut table = String::from(
+        "| rollout d | ‖V − V*‖∞, steps 0.1 | ‖V − V*‖∞, steps 0.025 |\n|---|---|---|\n",
+    );
+    for d in [1, 3] {
+        let mut tails = [0.0; 2];
+        for (k, lr) in [0.1, 0.025].into_iter().enumerate() {
+            for seed in 0..2 {
+                let mut rng = ChaCha8Rng::seed_from_u64(170 + seed);
+                let run = Pcl::new(alpha)
+                    .rollout(d)
+                    .learning_rates(lr, lr)
+                    .episodes(3000)
+                    .run(&mdp, &mut rng, |t| sup_distance(&t.values, &sol.values))
+                    .unwrap();
+                let c = &run.curve.values;
+                // Mean over the second half of the run and over the two seeds.
+                tails[k] += c[51..].iter().sum::<f64>() / (c.len() - 51) as f64 / 2.0;
+            }
+        }
+        // Far from V* (|V*| is between 1 and 5 here), and not closer with 4× smaller
+        // steps: noise would have shrunk by about half.
+        assert!(
+            tails[0] > 0.1 && tails[1] > 0.7 * tails[0],
+            "d = {d}: {tails:?}"
+        );
+        table.push_str(&format!("| {d} | {:.3} | {:.3} |\n", tails[0], tails[1]));
+    }
+    common::check_generated_block("book/src/ch10-learning-from-samples.md", "pcl-bias", &table);
+}
