@@ -1039,6 +1039,29 @@ fn learners_reject_non_finite_input_with_typed_errors() {
                 .is_err()
         );
     }
+    // An MDP whose episodes can only start in a terminal state: an error, not a hang.
+    let stuck = mdp.clone().with_initial_state(3).unwrap();
+    assert!(
+        SoftQLearning::new(0.5)
+            .run(
+                &stuck,
+                &TabularPolicy::uniform(4, 4).unwrap(),
+                &mut rng,
+                |_| 0.0
+            )
+            .is_err()
+    );
+    assert!(
+        DiscreteSac::new(DiscreteSacConfig::new(4, 100))
+            .run(&stuck, &mut rng, |_| 0.0)
+            .is_err()
+    );
+    assert!(
+        Pcl::new(0.5)
+            .episodes(10)
+            .run(&stuck, &mut rng, |_| 0.0)
+            .is_ok()
+    );
     // Sizes: a batch of zero, a zero capacity, mismatched tables.
     let mut config = DiscreteSacConfig::new(4, 100);
     config.batch_size = 0;

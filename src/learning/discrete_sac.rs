@@ -528,7 +528,8 @@ pub struct DiscreteSacResult {
 ///
 /// # Errors
 ///
-/// [`LearningError::InvalidConfig`] naming the bad hyperparameter; `γ = 1` is rejected;
+/// [`LearningError::InvalidConfig`] naming the bad hyperparameter; `γ = 1` and an initial
+/// distribution that only starts in terminal states are rejected;
 /// [`LearningError::Diverged`] if a table stops being finite.
 ///
 /// # Examples
@@ -570,6 +571,7 @@ impl DiscreteSac {
         let c = &self.config;
         c.validate()?;
         check_discount_below_one(mdp.discount())?;
+        crate::learning::sampling::check_startable(mdp)?;
         let a_count = mdp.num_actions();
         let n = mdp.num_states() * a_count;
         let init = |rng: &mut R| -> Vec<f64> {

@@ -161,3 +161,22 @@ pub(crate) fn check_policy_shape(mdp: &Mdp, policy: &TabularPolicy) -> Result<()
         mdp.num_actions(),
     )
 }
+
+/// `Err(InvalidConfig)` if every state the initial distribution can start in is terminal:
+/// a learner that resets until it finds a non-terminal start would otherwise never stop.
+pub(crate) fn check_startable(mdp: &Mdp) -> Result<(), LearningError> {
+    let startable = mdp
+        .initial_distribution()
+        .iter()
+        .enumerate()
+        .any(|(s, &p)| p > 0.0 && !mdp.is_terminal(s));
+    if startable {
+        Ok(())
+    } else {
+        Err(LearningError::InvalidConfig {
+            what: "initial distribution (every starting state is terminal)",
+            value: 0.0,
+            expected: "positive probability on some non-terminal state",
+        })
+    }
+}

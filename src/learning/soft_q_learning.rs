@@ -144,6 +144,7 @@ fn update_unchecked(
 /// [`SoftQLearning::run`] returns [`LearningError::InvalidConfig`] for `α ≤ 0`,
 /// `ω ∉ (1/2, 1]`, a zero budget, episode length or recording interval, `γ = 1`;
 /// [`LearningError::DimensionMismatch`] for a behaviour policy of the wrong shape;
+/// [`LearningError::InvalidConfig`] if every possible starting state is terminal;
 /// [`LearningError::Diverged`] if the table stops being finite.
 ///
 /// # Examples
@@ -256,6 +257,7 @@ impl SoftQLearning {
     ) -> Result<SoftQLearningResult, LearningError> {
         let every = self.validate(mdp)?;
         check_policy_shape(mdp, behaviour)?;
+        crate::learning::sampling::check_startable(mdp)?;
         let num_actions = mdp.num_actions();
         let n = mdp.num_states() * num_actions;
         let mut q = vec![0.0; n];
