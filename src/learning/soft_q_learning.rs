@@ -266,7 +266,13 @@ impl SoftQLearning {
         curve.push(0, monitor(&q));
         let gamma = mdp.discount();
         let omega = self.step_size_exponent;
+        // n^(−ω) for the first visits, computed once: the common case in the loop is a lookup.
+        let table: Vec<f64> = (0..STEP_SIZE_TABLE)
+            .map(|n| step_size(n.max(1) as u64, omega))
+            .collect();
         let (mut s, mut t_in_episode, mut episodes) = (mdp.sample_initial_state(rng), 0, 1);
+        // Counts down to the next curve point (no division in the loop).
+        let mut until_record = every;
         for step in 1..=self.steps {
             while mdp.is_terminal(s) || t_in_episode >= self.max_episode_length {
                 s = mdp.sample_initial_state(rng);
@@ -277,15 +283,20 @@ impl SoftQLearning {
             let t = sample_transition_unchecked(mdp, s, a, rng);
             let i = s * num_actions + a;
             visits[i] += 1;
-            let eta = step_size(visits[i], omega);
+            let eta = match table.get(visits[i] as usize) {
+                Some(&eta) => eta,
+                None => step_size(visits[i], omega),
+            };
             update_unchecked(&mut q, num_actions, &t, self.alpha, gamma, eta);
             if !q[i].is_finite() {
                 return Err(LearningError::Diverged { step });
             }
             s = t.next_s;
             t_in_episode += 1;
-            if step % every == 0 || step == self.steps {
+            until_record -= 1;
+            if until_record == 0 || step == self.steps {
                 curve.push(step, monitor(&q));
+                until_record = every;
             }
         }
         Ok(SoftQLearningResult {
@@ -296,6 +307,9 @@ impl SoftQLearning {
         })
     }
 }
+
+/// Number of visit counts whose step size `n^(−ω)` is tabulated once per run.
+const STEP_SIZE_TABLE: usize = 4096;
 
 /// `n^(−ω)`, with the common cases `ω = 1` (a division) and small `n` cheap.
 #[inline]
