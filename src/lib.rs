@@ -44,6 +44,7 @@
 //! | [`envs`] | gridworld, chain and Garnet MDPs | 3–9 |
 //! | [`soft_dp`] | soft Bellman operator, Boltzmann policy, soft value and policy iteration | 4, 5, 6 |
 //! | [`irl`] | maximum-entropy and maximum causal entropy inverse RL | 8, 9 |
+//! | [`learning`] | sampling, replay buffer, soft Q-learning, soft policy gradient, path consistency, discrete SAC | 10 |
 //! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
 //!
 //! ## Notation
@@ -88,6 +89,7 @@ pub mod distributions;
 pub mod envs;
 pub mod experiments;
 pub mod irl;
+pub mod learning;
 pub mod losses;
 pub mod numerics;
 pub mod soft_dp;
@@ -101,6 +103,8 @@ pub use distributions::*;
 pub use envs::*;
 #[doc(no_inline)]
 pub use irl::*;
+#[doc(no_inline)]
+pub use learning::*;
 #[doc(no_inline)]
 pub use losses::*;
 #[doc(no_inline)]
