@@ -105,8 +105,10 @@ pub struct DiscreteActorLoss {
 /// # References
 ///
 /// P. Christodoulou (2019), *Soft Actor-Critic for Discrete Action Settings*,
-/// arXiv:1910.07207, eq. (12); cleanrl `sac_atari.py` computes
-/// `(action_probs * (alpha * log_pi - min_qf_values)).sum(1).mean()` — the same loss.
+/// arXiv:1910.07207, eq. (12). cleanrl `sac_atari.py` (commit 004f8a0) computes
+/// `(action_probs * ((alpha * log_pi) - min_qf_values)).mean()`, a mean over the actions as
+/// well as the batch: this loss divided by `|A|`, with the same minimiser and a gradient
+/// `|A|` times smaller (absorbed by its learning rate, or by Adam's scale invariance).
 ///
 /// # Numerical stability
 ///
