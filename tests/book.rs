@@ -434,3 +434,27 @@ fn display_math_fits_the_column() {
         wide.join("\n")
     );
 }
+/// The crate is not published, so docs.rs has no pages for it: a link there is a dead
+/// link. Name items in code spans (`cargo doc --open` shows them) instead.
+#[test]
+fn no_links_to_unpublished_docs() {
+    let root = repo_root();
+    let mut files = vec![root.join("README.md")];
+    for entry in fs::read_dir(root.join("book/src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    for path in files {
+        let text = fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            assert!(
+                !line.contains("docs.rs/maxent"),
+                "{}:{}: links to docs.rs, where this crate has no pages",
+                path.display(),
+                i + 1
+            );
+        }
+    }
+}

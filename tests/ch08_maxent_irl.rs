@@ -601,10 +601,11 @@ fn bad_input_gives_typed_errors_naming_the_value() {
             MdpError::StateDistributionNotNormalised { .. }
         ))
     ));
-    // A policy that never reaches the absorbing state.
+    // A policy that never reaches the terminal state.
     let stay = TabularPolicy::deterministic(2, &[0, 0]).unwrap();
+    let ends_in_1 = mdp.clone().with_terminal_states(&[1]).unwrap();
     assert!(matches!(
-        visitation_until_absorbed(&mdp, &[1.0, 0.0], &stay, &[false, true], 1e-12, 100),
+        visitation_until_absorbed(&ends_in_1, &[1.0, 0.0], &stay, 1e-12, 100),
         Err(IrlError::NotAbsorbed { steps: 100, .. })
     ));
     // Every message names the value.
