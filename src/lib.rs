@@ -44,6 +44,8 @@
 //! | [`envs`] | gridworld, chain and Garnet MDPs | 3–9 |
 //! | [`soft_dp`] | soft Bellman operator, Boltzmann policy, soft value and policy iteration | 4, 5, 6 |
 //! | [`irl`] | maximum-entropy and maximum causal entropy inverse RL | 8, 9 |
+//! | [`inference`] | control as inference: exact backward messages, the trajectory posterior, the ELBO | 12 |
+//! | [`kl_regularised`] | KL-regularised soft VI with a prior policy, mirror descent and NPG, Munchausen VI, linearly-solvable MDPs | 13 |
 //! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
 //!
 //! ## Notation
@@ -87,7 +89,9 @@
 pub mod distributions;
 pub mod envs;
 pub mod experiments;
+pub mod inference;
 pub mod irl;
+pub mod kl_regularised;
 pub mod losses;
 pub mod numerics;
 pub mod soft_dp;
@@ -100,7 +104,11 @@ pub use distributions::*;
 #[doc(no_inline)]
 pub use envs::*;
 #[doc(no_inline)]
+pub use inference::*;
+#[doc(no_inline)]
 pub use irl::*;
+#[doc(no_inline)]
+pub use kl_regularised::*;
 #[doc(no_inline)]
 pub use losses::*;
 #[doc(no_inline)]
