@@ -118,7 +118,9 @@ fn claim_12_2_posterior_action_conditionals_are_the_optimistic_policy() {
                     let backup = mdp.reward(s, a)
                         + alpha
                             * (0..3)
-                                .map(|s2| mdp.transition_prob(s, a, s2) * (v_next[s2] / alpha).exp())
+                                .map(|s2| {
+                                    mdp.transition_prob(s, a, s2) * (v_next[s2] / alpha).exp()
+                                })
                                 .sum::<f64>()
                                 .ln();
                     assert!((q[s * 3 + a] - backup).abs() < ROUNDING);
@@ -127,8 +129,8 @@ fn claim_12_2_posterior_action_conditionals_are_the_optimistic_policy() {
         }
         // Independent witness: p(a_t | s_t, O) from the list of all trajectories
         // (3 · (3 · 2)³ = 648 of them).
-        let brute = TrajectoryPosterior::enumerate(&mdp, alpha, horizon, &uniform(3), 10_000)
-            .unwrap();
+        let brute =
+            TrajectoryPosterior::enumerate(&mdp, alpha, horizon, &uniform(3), 10_000).unwrap();
         for t in 0..horizon {
             let q = messages.optimistic_q_values(t);
             let v = messages.optimistic_values(t);
@@ -181,7 +183,12 @@ fn claim_12_3_deterministic_dynamics_optimistic_equals_soft() {
     let messages = BackwardMessages::new(&mdp, 1.0, horizon).unwrap();
     let soft = finite_horizon_soft_value_iteration(&mdp, 1.0, horizon, &[0.0; 5]).unwrap();
     let v_opt = messages.optimistic_values(0);
-    assert!(v_opt.iter().zip(&soft.values[0]).all(|(o, s)| o > &(s + 1e-3)));
+    assert!(
+        v_opt
+            .iter()
+            .zip(&soft.values[0])
+            .all(|(o, s)| o > &(s + 1e-3))
+    );
 }
 
 // ---------------------------------------------------------------- Claim 12.4
@@ -193,7 +200,8 @@ fn claim_12_4_exact_posterior_is_risk_seeking_on_the_gamble() {
     // Hand-worked (the α ln 2 of the second step is common to all branches and cancels):
     // exact:       Q(gamble) − Q(safe) = α ln(½e^{2/α} + ½e^{−4/α}) − 0 = ln 3.70364 = 1.30932
     // variational: Q(gamble) − Q(safe) = ½·2 + ½·(−4) − 0 = −1
-    let certainty_equivalent = alpha * (0.5 * (2.0 / alpha).exp() + 0.5 * (-4.0 / alpha).exp()).ln();
+    let certainty_equivalent =
+        alpha * (0.5 * (2.0 / alpha).exp() + 0.5 * (-4.0 / alpha).exp()).ln();
     let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
     assert!((p_exact - sigmoid(certainty_equivalent / alpha)).abs() < 1e-14);
     assert!((p_var - sigmoid(-1.0 / alpha)).abs() < 1e-14);
@@ -265,7 +273,11 @@ fn brute_force_elbo(mdp: &Mdp, policy: &TimeIndexedPolicy, alpha: f64, d0: &[f64
                 ln_q += policy.prob(t, s, a).ln() + mdp.transition_prob(s, a, s2).ln();
             }
             let q = ln_q.exp();
-            if q == 0.0 { 0.0 } else { q * (tr.log_joint - ln_q) }
+            if q == 0.0 {
+                0.0
+            } else {
+                q * (tr.log_joint - ln_q)
+            }
         })
         .sum()
 }
@@ -305,7 +317,9 @@ fn claim_12_5_variational_solution_maximises_the_elbo() {
         let perturbed = TimeIndexedPolicy::from_policies(&policies).unwrap();
         let elbo = brute_force_elbo(&mdp, &perturbed, alpha, &d0);
         assert!(elbo < elbo_best, "σ = {sigma}: {elbo} ≥ {elbo_best}");
-        assert!((evidence_lower_bound(&mdp, &perturbed, alpha, &d0).unwrap() - elbo).abs() < ROUNDING);
+        assert!(
+            (evidence_lower_bound(&mdp, &perturbed, alpha, &d0).unwrap() - elbo).abs() < ROUNDING
+        );
     }
 }
 

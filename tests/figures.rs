@@ -672,7 +672,9 @@ fn figure_ch08_log_likelihood() {
 fn figure_ch12_gamble() {
     #[path = "common/ch12_gamble.rs"]
     mod ch12_gamble;
-    let alphas: Vec<f64> = (0..=80).map(|k| 10f64.powf(-1.0 + k as f64 / 40.0)).collect();
+    let alphas: Vec<f64> = (0..=80)
+        .map(|k| 10f64.powf(-1.0 + k as f64 / 40.0))
+        .collect();
     let out = svg(|root| {
         let mut chart = ChartBuilder::on(&root)
             .caption(

@@ -217,7 +217,10 @@ impl BackwardMessages {
     /// # Errors
     ///
     /// [`InferenceError::Mdp`] if `initial` is not a distribution over the states.
-    pub fn posterior_marginals(&self, initial: &[f64]) -> Result<PosteriorMarginals, InferenceError> {
+    pub fn posterior_marginals(
+        &self,
+        initial: &[f64],
+    ) -> Result<PosteriorMarginals, InferenceError> {
         self.check_initial(initial)?;
         let (s_count, a_count) = (self.mdp.num_states(), self.mdp.num_actions());
         let horizon = self.horizon();

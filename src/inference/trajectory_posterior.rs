@@ -97,14 +97,7 @@ impl TrajectoryPosterior {
                     total_reward: 0.0,
                     log_joint: d.ln(),
                 };
-                extend(
-                    mdp,
-                    &scaled,
-                    horizon,
-                    &mut walk,
-                    &mut out,
-                    max_trajectories,
-                )?;
+                extend(mdp, &scaled, horizon, &mut walk, &mut out, max_trajectories)?;
             }
         }
         let logs: Vec<f64> = out.iter().map(|t| t.log_joint).collect();
@@ -160,7 +153,10 @@ impl TrajectoryPosterior {
     ///
     /// If `t ≥ T` or `s ≥ S`.
     pub fn action_conditional(&self, t: usize, s: usize) -> Option<Vec<f64>> {
-        assert!(t < self.horizon && s < self.num_states, "(t, s) out of range");
+        assert!(
+            t < self.horizon && s < self.num_states,
+            "(t, s) out of range"
+        );
         let mut row = vec![0.0; self.num_actions];
         for tr in &self.trajectories {
             if tr.actions.len() > t && tr.states[t] == s {

@@ -43,7 +43,10 @@ impl fmt::Display for KlError {
                 "π(a = {a} | s = {s}) = {prob} > 0 where the prior is 0: KL(π ‖ π₀) is infinite"
             ),
             Self::EmptyPriorSupport { s } => {
-                write!(f, "the prior gives no action positive probability in state {s}")
+                write!(
+                    f,
+                    "the prior gives no action positive probability in state {s}"
+                )
             }
             Self::NoFirstExitSolution { s } => write!(
                 f,

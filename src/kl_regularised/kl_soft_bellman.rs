@@ -52,8 +52,8 @@ pub fn kl_soft_state_value(q_s: &[f64], log_prior_s: &[f64], alpha: f64) -> Resu
         return Err(MdpError::InvalidTemperature { value: alpha }.into());
     }
     check_len("log_prior_s", log_prior_s.len(), q_s.len())?;
-    if let Some(a) = (0..q_s.len())
-        .find(|&a| log_prior_s[a] > f64::NEG_INFINITY && !q_s[a].is_finite())
+    if let Some(a) =
+        (0..q_s.len()).find(|&a| log_prior_s[a] > f64::NEG_INFINITY && !q_s[a].is_finite())
     {
         return Err(MdpError::NonFiniteValue {
             what: "q_s",
@@ -89,7 +89,13 @@ pub(crate) fn kl_value_unchecked(q_s: &[f64], log_prior_s: &[f64], alpha: f64) -
     let logits: Vec<f64> = q_s
         .iter()
         .zip(log_prior_s)
-        .map(|(&q, &l)| if l == f64::NEG_INFINITY { l } else { l + q / alpha })
+        .map(|(&q, &l)| {
+            if l == f64::NEG_INFINITY {
+                l
+            } else {
+                l + q / alpha
+            }
+        })
         .collect();
     alpha * log_sum_exp(&logits)
 }
@@ -102,7 +108,13 @@ pub(crate) fn kl_log_policy_unchecked(q: &[f64], prior: &TabularPolicy, alpha: f
         let logits: Vec<f64> = q_s
             .iter()
             .zip(prior.action_log_probs(s))
-            .map(|(&x, &l)| if l == f64::NEG_INFINITY { l } else { l + x / alpha })
+            .map(|(&x, &l)| {
+                if l == f64::NEG_INFINITY {
+                    l
+                } else {
+                    l + x / alpha
+                }
+            })
             .collect();
         let norm = log_sum_exp(&logits);
         out.extend(logits.iter().map(|l| l - norm));

@@ -148,8 +148,11 @@ impl KlSoftValueIteration {
         }
         q_from_v_unchecked(mdp, &values, &mut q);
         let log_probs = kl_log_policy_unchecked(&q, prior, self.alpha);
-        let policy =
-            TabularPolicy::from_normalised_log_probs(mdp.num_states(), mdp.num_actions(), log_probs);
+        let policy = TabularPolicy::from_normalised_log_probs(
+            mdp.num_states(),
+            mdp.num_actions(),
+            log_probs,
+        );
         Ok(KlValueIterationResult {
             values,
             q_values: q,

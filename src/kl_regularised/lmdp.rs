@@ -166,15 +166,17 @@ impl LinearlySolvableMdp {
         let n = self.passive.num_states();
         check_len("terminal_values", terminal_values.len(), n)?;
         check_values("terminal_values", terminal_values)?;
-        let mut zs = vec![(0..n)
-            .map(|s| {
-                if self.passive.is_terminal(s) {
-                    self.z_exit(s)
-                } else {
-                    (terminal_values[s] / self.alpha).exp()
-                }
-            })
-            .collect::<Vec<f64>>()];
+        let mut zs = vec![
+            (0..n)
+                .map(|s| {
+                    if self.passive.is_terminal(s) {
+                        self.z_exit(s)
+                    } else {
+                        (terminal_values[s] / self.alpha).exp()
+                    }
+                })
+                .collect::<Vec<f64>>(),
+        ];
         for _ in 0..horizon {
             let next = zs.last().expect("non-empty");
             let z: Vec<f64> = (0..n)
@@ -251,7 +253,8 @@ impl LinearlySolvableMdp {
             }
         }
         let terminal: Vec<usize> = (0..n).filter(|&s| self.passive.is_terminal(s)).collect();
-        let mdp = Mdp::new(n, n, &transitions, rewards, discount)?.with_terminal_states(&terminal)?;
+        let mdp =
+            Mdp::new(n, n, &transitions, rewards, discount)?.with_terminal_states(&terminal)?;
         Ok((mdp, TabularPolicy::from_probs(n, n, prior)?))
     }
 }

@@ -126,7 +126,11 @@ pub fn munchausen_value_iteration(
                     .map(|a| {
                         let i = s * a_count + a;
                         let p = log_pi[i].exp();
-                        if p == 0.0 { 0.0 } else { p * (q[i] - tau * log_pi[i]) }
+                        if p == 0.0 {
+                            0.0
+                        } else {
+                            p * (q[i] - tau * log_pi[i])
+                        }
                     })
                     .sum()
             })

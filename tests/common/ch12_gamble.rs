@@ -42,4 +42,3 @@ pub fn gamble_numbers(alpha: f64) -> [f64; 5] {
         .1;
     [p_exact, p_var, -p_exact, -p_var, win]
 }
-

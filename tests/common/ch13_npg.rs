@@ -3,7 +3,9 @@
 //! `#[path]`; not part of `common/mod.rs`.
 #![allow(dead_code)]
 
-use maxent_rl::{MirrorDescentPolicyIteration, SoftValueIteration, TabularPolicy, garnet, npg_error_bound};
+use maxent_rl::{
+    MirrorDescentPolicyIteration, SoftValueIteration, TabularPolicy, garnet, npg_error_bound,
+};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -24,7 +26,10 @@ pub fn npg_runs() -> (f64, f64, Vec<NpgRun>) {
     let gamma = 0.9;
     let tau = 0.3;
     let mdp = garnet(20, 3, 4, gamma, &mut rng).unwrap();
-    let optimum = SoftValueIteration::new(tau).tolerance(1e-14).run(&mdp).unwrap();
+    let optimum = SoftValueIteration::new(tau)
+        .tolerance(1e-14)
+        .run(&mdp)
+        .unwrap();
     let pi_star = optimum.policy().unwrap();
     let pi0 = TabularPolicy::uniform(20, 3).unwrap();
     let eta_max = (1.0 - gamma) / tau;
@@ -55,4 +60,3 @@ pub fn npg_runs() -> (f64, f64, Vec<NpgRun>) {
     }
     (tau, gamma, runs)
 }
-
