@@ -333,3 +333,43 @@ fn normalise_rows(logits: &[f64], a_count: usize) -> Vec<f64> {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------- Bad input
+
+#[test]
+fn bad_input_gives_typed_errors_not_panics() {
+    use maxent_rl::InferenceError;
+    let mdp = tiny_mdp(3, 2, 2, 20);
+    for alpha in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(matches!(
+            BackwardMessages::new(&mdp, alpha, 3),
+            Err(InferenceError::InvalidTemperature { .. })
+        ));
+    }
+    assert!(matches!(
+        BackwardMessages::new(&mdp, 1.0, 0),
+        Err(InferenceError::ZeroHorizon)
+    ));
+    // r/α overflows for a subnormal α: named, not an infinite message.
+    assert!(matches!(
+        BackwardMessages::new(&mdp, 1e-320, 3),
+        Err(InferenceError::ScaledRewardOverflow { .. })
+    ));
+    // The enumeration refuses to list more than the cap (3 · 4⁴ = 768 here).
+    assert!(matches!(
+        TrajectoryPosterior::enumerate(&mdp, 1.0, 4, &uniform(3), 767),
+        Err(InferenceError::TooManyTrajectories { limit: 767 })
+    ));
+    assert!(TrajectoryPosterior::enumerate(&mdp, 1.0, 4, &uniform(3), 768).is_ok());
+    // A long horizon with a single trajectory needs no deep recursion.
+    let chain = Mdp::new(1, 1, &[vec![(0, 1.0)]], vec![-0.5], 1.0).unwrap();
+    let one = TrajectoryPosterior::enumerate(&chain, 1.0, 100_000, &[1.0], 1).unwrap();
+    assert_eq!(one.trajectories().len(), 1);
+    assert!((one.log_evidence() + 50_000.0).abs() < 1e-6);
+    // Bad start distributions and mismatched policies.
+    let messages = BackwardMessages::new(&mdp, 1.0, 2).unwrap();
+    assert!(messages.log_evidence(&[0.5, 0.5]).is_err());
+    assert!(messages.log_evidence(&[f64::NAN, 0.5, 0.5]).is_err());
+    let wrong = TimeIndexedPolicy::stationary(&TabularPolicy::uniform(2, 2).unwrap(), 2).unwrap();
+    assert!(evidence_lower_bound(&mdp, &wrong, 1.0, &uniform(3)).is_err());
+}

@@ -8,9 +8,10 @@ use ch13_npg::npg_runs;
 
 use common::check_generated_block;
 use maxent_rl::{
-    KlSoftValueIteration, LinearlySolvableMdp, Mdp, SoftValueIteration, TabularPolicy, Termination,
-    finite_horizon_kl_soft_value_iteration, garnet, kl_entropy_regularised_value_iteration,
-    kl_regularised_policy_evaluation, munchausen_value_iteration,
+    KlSoftValueIteration, LinearlySolvableMdp, Mdp, MirrorDescentPolicyIteration,
+    SoftValueIteration, TabularPolicy, Termination, finite_horizon_kl_soft_value_iteration, garnet,
+    kl_entropy_regularised_value_iteration, kl_regularised_policy_evaluation,
+    munchausen_value_iteration,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -347,4 +348,56 @@ fn claim_13_4_lmdp_linear_solve_equals_kl_soft_value_iteration() {
         let gap = sup_distance(&from_z, &longer.values[0][..6]);
         assert!(gap < 1e-11, "seed {seed}: {gap:e}");
     }
+}
+
+// ---------------------------------------------------------------- Bad input
+
+#[test]
+fn bad_input_gives_typed_errors_not_panics() {
+    use maxent_rl::{KlError, kl_regularised_policy};
+    let mut rng = ChaCha8Rng::seed_from_u64(139);
+    let mdp = garnet(5, 2, 2, 0.9, &mut rng).unwrap();
+    let uniform = TabularPolicy::uniform(5, 2).unwrap();
+    for alpha in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            KlSoftValueIteration::new(alpha)
+                .run(&mdp, &uniform)
+                .is_err()
+        );
+    }
+    // A tiny temperature: Q/α overflows — an error, never a NaN policy.
+    let q = vec![1.0, -1.0, 2.0, 0.0, 0.5, 0.5, 1.0, 1.0, -3.0, 3.0];
+    assert!(kl_regularised_policy(&q, &uniform, 1e-320).is_err());
+    assert!(
+        KlSoftValueIteration::new(1e-320)
+            .run(&mdp, &uniform)
+            .is_err()
+    );
+    // γ = 1 is rejected by the infinite-horizon solvers.
+    let undiscounted = mdp.clone().with_discount(1.0).unwrap();
+    assert!(
+        KlSoftValueIteration::new(1.0)
+            .run(&undiscounted, &uniform)
+            .is_err()
+    );
+    // A policy outside the prior's support has infinite KL.
+    let prior = TabularPolicy::from_probs(5, 2, [1.0, 0.0].repeat(5)).unwrap();
+    assert!(matches!(
+        kl_regularised_policy_evaluation(&mdp, &uniform, &prior, 0.5),
+        Err(KlError::OutsidePriorSupport { s: 0, a: 1, .. })
+    ));
+    // Step sizes and coefficients out of range.
+    assert!(MirrorDescentPolicyIteration::natural_policy_gradient(0.5, 0.3, 0.9).is_err());
+    assert!(MirrorDescentPolicyIteration::natural_policy_gradient(0.5, 0.0, 0.9).is_err());
+    assert!(MirrorDescentPolicyIteration::new(0.0, 0.0).is_err());
+    assert!(munchausen_value_iteration(&mdp, 0.5, 1.5, &[0.0; 10], 3).is_err());
+    assert!(munchausen_value_iteration(&mdp, 0.5, 0.5, &[f64::NAN; 10], 3).is_err());
+    assert!(munchausen_value_iteration(&mdp, 1e-320, 0.5, &q, 3).is_err());
+    // An LMDP whose passive dynamics never exit and that collects positive reward for ever.
+    let passive = Mdp::new(2, 1, &[vec![(1, 1.0)], vec![(0, 1.0)]], vec![1.0, 1.0], 1.0)
+        .unwrap()
+        .with_terminal_states(&[])
+        .unwrap();
+    let lmdp = LinearlySolvableMdp::new(&passive, &[0.0, 0.0], 1.0).unwrap();
+    assert!(lmdp.first_exit_desirability().is_err());
 }

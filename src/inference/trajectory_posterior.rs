@@ -88,18 +88,17 @@ impl TrajectoryPosterior {
         }
         check_len("initial", initial.len(), mdp.num_states())?;
         check_state_distribution(initial)?;
-        let mut out = Vec::new();
-        for (s0, &d) in initial.iter().enumerate() {
-            if d > 0.0 {
-                let mut walk = Walk {
-                    states: vec![s0],
-                    actions: Vec::new(),
-                    total_reward: 0.0,
-                    log_joint: d.ln(),
-                };
-                extend(mdp, &scaled, horizon, &mut walk, &mut out, max_trajectories)?;
-            }
-        }
+        let out = enumerate_walks(mdp, &scaled, horizon, initial, max_trajectories)?;
+        let mut out: Vec<PosteriorTrajectory> = out
+            .into_iter()
+            .map(|w| PosteriorTrajectory {
+                states: w.states,
+                actions: w.actions,
+                total_reward: w.total_reward,
+                log_joint: w.log_joint,
+                probability: 0.0, // set below, once p(O) is known
+            })
+            .collect();
         let logs: Vec<f64> = out.iter().map(|t| t.log_joint).collect();
         let log_evidence = log_sum_exp(&logs);
         for t in &mut out {
@@ -168,6 +167,7 @@ impl TrajectoryPosterior {
     }
 }
 
+#[derive(Clone)]
 struct Walk {
     states: Vec<usize>,
     actions: Vec<usize>,
@@ -175,42 +175,67 @@ struct Walk {
     log_joint: f64,
 }
 
-fn extend(
+/// Breadth-first, one step at a time, so that a long horizon needs no deep recursion. Every
+/// partial trajectory has at least one extension (every `(s, a)` has a successor, and a
+/// terminal one is kept as it is), so the number of partial trajectories never decreases,
+/// and exceeding the cap at any step means the final list would exceed it.
+fn enumerate_walks(
     mdp: &Mdp,
     scaled: &[f64],
     horizon: usize,
-    walk: &mut Walk,
-    out: &mut Vec<PosteriorTrajectory>,
+    initial: &[f64],
     cap: usize,
-) -> Result<(), InferenceError> {
-    let s = *walk.states.last().expect("non-empty");
-    if walk.actions.len() == horizon || mdp.is_terminal(s) {
-        if out.len() == cap {
-            return Err(InferenceError::TooManyTrajectories { limit: cap });
+) -> Result<Vec<Walk>, InferenceError> {
+    let too_many = InferenceError::TooManyTrajectories { limit: cap };
+    let mut frontier = Vec::new();
+    for (s0, &d) in initial.iter().enumerate() {
+        if d > 0.0 {
+            if frontier.len() == cap {
+                return Err(too_many);
+            }
+            frontier.push(Walk {
+                states: vec![s0],
+                actions: Vec::new(),
+                total_reward: 0.0,
+                log_joint: d.ln(),
+            });
         }
-        out.push(PosteriorTrajectory {
-            states: walk.states.clone(),
-            actions: walk.actions.clone(),
-            total_reward: walk.total_reward,
-            log_joint: walk.log_joint,
-            probability: f64::NAN, // set once p(O) is known
-        });
-        return Ok(());
     }
     let a_count = mdp.num_actions();
-    for a in 0..a_count {
-        let successors: Vec<(usize, f64)> = mdp.successors(s, a).collect();
-        for (s2, p) in successors {
-            let saved = (walk.total_reward, walk.log_joint);
-            walk.states.push(s2);
-            walk.actions.push(a);
-            walk.total_reward += mdp.reward(s, a);
-            walk.log_joint += p.ln() + scaled[s * a_count + a];
-            extend(mdp, scaled, horizon, walk, out, cap)?;
-            walk.states.pop();
-            walk.actions.pop();
-            (walk.total_reward, walk.log_joint) = saved;
+    for _ in 0..horizon {
+        let mut next = Vec::with_capacity(frontier.len());
+        for walk in frontier {
+            let s = *walk.states.last().expect("non-empty");
+            if mdp.is_terminal(s) {
+                if next.len() == cap {
+                    return Err(too_many);
+                }
+                next.push(walk);
+                continue;
+            }
+            let extensions: Vec<(usize, usize, f64)> = (0..a_count)
+                .flat_map(|a| mdp.successors(s, a).map(move |(s2, p)| (a, s2, p)))
+                .collect();
+            if next.len() + extensions.len() > cap {
+                return Err(too_many);
+            }
+            // Clone for all but the last extension, which takes the walk itself: a single
+            // long trajectory then costs O(T), not O(T²).
+            let mut walk = Some(walk);
+            for (k, &(a, s2, p)) in extensions.iter().enumerate() {
+                let mut w = if k + 1 == extensions.len() {
+                    walk.take().expect("taken once, last")
+                } else {
+                    walk.as_ref().expect("present until the last").clone()
+                };
+                w.states.push(s2);
+                w.actions.push(a);
+                w.total_reward += mdp.reward(s, a);
+                w.log_joint += p.ln() + scaled[s * a_count + a];
+                next.push(w);
+            }
         }
+        frontier = next;
     }
-    Ok(())
+    Ok(frontier)
 }

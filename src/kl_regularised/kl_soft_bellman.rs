@@ -160,7 +160,7 @@ pub(crate) fn kl_values_of_q(mdp: &Mdp, q: &[f64], prior: &TabularPolicy, alpha:
 ///
 /// [`MdpError::InvalidTemperature`] unless `0 < α < ∞`; [`MdpError::DimensionMismatch`]
 /// if `q` does not have `S · A` entries for the prior's shape;
-/// [`MdpError::NonFiniteValue`] for a non-finite `Q`.
+/// [`MdpError::NonFiniteValue`] for a non-finite `Q`, or a `Q/α` that overflows.
 ///
 /// # Examples
 ///
@@ -190,6 +190,15 @@ pub fn kl_regularised_policy(
         .into());
     }
     let log_probs = kl_log_policy_unchecked(q, prior, alpha);
+    // Q/α can overflow for a tiny α even when Q is finite; report it instead of NaN.
+    if let Some(i) = log_probs.iter().position(|x| x.is_nan()) {
+        return Err(MdpError::NonFiniteValue {
+            what: "q / alpha",
+            index: i,
+            value: q[i] / alpha,
+        }
+        .into());
+    }
     Ok(TabularPolicy::from_normalised_log_probs(
         prior.num_states(),
         prior.num_actions(),

@@ -51,8 +51,10 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// From the constructors: [`MdpError::InvalidParameter`] for negative or non-finite `α`,
 /// `λ`, or both 0, or an NPG step size outside `(0, (1−γ)/τ]`. From `run`: as
-/// [`soft_policy_evaluation`](crate::soft_policy_evaluation), and
-/// [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape.
+/// [`soft_policy_evaluation`](crate::soft_policy_evaluation),
+/// [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape, and
+/// [`MdpError::NonFiniteValue`] if the update's logits overflow (weights far too small for
+/// the scale of `Q`).
 ///
 /// # Examples
 ///
@@ -196,6 +198,15 @@ impl MirrorDescentPolicyIteration {
                         })
                         .collect();
                     log_probs.extend(log_softmax(&logits));
+                }
+                // (λ ln π_k + Q_k)/(λ + α) can overflow for tiny weights: report, never NaN.
+                if let Some(i) = log_probs.iter().position(|x| x.is_nan()) {
+                    return Err(MdpError::NonFiniteValue {
+                        what: "policy logits (λ ln π_k + Q_k)/(λ + α)",
+                        index: i,
+                        value: f64::NAN,
+                    }
+                    .into());
                 }
                 policies.push(TabularPolicy::from_normalised_log_probs(
                     s_count, a_count, log_probs,
