@@ -168,7 +168,7 @@ fn claim_13_2_munchausen_vi_is_kl_entropy_regularised_vi_step_for_step() {
         let steps = 300;
         let m = munchausen_value_iteration(&mdp, tau, beta, &q0, steps).unwrap();
         // MD-VI with KL weight βτ and entropy weight (1−β)τ, started from π_0 uniform and
-        // q̃_0 = q_0 − βτ ln π_0 = q_0 + βτ ln 3.
+        // q̂_0 = q_0 − βτ ln π_0 = q_0 + βτ ln 3.
         let pi0 = TabularPolicy::uniform(15, 3).unwrap();
         let q_tilde0: Vec<f64> = q0.iter().map(|q| q + beta * tau * 3f64.ln()).collect();
         let md = kl_entropy_regularised_value_iteration(
@@ -181,7 +181,7 @@ fn claim_13_2_munchausen_vi_is_kl_entropy_regularised_vi_step_for_step() {
         )
         .unwrap();
         for k in 0..steps {
-            // π_k agree, and q̃_k = q_k − βτ ln π_k. Tolerance: both recursions accumulate
+            // π_k agree, and q̂_k = q_k − βτ ln π_k. Tolerance: both recursions accumulate
             // rounding of order ε ‖q‖/(1−γ) ≈ 1e-13 over the run.
             let scale = 1.0 + sup_norm(&m[k].q_values);
             assert!(sup_distance(m[k].policy.probs(), md[k].policy.probs()) < 1e-11);

@@ -53,7 +53,7 @@ fn check_q(mdp: &Mdp, q: &[f64]) -> Result<(), KlError> {
 ///
 /// Returns `(q_k, π_k)` for `k = 1, …, K` (`K = iterations`). It is the same iteration,
 /// step for step, as [`kl_entropy_regularised_value_iteration`] with KL weight `βτ` and
-/// entropy weight `(1−β)τ`, under the change of variables `q̃_k = q_k − βτ ln π_k`; so it
+/// entropy weight `(1−β)τ`, under the change of variables `q̂_k = q_k − βτ ln π_k`; so it
 /// converges to the entropy-regularised optimum at temperature `(1−β)τ`. `β = 0` is soft
 /// value iteration on `Q`. The deep-RL version (M-DQN) clips `ln π` from below; this exact
 /// tabular version does not need to.
@@ -166,17 +166,17 @@ pub fn munchausen_value_iteration(
 ///
 /// # Formula
 ///
-/// With KL weight `λ ≥ 0`, entropy weight `τ' ≥ 0` (`λ + τ' > 0`), and `(q̃_0, π_0)` given,
+/// With KL weight `λ ≥ 0`, entropy weight `τ' ≥ 0` (`λ + τ' > 0`), and `(q̂_0, π_0)` given,
 /// for `k = 0, 1, …`:
 ///
 /// ```text
-/// π_{k+1}(· | s) = argmax_π { ⟨π, q̃_k(s, ·)⟩ − λ KL(π ‖ π_k(· | s)) + τ' H(π) }
-///                ∝ π_k(· | s)^{λ/(λ+τ')} exp(q̃_k(s, ·)/(λ+τ'))
-/// q̃_{k+1}(s, a) = r(s, a) + γ Σ_{s'} P(s' | s, a) [ ⟨π_{k+1}, q̃_k(s', ·)⟩
+/// π_{k+1}(· | s) = argmax_π { ⟨π, q̂_k(s, ·)⟩ − λ KL(π ‖ π_k(· | s)) + τ' H(π) }
+///                ∝ π_k(· | s)^{λ/(λ+τ')} exp(q̂_k(s, ·)/(λ+τ'))
+/// q̂_{k+1}(s, a) = r(s, a) + γ Σ_{s'} P(s' | s, a) [ ⟨π_{k+1}, q̂_k(s', ·)⟩
 ///                   − λ KL(π_{k+1}(· | s') ‖ π_k(· | s')) + τ' H(π_{k+1}(· | s')) ]
 /// ```
 ///
-/// Returns `(q̃_k, π_k)` for `k = 1, …, K`. Its policies converge to the optimum of the
+/// Returns `(q̂_k, π_k)` for `k = 1, …, K`. Its policies converge to the optimum of the
 /// entropy-regularised MDP at temperature `τ'` (the KL term only slows the steps down).
 ///
 /// # References
@@ -187,13 +187,13 @@ pub fn munchausen_value_iteration(
 ///
 /// # Numerical stability
 ///
-/// The policy is a log-softmax of `(λ ln π_k + q̃_k)/(λ + τ')`; `0 ln 0 = 0` in the KL and
+/// The policy is a log-softmax of `(λ ln π_k + q̂_k)/(λ + τ')`; `0 ln 0 = 0` in the KL and
 /// the entropy.
 ///
 /// # Errors
 ///
 /// [`MdpError::InvalidParameter`] for a negative or non-finite weight or both 0;
-/// [`MdpError::DimensionMismatch`] or [`MdpError::NonFiniteValue`] for a bad `q̃_0`, or a
+/// [`MdpError::DimensionMismatch`] or [`MdpError::NonFiniteValue`] for a bad `q̂_0`, or a
 /// `π_0` of the wrong shape; [`MdpError::NonFiniteValue`] if an iterate overflows.
 ///
 /// # Examples
