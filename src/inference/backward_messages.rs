@@ -28,7 +28,7 @@ pub struct PosteriorMarginals {
 /// The graphical model has states, actions and binary optimality variables with
 /// `p(O_t = 1 | s_t, a_t) = exp(r(s_t, a_t)/α)` (rewards `≤ 0` make it a probability; any
 /// shift of `r` only rescales the messages), the true dynamics, and the uniform action
-/// prior whose constant `A^{−T}` is dropped (Levine 2018, §2.1). Conditioning on
+/// prior whose constant `A^{−T}` is dropped (Levine 2018, §2). Conditioning on
 /// `O_{0:T−1} = 1`:
 ///
 /// ```text

@@ -38,7 +38,7 @@ pub struct PosteriorTrajectory {
 ///
 /// # References
 ///
-/// Levine (2018), *Reinforcement Learning and Control as Probabilistic Inference*, §2.1
+/// Levine (2018), *Reinforcement Learning and Control as Probabilistic Inference*, §2
 /// (the trajectory distribution conditioned on optimality).
 ///
 /// # Numerical stability

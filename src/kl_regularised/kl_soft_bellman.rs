@@ -35,8 +35,9 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// [`MdpError::InvalidTemperature`] for `α` negative or not finite;
 /// [`MdpError::DimensionMismatch`] if the lengths differ; [`MdpError::NonFiniteValue`]
-/// for a non-finite `Q(a)` on the prior's support; [`KlError::EmptyPriorSupport`] (with
-/// `s = 0`) if every `ln π₀(a)` is `−∞`.
+/// for a non-finite `Q(a)` on the prior's support;
+/// [`MdpError::InvalidPolicyProbability`] (with `s = 0`) for a `ln π₀(a)` that is NaN or
+/// positive; [`KlError::EmptyPriorSupport`] (with `s = 0`) if every `ln π₀(a)` is `−∞`.
 ///
 /// # Examples
 ///
