@@ -373,3 +373,66 @@ fn bad_input_gives_typed_errors_not_panics() {
     let wrong = TimeIndexedPolicy::stationary(&TabularPolicy::uniform(2, 2).unwrap(), 2).unwrap();
     assert!(evidence_lower_bound(&mdp, &wrong, 1.0, &uniform(3)).is_err());
 }
+
+/// Ordinary values and the extremes: ±0, subnormal, ±1e308, ±∞, NaN.
+fn extreme_f64() -> impl proptest::strategy::Strategy<Value = f64> {
+    use proptest::prelude::*;
+    prop_oneof![
+        -10.0..10.0f64,
+        Just(0.0),
+        Just(-0.0),
+        Just(5e-324),
+        Just(1e-300),
+        Just(1e308),
+        Just(-1e308),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 256,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Robustness: fed extreme rewards and temperatures, every inference function returns a
+    /// typed error or output without NaN, and never panics.
+    #[test]
+    fn inference_functions_never_panic_or_return_nan(
+        rewards in proptest::collection::vec(extreme_f64(), 4),
+        alpha in extreme_f64(),
+        horizon in 0usize..4,
+    ) {
+        // The MDP itself refuses non-finite rewards; give it finite extremes.
+        let rewards: Vec<f64> = rewards.iter().map(|r| if r.is_finite() { *r } else { 0.0 }).collect();
+        let transitions = vec![
+            vec![(0, 1.0)], vec![(0, 0.5), (1, 0.5)],
+            vec![(1, 1.0)], vec![(0, 0.25), (1, 0.75)],
+        ];
+        let mdp = Mdp::new(2, 2, &transitions, rewards, 1.0).unwrap();
+        let d0 = [0.5, 0.5];
+        if let Ok(m) = BackwardMessages::new(&mdp, alpha, horizon) {
+            for t in 0..horizon {
+                proptest::prop_assert!(m.optimistic_q_values(t).iter().all(|q| !q.is_nan()));
+                proptest::prop_assert!(m.posterior_policy().log_probs_at(t).iter().all(|l| !l.is_nan()));
+            }
+            if let Ok(marginals) = m.posterior_marginals(&d0) {
+                for row in &marginals.states {
+                    proptest::prop_assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+                }
+            }
+        }
+        if let Ok(listed) = TrajectoryPosterior::enumerate(&mdp, alpha, horizon, &d0, 1000) {
+            let total: f64 = listed.trajectories().iter().map(|t| t.probability).sum();
+            proptest::prop_assert!((total - 1.0).abs() < 1e-9);
+        }
+        if horizon > 0 {
+            let uniform = TimeIndexedPolicy::stationary(&TabularPolicy::uniform(2, 2).unwrap(), horizon).unwrap();
+            if let Ok(elbo) = evidence_lower_bound(&mdp, &uniform, alpha, &d0) {
+                proptest::prop_assert!(elbo.is_finite());
+            }
+        }
+    }
+}

@@ -434,3 +434,67 @@ fn bad_input_gives_typed_errors_not_panics() {
     let lmdp = LinearlySolvableMdp::new(&passive, &[0.0, 0.0], 1.0).unwrap();
     assert!(lmdp.first_exit_desirability().is_err());
 }
+
+/// Ordinary values and the extremes: ±0, subnormal, ±1e308, ±∞, NaN.
+fn extreme_f64() -> impl proptest::strategy::Strategy<Value = f64> {
+    use proptest::prelude::*;
+    prop_oneof![
+        -10.0..10.0f64,
+        Just(0.0),
+        Just(-0.0),
+        Just(5e-324),
+        Just(1e-300),
+        Just(1e308),
+        Just(-1e308),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 256,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Robustness: fed extreme values, every KL-regularised function returns a typed error or
+    /// finite output, and never panics.
+    #[test]
+    fn kl_functions_never_panic_or_return_non_finite(
+        q in proptest::collection::vec(extreme_f64(), 4),
+        log_prior in proptest::collection::vec(extreme_f64(), 2),
+        weights in proptest::collection::vec(extreme_f64(), 3),
+    ) {
+        use maxent_rl::{kl_regularised_policy, kl_soft_state_value, npg_error_bound};
+        let (alpha, lambda, eta) = (weights[0], weights[1], weights[2]);
+        if let Ok(v) = kl_soft_state_value(&q[..2], &log_prior, alpha) {
+            proptest::prop_assert!(v.is_finite());
+        }
+        let prior = TabularPolicy::from_probs(2, 2, vec![0.25, 0.75, 1.0, 0.0]).unwrap();
+        if let Ok(pi) = kl_regularised_policy(&q, &prior, alpha) {
+            for s in 0..2 {
+                let row = pi.action_probs(s);
+                proptest::prop_assert!(row.iter().all(|p| p.is_finite()));
+                proptest::prop_assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            }
+        }
+        if let Ok(b) = npg_error_bound(alpha, eta, 0.9, q[0], q[1], 3) {
+            proptest::prop_assert!(b.is_finite());
+        }
+        let mdp = Mdp::new(2, 2, &[vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]],
+            vec![1.0, 0.0, 0.5, -1.0], 0.9).unwrap();
+        if let Ok(md) = MirrorDescentPolicyIteration::new(alpha, lambda) {
+            if let Ok(run) = md.iterations(5).run(&mdp, &TabularPolicy::uniform(2, 2).unwrap()) {
+                proptest::prop_assert!(run.values.iter().flatten().all(|v| v.is_finite()));
+            }
+        }
+        if let Ok(iterates) = munchausen_value_iteration(&mdp, alpha, 0.5, &q, 5) {
+            proptest::prop_assert!(iterates.iter().all(|it| it.q_values.iter().all(|x| x.is_finite())));
+        }
+        if let Ok(sol) = KlSoftValueIteration::new(alpha).max_iterations(50).run(&mdp, &prior) {
+            proptest::prop_assert!(sol.values.iter().all(|v| v.is_finite()));
+            proptest::prop_assert!(sol.policy.probs().iter().all(|p| p.is_finite()));
+        }
+    }
+}

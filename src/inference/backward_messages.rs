@@ -60,8 +60,10 @@ pub struct PosteriorMarginals {
 /// # Numerical stability
 ///
 /// The messages are kept in log-space (see [`MaxEntPartition`]); they would overflow in
-/// exp-space after a few hundred steps. The posterior dynamics are normalised in
-/// log-space too.
+/// exp-space after a few hundred steps. The posterior dynamics and start distribution are
+/// normalised in log-space and then renormalised to sum to one: when `|ln β|` is so large
+/// (beyond about `10^{15}`, from `|r|/α` that large) that its rounding exceeds the `ln P`
+/// terms, the posterior keeps only what the rewards decide.
 ///
 /// # Examples
 ///
@@ -90,13 +92,28 @@ impl BackwardMessages {
     ///
     /// [`InferenceError::InvalidTemperature`] unless `0 < α < ∞`;
     /// [`InferenceError::ZeroHorizon`]; [`InferenceError::ScaledRewardOverflow`] if some
-    /// `r(s, a)/α` is not finite.
+    /// `r(s, a)/α` is not finite; [`InferenceError::NonFiniteLogWeight`] if a message
+    /// overflows.
     pub fn new(mdp: &Mdp, alpha: f64, horizon: usize) -> Result<Self, InferenceError> {
         let scaled = check_scaled_rewards(mdp.rewards(), mdp.num_actions(), alpha)?;
         if horizon == 0 {
             return Err(InferenceError::ZeroHorizon);
         }
         let partition = MaxEntPartition::new(mdp, &scaled, horizon, &TrajectoryEnd::Anywhere)?;
+        // Σ_t r/α can overflow even when every r/α is finite; ln β = −∞ (no trajectory) is
+        // legitimate, +∞ or NaN is not.
+        for t in 0..=horizon {
+            if let Some(&value) = partition
+                .log_z_state(t)
+                .iter()
+                .find(|l| l.is_nan() || **l == f64::INFINITY)
+            {
+                return Err(InferenceError::NonFiniteLogWeight {
+                    what: "ln β_t(s)",
+                    value,
+                });
+            }
+        }
         Ok(Self {
             alpha,
             partition,
@@ -176,7 +193,8 @@ impl BackwardMessages {
     ///
     /// # Errors
     ///
-    /// [`InferenceError::Mdp`] if `initial` is not a distribution over the states.
+    /// [`InferenceError::Mdp`] if `initial` is not a distribution over the states;
+    /// [`InferenceError::NonFiniteLogWeight`] if `ln p(O)` is out of the range of `f64`.
     pub fn log_evidence(&self, initial: &[f64]) -> Result<f64, InferenceError> {
         self.check_initial(initial)?;
         let terms: Vec<f64> = initial
@@ -184,7 +202,15 @@ impl BackwardMessages {
             .zip(self.log_message_state(0))
             .map(|(d, l)| d.ln() + l)
             .collect();
-        Ok(crate::numerics::log_sum_exp(&terms))
+        let value = crate::numerics::log_sum_exp(&terms);
+        if !value.is_finite() {
+            // Every trajectory's weight underflowed (or overflowed) in f64.
+            return Err(InferenceError::NonFiniteLogWeight {
+                what: "ln p(O)",
+                value,
+            });
+        }
+        Ok(value)
     }
 
     /// The posterior dynamics `p(s_{t+1} | s_t = s, a_t = a, O)`, as `(s', probability)`
@@ -205,9 +231,13 @@ impl BackwardMessages {
             .collect();
         let values: Vec<f64> = logs.iter().map(|&(_, l)| l).collect();
         let norm = crate::numerics::log_sum_exp(&values);
-        logs.into_iter()
+        let probs: Vec<(usize, f64)> = logs
+            .into_iter()
             .map(|(s2, l)| (s2, (l - norm).exp()))
-            .collect()
+            .collect();
+        // Renormalised: with huge messages the rounding of ln β exceeds the ln P terms.
+        let total: f64 = probs.iter().map(|&(_, p)| p).sum();
+        probs.into_iter().map(|(s2, p)| (s2, p / total)).collect()
     }
 
     /// The posterior marginals `p(s_t | O)` and `p(s_t, a_t | O)`, by the forward recursion
@@ -216,7 +246,7 @@ impl BackwardMessages {
     ///
     /// # Errors
     ///
-    /// [`InferenceError::Mdp`] if `initial` is not a distribution over the states.
+    /// As [`log_evidence`](Self::log_evidence).
     pub fn posterior_marginals(
         &self,
         initial: &[f64],
@@ -230,6 +260,8 @@ impl BackwardMessages {
             .zip(self.log_message_state(0))
             .map(|(d, l)| (d.ln() + l - log_evidence).exp())
             .collect();
+        let total: f64 = state.iter().sum();
+        state.iter_mut().for_each(|p| *p /= total);
         let policy = self.posterior_policy();
         let mut states = Vec::with_capacity(horizon + 1);
         let mut state_actions = Vec::with_capacity(horizon);

@@ -41,7 +41,8 @@ use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 /// # Errors
 ///
 /// [`InferenceError::InvalidTemperature`], [`InferenceError::ScaledRewardOverflow`];
-/// [`InferenceError::Mdp`] for a policy of the wrong shape or a bad `initial`.
+/// [`InferenceError::Mdp`] for a policy of the wrong shape or a bad `initial`;
+/// [`InferenceError::NonFiniteLogWeight`] if the sum overflows.
 ///
 /// # Examples
 ///
@@ -94,6 +95,12 @@ pub fn evidence_lower_bound(
             }
         }
         d = next;
+    }
+    if !elbo.is_finite() {
+        return Err(InferenceError::NonFiniteLogWeight {
+            what: "ELBO",
+            value: elbo,
+        });
     }
     Ok(elbo)
 }

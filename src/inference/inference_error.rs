@@ -36,6 +36,14 @@ pub enum InferenceError {
         /// The cap that was reached.
         limit: usize,
     },
+    /// A log-weight left the range of `f64` (rewards so large that `Σ_t r/α` overflows):
+    /// reported instead of returning infinite or NaN probabilities.
+    NonFiniteLogWeight {
+        /// Which quantity (`"ln β_t(s)"`, `"ln p(O)"`, `"ELBO"`).
+        what: &'static str,
+        /// The value found.
+        value: f64,
+    },
     /// A policy's horizon differs from the horizon asked for.
     HorizonMismatch {
         /// The horizon required.
@@ -65,6 +73,9 @@ impl fmt::Display for InferenceError {
             ),
             Self::TooManyTrajectories { limit } => {
                 write!(f, "more than {limit} trajectories to enumerate")
+            }
+            Self::NonFiniteLogWeight { what, value } => {
+                write!(f, "{what} = {value} is out of the range of f64")
             }
             Self::HorizonMismatch { expected, found } => {
                 write!(f, "the policy has horizon {found}, expected {expected}")

@@ -43,7 +43,9 @@ pub struct PosteriorTrajectory {
 ///
 /// # Numerical stability
 ///
-/// Weights are kept as logarithms; `p(O)` is their log-sum-exp.
+/// Weights are kept as logarithms; `p(O)` is their log-sum-exp, and the probabilities are
+/// renormalised to sum to one. When `|Σ_t r/α|` is so large that its rounding error exceeds
+/// the `ln P` terms (beyond about `10^{15}`), the posterior keeps only the reward ordering.
 ///
 /// # Examples
 ///
@@ -74,7 +76,8 @@ impl TrajectoryPosterior {
     ///
     /// [`InferenceError::InvalidTemperature`], [`InferenceError::ZeroHorizon`],
     /// [`InferenceError::ScaledRewardOverflow`], [`InferenceError::Mdp`] for a bad
-    /// `initial`, and [`InferenceError::TooManyTrajectories`] once the cap is reached.
+    /// `initial`, [`InferenceError::TooManyTrajectories`] once the cap is reached, and
+    /// [`InferenceError::NonFiniteLogWeight`] if `ln p(O)` overflows.
     pub fn enumerate(
         mdp: &Mdp,
         alpha: f64,
@@ -101,8 +104,20 @@ impl TrajectoryPosterior {
             .collect();
         let logs: Vec<f64> = out.iter().map(|t| t.log_joint).collect();
         let log_evidence = log_sum_exp(&logs);
+        if !log_evidence.is_finite() {
+            return Err(InferenceError::NonFiniteLogWeight {
+                what: "ln p(O)",
+                value: log_evidence,
+            });
+        }
         for t in &mut out {
             t.probability = (t.log_joint - log_evidence).exp();
+        }
+        // Renormalise: when Σ r/α is huge, ln p(τ, O) keeps fewer digits of ln P than the
+        // log-sum-exp needs, and the exponentials need not sum to exactly 1.
+        let total: f64 = out.iter().map(|t| t.probability).sum();
+        for t in &mut out {
+            t.probability /= total;
         }
         Ok(Self {
             num_states: mdp.num_states(),

@@ -36,7 +36,7 @@ use crate::tabular::tabular_policy::TabularPolicy;
 /// [`MdpError::DiscountNotBelowOne`], [`MdpError::InvalidTemperature`] (`α` must be finite
 /// and `≥ 0`), [`MdpError::DimensionMismatch`] for a policy or prior of the wrong shape,
 /// and [`KlError::OutsidePriorSupport`] naming `(s, a)` where `π > 0 = π₀` (then the KL is
-/// infinite, unless `α = 0`).
+/// infinite, unless `α = 0`); [`MdpError::NonFiniteValue`] if the values overflow.
 ///
 /// # Examples
 ///
@@ -86,5 +86,14 @@ pub fn kl_regularised_policy_evaluation(
         .lu()
         .solve(&DVector::from_vec(b))
         .ok_or(MdpError::DiscountNotBelowOne { value: gamma })?;
-    Ok(solution.iter().copied().collect())
+    let values: Vec<f64> = solution.iter().copied().collect();
+    if let Some(s) = values.iter().position(|v| !v.is_finite()) {
+        return Err(MdpError::NonFiniteValue {
+            what: "values",
+            index: s,
+            value: values[s],
+        }
+        .into());
+    }
+    Ok(values)
 }

@@ -1,7 +1,7 @@
 //! The soft Bellman backup with a prior policy, and the policy that attains it.
 
 use crate::kl_regularised::kl_error::KlError;
-use crate::numerics::log_sum_exp;
+use crate::numerics::{log_softmax, log_sum_exp};
 use crate::tabular::mdp::Mdp;
 use crate::tabular::mdp_error::{MdpError, check_len};
 use crate::tabular::tabular_policy::TabularPolicy;
@@ -35,7 +35,7 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// [`MdpError::InvalidTemperature`] for `α` negative or not finite;
 /// [`MdpError::DimensionMismatch`] if the lengths differ; [`MdpError::NonFiniteValue`]
-/// for a non-finite `Q(a)` on the prior's support;
+/// for a non-finite `Q(a)` on the prior's support, or a result that overflows;
 /// [`MdpError::InvalidPolicyProbability`] (with `s = 0`) for a `ln π₀(a)` that is NaN or
 /// positive; [`KlError::EmptyPriorSupport`] (with `s = 0`) if every `ln π₀(a)` is `−∞`.
 ///
@@ -74,7 +74,17 @@ pub fn kl_soft_state_value(q_s: &[f64], log_prior_s: &[f64], alpha: f64) -> Resu
     if log_prior_s.iter().all(|&l| l == f64::NEG_INFINITY) {
         return Err(KlError::EmptyPriorSupport { s: 0 });
     }
-    Ok(kl_value_unchecked(q_s, log_prior_s, alpha))
+    let value = kl_value_unchecked(q_s, log_prior_s, alpha);
+    if !value.is_finite() {
+        // Q/α overflowed (a tiny α): report it rather than return ±∞.
+        return Err(MdpError::NonFiniteValue {
+            what: "kl_soft_state_value",
+            index: 0,
+            value,
+        }
+        .into());
+    }
+    Ok(value)
 }
 
 /// `α lse(ln π₀ + Q/α)` (the maximum over the support at `α = 0`), for checked inputs.
@@ -117,8 +127,8 @@ pub(crate) fn kl_log_policy_unchecked(q: &[f64], prior: &TabularPolicy, alpha: f
                 }
             })
             .collect();
-        let norm = log_sum_exp(&logits);
-        out.extend(logits.iter().map(|l| l - norm));
+        // (x − max) − ln Σ e^{x − max): exact for huge logits, unlike x − lse(x).
+        out.extend(log_softmax(&logits));
     }
     out
 }

@@ -185,6 +185,14 @@ impl MirrorDescentPolicyIteration {
         for k in 0..=self.iterations {
             let pi = &policies[k];
             let v = soft_policy_evaluation(mdp, pi, alpha)?;
+            if let Some(s) = v.iter().position(|x| !x.is_finite()) {
+                return Err(MdpError::NonFiniteValue {
+                    what: "values",
+                    index: s,
+                    value: v[s],
+                }
+                .into());
+            }
             let mut q = vec![0.0; s_count * a_count];
             q_from_v_unchecked(mdp, &v, &mut q);
             if k < self.iterations {
@@ -247,7 +255,7 @@ impl MirrorDescentPolicyIteration {
 /// # Errors
 ///
 /// [`MdpError::InvalidParameter`] for `τ ≤ 0`, `γ ∉ [0, 1)`, `η ∉ (0, (1−γ)/τ]`, or a
-/// negative or non-finite initial error.
+/// negative or non-finite initial error; [`MdpError::NonFiniteValue`] if the bound overflows.
 ///
 /// # Examples
 ///
@@ -283,5 +291,14 @@ pub fn npg_error_bound(
     }
     let keep = (1.0 - eta * tau / (1.0 - discount)).max(0.0);
     let c1 = q_error_0 + 2.0 * tau * keep * log_pi_error_0;
-    Ok(c1 * discount * (1.0 - eta * tau).powi((k - 1) as i32))
+    let bound = c1 * discount * (1.0 - eta * tau).powi(i32::try_from(k - 1).unwrap_or(i32::MAX));
+    if !bound.is_finite() {
+        return Err(MdpError::NonFiniteValue {
+            what: "npg_error_bound",
+            index: k,
+            value: bound,
+        }
+        .into());
+    }
+    Ok(bound)
 }
