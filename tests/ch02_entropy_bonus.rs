@@ -393,7 +393,8 @@ proptest! {
             .chunks(k)
             .zip(&a)
             .zip(&old_shift)
-            .map(|((row, &ai), s)| log_softmax(row)[ai] + s)
+            // A log-probability is ≤ 0: the old policy's probability is at most 1.
+            .map(|((row, &ai), s)| (log_softmax(row)[ai] + s).min(0.0))
             .collect();
         // Stay 1e-3 away from the kinks ρ = 1 ± ε: a step of 1e-4 moves ρ by < 2.1e-4.
         for (b, row) in z.chunks(k).enumerate() {

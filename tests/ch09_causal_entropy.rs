@@ -288,7 +288,7 @@ fn claim_9_5_discounted_occupancy_matches_linear_solve_and_gradient_matches_fini
             .policy()
             .unwrap();
         let initial = problem.initial_distribution();
-        let occ = discounted_occupancy(&mdp, initial, &policy, 1e-14).unwrap();
+        let occ = discounted_occupancy(&mdp, initial, &policy, 1e-14, 100_000).unwrap();
         let mut m = nalgebra::DMatrix::<f64>::identity(8, 8);
         for s in 0..8 {
             for a in 0..3 {

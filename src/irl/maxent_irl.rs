@@ -7,6 +7,7 @@ use crate::irl::max_causal_ent::MaxCausalEntSolution;
 use crate::irl::maxent_partition::{MaxEntPartition, TrajectoryEnd};
 use crate::soft_dp::soft_value_iteration::SoftValueIteration;
 use crate::tabular::mdp::Mdp;
+use crate::tabular::mdp_error::MdpError;
 use crate::tabular::tabular_policy::TabularPolicy;
 use crate::tabular::visitation::{discounted_occupancy, forward_pass, trajectory_model_visitation};
 
@@ -191,7 +192,11 @@ impl<'a> IrlProblem<'a> {
     ///
     /// # Errors
     ///
-    /// [`IrlError::DimensionMismatch`] or [`IrlError::NonFiniteParameter`] for a bad `θ`.
+    /// [`IrlError::DimensionMismatch`] or [`IrlError::NonFiniteParameter`] for a bad `θ`;
+    /// [`IrlError::Mdp`] with [`MdpError::NonFiniteReward`] if `θ·φ` overflows, or with
+    /// [`MdpError::ValuesOutOfRange`] if the model's values (`T (max |r| + ln A)`, or the
+    /// discounted bound) exceed [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX) or the
+    /// objective overflows. The result is always finite.
     pub fn evaluate(&self, model: IrlModel, theta: &[f64]) -> Result<IrlEvaluation, IrlError> {
         let reward = self.features.reward(theta)?;
         let empirical = self.empirical_features_for(model);
@@ -216,15 +221,21 @@ impl<'a> IrlProblem<'a> {
         let expected = self.features.expectation(&visitation);
         let penalty = 0.5 * self.l2 * dot(theta, theta);
         let dual = dot(theta, empirical) - solution.log_z;
-        let gradient = empirical
+        let gradient: Vec<f64> = empirical
             .iter()
             .zip(&expected)
             .zip(theta)
             .map(|((f, e), th)| f - e - self.l2 * th)
             .collect();
         let log_likelihood = action_log_lik.unwrap_or(dual) + self.dynamics_log_likelihood;
+        // The backward passes bound their values, but θ·f̃ or the gradient can still
+        // overflow for θ near the f64 range: never return them as numbers.
+        let objective = dual - penalty;
+        if !objective.is_finite() || gradient.iter().any(|g: &f64| !g.is_finite()) {
+            return Err(MdpError::ValuesOutOfRange { bound: objective }.into());
+        }
         Ok(IrlEvaluation {
-            objective: dual - penalty,
+            objective,
             log_likelihood,
             gradient,
             expected_features: expected,
@@ -289,18 +300,44 @@ fn solve_model(
         IrlModel::MaxCausalEntDiscounted => {
             let mut mdp = mdp.clone();
             mdp.set_rewards(reward)?;
-            // Certified ‖V − V*‖∞ ≤ a few hundred ulps of the value scale, so that the
-            // objective is exact to far below any finite-difference step.
-            let scale = (reward.iter().fold(0.0f64, |m, r| m.max(r.abs()))
-                + (mdp.num_actions() as f64).ln())
-                / (1.0 - mdp.discount());
+            let gamma = mdp.discount();
+            if gamma >= 1.0 {
+                return Err(MdpError::DiscountNotBelowOne { value: gamma }.into());
+            }
+            // Certified ‖V − V*‖∞ ≤ 1e-13 of the value scale, so that the objective is exact
+            // to far below any finite-difference step — or, as γ → 1, the best value
+            // iteration can certify in f64: its stopping bound γ/(1−γ)‖V_k − V_{k−1}‖ cannot
+            // fall below γ/(1−γ) times a few ulps of ‖V‖ (64 ε allows for them).
+            let scale = mdp.value_bound(1.0, None).max(1.0);
+            let relative = 1e-13f64.max(64.0 * f64::EPSILON * gamma / (1.0 - gamma));
+            // The contraction shrinks the error from ≤ 2·scale to the tolerance within
+            // ln(relative/2)/ln γ sweeps; twice that plus a margin is the cap.
+            let sweeps = (relative / 2.0).ln() / gamma.ln();
+            let cap = if sweeps.is_finite() {
+                2.0 * sweeps + 100.0
+            } else {
+                100.0
+            };
             let sol = SoftValueIteration::new(1.0)
-                .tolerance(1e-13 * scale.max(1.0))
-                .max_iterations(usize::MAX)
+                .tolerance(relative * scale)
+                .max_iterations(cap.min(1e9) as usize)
                 .run(&mdp)?;
             let policy = sol.policy()?;
-            let occupancy =
-                discounted_occupancy(&mdp, initial, &policy, 1e-15 * horizon.max(1) as f64)?;
+            // The discounted mass left after t steps is at most γ^t/(1 − γ).
+            let tolerance = 1e-15 * horizon.max(1) as f64;
+            let steps = (tolerance * (1.0 - gamma)).ln() / gamma.ln();
+            let max_steps = if steps.is_finite() {
+                2.0 * steps + 100.0
+            } else {
+                100.0
+            };
+            let occupancy = discounted_occupancy(
+                &mdp,
+                initial,
+                &policy,
+                tolerance,
+                max_steps.min(1e9) as usize,
+            )?;
             ModelSolution {
                 log_z: dot(initial, &sol.values),
                 visitation: occupancy,
@@ -407,7 +444,7 @@ pub enum IrlTermination {
         gradient_norm: f64,
     },
     /// No step along an ascent direction increased `L` by the Armijo margin, down to a
-    /// step of `1e-14` times the direction: `L` is flat to rounding error here (the
+    /// step of length `1e-14 · max(1, ‖θ‖∞)`: `L` is flat to rounding error here (the
     /// maximum, to `f64` precision).
     StepTooSmall {
         /// The final `‖∇L‖∞`.
@@ -496,6 +533,7 @@ pub fn fit_irl(
     let mut history = Vec::new();
     // (s, y, 1 / s·y), oldest first.
     let mut pairs: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
+    // `evaluate` never returns a non-finite gradient, so `f64::max` drops no NaN here.
     let inf_norm = |g: &[f64]| g.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     loop {
         let g_norm = inf_norm(&eval.gradient);
@@ -528,23 +566,50 @@ pub fn fit_irl(
         let mut slope = dot(&eval.gradient, &direction);
         if pairs.is_empty() || slope.is_nan() || slope <= 0.0 {
             pairs.clear();
-            let scale = config.initial_step / g_norm;
-            direction = eval.gradient.iter().map(|g| g * scale).collect();
+            // (g/‖g‖∞)·step, not g·(step/‖g‖∞), which overflows for a huge step.
+            direction = eval
+                .gradient
+                .iter()
+                .map(|g| g / g_norm * config.initial_step)
+                .collect();
             slope = dot(&eval.gradient, &direction);
         }
         let mut eta = 1.0;
+        let mut halvings = 0;
         let accepted = loop {
             let trial: Vec<f64> = theta
                 .iter()
                 .zip(&direction)
                 .map(|(t, d)| t + eta * d)
                 .collect();
-            let trial_eval = problem.evaluate(model, &trial)?;
-            if trial_eval.objective >= eval.objective + config.armijo * eta * slope {
+            // A step so long that θ or the values leave the f64 range is a failed trial,
+            // like one that does not increase L: shorten it, do not report the trial θ.
+            let trial_eval = if trial.iter().all(|t| t.is_finite()) {
+                match problem.evaluate(model, &trial) {
+                    Ok(e) => Some(e),
+                    Err(IrlError::Mdp(
+                        MdpError::ValuesOutOfRange { .. } | MdpError::NonFiniteReward { .. },
+                    )) => None,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                None
+            };
+            if let Some(trial_eval) = trial_eval
+                && trial_eval.objective >= eval.objective + config.armijo * eta * slope
+            {
                 break Some((trial, trial_eval));
             }
             eta *= 0.5;
-            if eta < 1e-14 {
+            halvings += 1;
+            // Give up once the step is below rounding of θ itself; an over-long first step
+            // (a huge `initial_step`) is halved as often as it takes to get there. 2100
+            // halvings take any finite step below the smallest subnormal.
+            let step_length = eta * inf_norm(&direction);
+            if step_length < 1e-14 * inf_norm(&theta).max(1.0)
+                || step_length.is_nan()
+                || halvings >= 2100
+            {
                 break None;
             }
         };

@@ -1,7 +1,7 @@
 //! The weighted entropy-regularisation loss over a batch of categorical policies, with its
 //! gradient with respect to the logits.
 
-use crate::losses::loss_error::{LossError, check_batch_finite};
+use crate::losses::loss_error::{LossError, check_batch_finite, check_output};
 use crate::losses::pg_loss::{check_logits_batch, probs_and_entropy};
 use crate::numerics::log_sum_exp::log_softmax_into;
 
@@ -56,7 +56,9 @@ pub struct EntropyLoss {
 /// [`LossError::EmptyBatch`] for no weights; [`LossError::LengthMismatch`] unless
 /// `logits_t` has `B × num_actions` entries; [`LossError::InvalidPolicy`] naming the row of
 /// a NaN or `+∞` logit or an all-masked row; [`LossError::NonFinite`] naming a non-finite
-/// weight; [`LossError::InvalidParameter`] for `num_actions = 0`.
+/// weight; [`LossError::InvalidParameter`] for `num_actions = 0`;
+/// [`LossError::Overflow`] if the loss or its gradient overflows `f64` (finite inputs of
+/// magnitude near `1e308`); the outputs are checked, not the inputs.
 ///
 /// # Examples
 ///
@@ -102,8 +104,11 @@ pub fn entropy_loss(
             };
         }
     }
+    let loss = -weighted_sum * inv_b;
+    check_output("loss", &[loss])?;
+    check_output("grad_logits", &grad_logits)?;
     Ok(EntropyLoss {
-        loss: -weighted_sum * inv_b,
+        loss,
         mean_entropy: entropy_sum * inv_b,
         grad_logits,
     })

@@ -2,7 +2,9 @@
 //! policies, with its gradient with respect to the logits.
 
 use crate::distributions::categorical::check_logits;
-use crate::losses::loss_error::{LossError, check_alpha, check_batch_finite, check_batch_len};
+use crate::losses::loss_error::{
+    LossError, check_alpha, check_batch_finite, check_batch_len, check_output,
+};
 use crate::numerics::log_sum_exp::log_softmax_into;
 
 /// A policy loss, its parts, and its gradient with respect to the logits.
@@ -135,7 +137,9 @@ pub(crate) fn probs_and_entropy(log_probs: &[f64], probs: &mut [f64]) -> f64 {
 /// `B × num_actions` or `adv_t` not `B` long; [`LossError::InvalidPolicy`] for a bad row of
 /// logits; [`LossError::ActionOutOfRange`], [`LossError::MaskedAction`];
 /// [`LossError::NonFinite`] for an advantage; [`LossError::InvalidParameter`] for
-/// `num_actions = 0` or an `alpha` that is negative or not finite.
+/// `num_actions = 0` or an `alpha` that is negative or not finite;
+/// [`LossError::Overflow`] if the loss or its gradient overflows `f64` (finite inputs of
+/// magnitude near `1e308`); the outputs are checked, not the inputs.
 ///
 /// # Examples
 ///
@@ -189,8 +193,11 @@ pub fn entropy_regularised_pg_loss(
     }
     let policy_loss = pg_sum * inv_b;
     let mean_entropy = entropy_sum * inv_b;
+    let loss = policy_loss - alpha * mean_entropy;
+    check_output("loss", &[loss])?;
+    check_output("grad_logits", &grad_logits)?;
     Ok(PolicyLoss {
-        loss: policy_loss - alpha * mean_entropy,
+        loss,
         policy_loss,
         mean_entropy,
         grad_logits,

@@ -3,7 +3,9 @@
 use crate::soft_dp::boltzmann::boltzmann_policy;
 use crate::soft_dp::soft_bellman::{q_from_v_unchecked, soft_values_of_q};
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_alpha, check_len, check_values};
+use crate::tabular::mdp_error::{
+    MdpError, check_allocatable, check_alpha, check_len, check_value_bound, check_values, table_len,
+};
 use crate::tabular::tabular_policy::TabularPolicy;
 use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 
@@ -59,7 +61,10 @@ impl FiniteHorizonSolution {
 /// # Errors
 ///
 /// [`MdpError::InvalidTemperature`]; [`MdpError::DimensionMismatch`] or
-/// [`MdpError::NonFiniteValue`] for bad terminal values.
+/// [`MdpError::NonFiniteValue`] for bad terminal values; [`MdpError::ValuesOutOfRange`] if
+/// `(max |r| + α ln A) Σ_{t<T} γ^t + ‖V_T‖∞` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX); [`MdpError::TooLarge`] if the `T` tables
+/// cannot be allocated.
 ///
 /// # Examples
 ///
@@ -81,6 +86,15 @@ pub fn finite_horizon_soft_value_iteration(
     check_alpha(alpha)?;
     check_len("terminal_values", terminal_values.len(), mdp.num_states())?;
     check_values("terminal_values", terminal_values)?;
+    let terminal_max = terminal_values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    check_value_bound(mdp.value_bound(alpha, Some(horizon)) + terminal_max)?;
+    // T + 1 value rows and T Q-tables and policies: refuse what cannot be allocated.
+    let entries = table_len(
+        "finite-horizon tables",
+        &[horizon, mdp.num_states(), mdp.num_actions(), 3],
+    )?;
+    let bytes = table_len("finite-horizon tables", &[entries, 8])?;
+    check_allocatable("finite-horizon tables", entries, bytes)?;
     let n = mdp.num_states() * mdp.num_actions();
     let mut values = vec![terminal_values.to_vec()];
     let mut q_values = Vec::with_capacity(horizon);

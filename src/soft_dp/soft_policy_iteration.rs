@@ -39,7 +39,9 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// [`SoftPolicyIteration::run`] returns [`MdpError::InvalidTemperature`],
 /// [`MdpError::InvalidParameter`] for a bad tolerance, [`MdpError::DiscountNotBelowOne`],
-/// and [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape.
+/// [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape, and, from
+/// the exact evaluation, [`MdpError::ValuesOutOfRange`] and [`MdpError::TooLarge`] (the
+/// dense `S × S` matrix of a large MDP).
 ///
 /// # Examples
 ///
@@ -146,11 +148,15 @@ impl SoftPolicyIteration {
             let values = soft_policy_evaluation(mdp, &policy, self.alpha)?;
             q_from_v_unchecked(mdp, &values, &mut q_values);
             let backed_up = soft_values_of_q(mdp, &q_values, self.alpha);
+            // Not `fold(0.0, f64::max)`, which drops a NaN.
             let residual = backed_up
                 .iter()
                 .zip(&values)
                 .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+                .fold(0.0, |m: f64, d| if d > m || d.is_nan() { d } else { m });
+            if !residual.is_finite() {
+                return Err(MdpError::ValuesOutOfRange { bound: residual });
+            }
             error_bound = scale * residual;
             value_history.push(values);
             if error_bound <= self.tolerance {

@@ -4,7 +4,7 @@ use nalgebra::DMatrix;
 use rand::{Rng, RngExt};
 
 use crate::distributions::distribution_error::NORMALISATION_TOLERANCE;
-use crate::tabular::mdp_error::{MdpError, check_len};
+use crate::tabular::mdp_error::{MdpError, check_len, table_len};
 
 /// A finite Markov decision process `(S, A, P, r, γ, d₀)` with optional terminal states.
 ///
@@ -92,7 +92,7 @@ impl Mdp {
         discount: f64,
     ) -> Result<Self, MdpError> {
         check_sizes(num_states, num_actions)?;
-        let rows = num_states * num_actions;
+        let rows = table_len("transition rows", &[num_states, num_actions])?;
         check_len("transitions", transitions.len(), rows)?;
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
@@ -182,7 +182,14 @@ impl Mdp {
         discount: f64,
     ) -> Result<Self, MdpError> {
         check_sizes(num_states, num_actions)?;
-        check_len("p", p.len(), num_states * num_actions * num_states)?;
+        check_len(
+            "p",
+            p.len(),
+            table_len(
+                "dense transition tensor",
+                &[num_states, num_actions, num_states],
+            )?,
+        )?;
         let transitions: Vec<Vec<(usize, f64)>> = p
             .chunks_exact(num_states)
             .map(|row| row.iter().copied().enumerate().collect())
@@ -236,8 +243,9 @@ impl Mdp {
         }
         check_len("reward matrix rows", rewards.nrows(), num_states)?;
         check_len("reward matrix columns", rewards.ncols(), num_actions)?;
-        let mut rows = Vec::with_capacity(num_states * num_actions);
-        let mut flat_rewards = Vec::with_capacity(num_states * num_actions);
+        let len = table_len("transition rows", &[num_states, num_actions])?;
+        let mut rows = Vec::with_capacity(len);
+        let mut flat_rewards = Vec::with_capacity(len);
         for s in 0..num_states {
             for (a, m) in transitions.iter().enumerate() {
                 rows.push((0..num_states).map(|s2| (s2, m[(s, s2)])).collect());
@@ -257,7 +265,11 @@ impl Mdp {
         rewards: Vec<f64>,
         discount: f64,
     ) -> Result<Self, MdpError> {
-        check_len("rewards", rewards.len(), num_states * num_actions)?;
+        check_len(
+            "rewards",
+            rewards.len(),
+            table_len("rewards", &[num_states, num_actions])?,
+        )?;
         check_rewards(&rewards, num_actions)?;
         check_discount(discount)?;
         Ok(Self {
@@ -513,6 +525,35 @@ impl Mdp {
                 state: s,
                 num_states: self.num_states,
             })
+        }
+    }
+
+    /// A bound on `|V|` for every soft value function of this MDP at temperature `α`
+    /// over `horizon` steps (`None`: discounted, infinite horizon):
+    /// `(max |r| + α ln A) · Σ_{t<T} γ^t`, where terminal states' rewards do not count.
+    /// Infinite when the geometric sum diverges (`γ = 1` without a horizon).
+    pub(crate) fn value_bound(&self, alpha: f64, horizon: Option<usize>) -> f64 {
+        let max_reward = self
+            .rewards
+            .chunks_exact(self.num_actions)
+            .zip(&self.terminal)
+            .filter(|(_, t)| !**t)
+            .flat_map(|(row, _)| row.iter())
+            .fold(0.0f64, |m, r| m.max(r.abs()));
+        let per_step = max_reward + alpha * (self.num_actions as f64).ln();
+        let steps = match horizon {
+            None if self.discount < 1.0 => 1.0 / (1.0 - self.discount),
+            None => f64::INFINITY,
+            Some(t) if self.discount < 1.0 => {
+                (1.0 - self.discount.powf(t as f64)) / (1.0 - self.discount)
+            }
+            Some(t) => t as f64,
+        };
+        // 0 · ∞ (no reward, no entropy, γ = 1) is a zero value, not NaN.
+        if per_step == 0.0 {
+            0.0
+        } else {
+            per_step * steps
         }
     }
 

@@ -410,7 +410,9 @@ pub fn visitation_until_absorbed(
 /// [`IrlError::DimensionMismatch`] for shapes that do not fit the MDP;
 /// [`IrlError::Mdp`] if `initial` is not a distribution, or with
 /// [`MdpError::DiscountNotBelowOne`] for `γ = 1`;
-/// [`IrlError::InvalidConfig`] for a non-positive tolerance.
+/// [`IrlError::InvalidConfig`] for a non-positive tolerance; [`IrlError::NotAbsorbed`] if
+/// the tolerance is not met within `max_steps` steps (about `ln(tolerance (1 − γ))/ln γ`
+/// are needed without terminal states; a subnormal tolerance may never be met).
 ///
 /// # Examples
 ///
@@ -418,7 +420,7 @@ pub fn visitation_until_absorbed(
 /// use maxent_rl::{discounted_occupancy, Mdp, TabularPolicy};
 /// let p = vec![vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]];
 /// let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 0.9)?;
-/// let d = discounted_occupancy(&mdp, &[1.0, 0.0], &TabularPolicy::uniform(2, 2)?, 1e-12)?;
+/// let d = discounted_occupancy(&mdp, &[1.0, 0.0], &TabularPolicy::uniform(2, 2)?, 1e-12, 1000)?;
 /// assert!((d.iter().sum::<f64>() - 10.0).abs() < 1e-11); // 1/(1 − γ)
 /// # Ok::<(), maxent_rl::IrlError>(())
 /// ```
@@ -427,6 +429,7 @@ pub fn discounted_occupancy(
     initial: &[f64],
     policy: &TabularPolicy,
     tolerance: f64,
+    max_steps: usize,
 ) -> Result<Vec<f64>, IrlError> {
     let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
     check_initial(mdp, initial)?;
@@ -446,9 +449,10 @@ pub fn discounted_occupancy(
     let mut occupancy = vec![0.0; s_count * a_count];
     let mut d = initial.to_vec();
     let mut next = vec![0.0; s_count];
-    loop {
+    let mut running = f64::INFINITY;
+    for _ in 0..max_steps {
         next.fill(0.0);
-        let mut running = 0.0;
+        running = 0.0;
         for s in 0..s_count {
             if d[s] == 0.0 || mdp.is_terminal(s) {
                 continue;
@@ -469,4 +473,8 @@ pub fn discounted_occupancy(
         }
         std::mem::swap(&mut d, &mut next);
     }
+    Err(IrlError::NotAbsorbed {
+        steps: max_steps,
+        remaining: running,
+    })
 }
