@@ -45,6 +45,8 @@
 //! | [`soft_dp`] | soft Bellman operator, Boltzmann policy, soft value and policy iteration | 4, 5, 6 |
 //! | [`irl`] | maximum-entropy and maximum causal entropy inverse RL | 8, 9 |
 //! | [`learning`] | sampling, replay buffer, soft Q-learning, soft policy gradient, path consistency, discrete SAC | 10 |
+//! | [`inference`] | control as inference: exact backward messages, the trajectory posterior, the ELBO | 12 |
+//! | [`kl_regularised`] | KL-regularised soft VI with a prior policy, mirror descent and NPG, Munchausen VI, linearly-solvable MDPs | 13 |
 //! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
 //!
 //! ## Notation
@@ -88,7 +90,9 @@
 pub mod distributions;
 pub mod envs;
 pub mod experiments;
+pub mod inference;
 pub mod irl;
+pub mod kl_regularised;
 pub mod learning;
 pub mod losses;
 pub mod numerics;
@@ -102,8 +106,11 @@ pub use distributions::*;
 #[doc(no_inline)]
 pub use envs::*;
 #[doc(no_inline)]
+pub use inference::*;
+#[doc(no_inline)]
 pub use irl::*;
 #[doc(no_inline)]
+pub use kl_regularised::*;
 pub use learning::*;
 #[doc(no_inline)]
 pub use losses::*;

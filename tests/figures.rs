@@ -759,3 +759,121 @@ fn figure_ch08_log_likelihood() {
         image.as_bytes(),
     );
 }
+
+#[test]
+fn figure_ch12_gamble() {
+    #[path = "common/ch12_gamble.rs"]
+    mod ch12_gamble;
+    let alphas: Vec<f64> = (0..=80)
+        .map(|k| 10f64.powf(-1.0 + k as f64 / 40.0))
+        .collect();
+    let out = svg(|root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "The gamble (+2 or −4, mean −1) against safe (0): P(gamble)",
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d((0.1..10.0f64).log_scale(), 0.0..1.0f64)
+            .unwrap();
+        chart
+            .configure_mesh()
+            .x_desc("temperature α")
+            .y_desc("P(gamble at s₀)")
+            .draw()
+            .unwrap();
+        let series: [(&str, usize); 2] = [
+            ("exact posterior (optimistic backup α ln E e^{V/α})", 0),
+            ("variational / soft Bellman (E[V])", 1),
+        ];
+        for (i, (label, index)) in series.into_iter().enumerate() {
+            let color = palette(i);
+            let points: Vec<(f64, f64)> = alphas
+                .iter()
+                .map(|&a| (a, ch12_gamble::gamble_numbers(a)[index]))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(3)))
+                .unwrap()
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(3))
+                });
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.1, 0.5), (10.0, 0.5)],
+                6,
+                4,
+                BLACK.stroke_width(1),
+            ))
+            .unwrap()
+            .label("indifference (½)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 6, y)], BLACK.stroke_width(1)));
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight);
+    });
+    check_generated_file(
+        Path::new("book/src/figures/ch12-gamble.svg"),
+        out.as_bytes(),
+    );
+}
+
+#[test]
+fn figure_ch13_npg_rates() {
+    #[path = "common/ch13_npg.rs"]
+    mod ch13_npg;
+    let (_, _, runs) = ch13_npg::npg_runs();
+    const SHOWN: f64 = 120.0;
+    let out = svg(|root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Entropy-regularised NPG (γ = 0.9, τ = 0.3): error and bound",
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..SHOWN, (1e-17..1e2f64).log_scale())
+            .unwrap();
+        chart
+            .configure_mesh()
+            .x_desc("iteration k")
+            .y_desc("‖Q*_τ − Q^(k)_τ‖∞")
+            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .draw()
+            .unwrap();
+        for (i, (fraction, errors, bounds, _)) in runs.iter().enumerate() {
+            let c = palette(i);
+            let keep = |v: &Vec<f64>| -> Vec<(f64, f64)> {
+                v.iter()
+                    .enumerate()
+                    .map(|(k, &e)| (k as f64, e))
+                    .filter(|&(k, e)| e > 1e-12 && k <= SHOWN)
+                    .collect()
+            };
+            chart
+                .draw_series(LineSeries::new(keep(errors), c.stroke_width(3)))
+                .unwrap()
+                .label(format!("η = {fraction}·(1−γ)/τ: error ‖Q*_τ − Q^(k)_τ‖∞"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
+                });
+            // The bound in the same colour, dashed; one legend entry explains all four.
+            chart
+                .draw_series(DashedLineSeries::new(keep(bounds), 6, 4, c.stroke_width(2)))
+                .unwrap();
+        }
+        chart
+            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
+            .unwrap()
+            .label("dashed: bound C₁γ(1−ητ)^(k−1) (Cen et al. 2021)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 6, y)], BLACK.stroke_width(2)));
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight);
+    });
+    check_generated_file(
+        Path::new("book/src/figures/ch13-npg-rates.svg"),
+        out.as_bytes(),
+    );
+}

@@ -1,0 +1,98 @@
+//! Finite-horizon soft value iteration with a prior policy.
+
+use crate::kl_regularised::kl_error::KlError;
+use crate::kl_regularised::kl_soft_bellman::{kl_log_policy_unchecked, kl_values_of_q};
+use crate::soft_dp::FiniteHorizonSolution;
+use crate::soft_dp::soft_bellman::q_from_v_unchecked;
+use crate::tabular::mdp::Mdp;
+use crate::tabular::mdp_error::{MdpError, check_len, check_values};
+use crate::tabular::tabular_policy::TabularPolicy;
+
+/// KL-regularised soft value iteration backwards in time over `T` steps.
+///
+/// # Formula
+///
+/// ```text
+/// V_T = terminal_values
+/// Q_t(s, a) = r(s, a) + γ Σ_{s'} P(s' | s, a) V_{t+1}(s')
+/// V_t(s) = α ln Σ_a π₀(a | s) exp(Q_t(s, a)/α),   π_t(a | s) = π₀(a | s) exp((Q_t − V_t)/α)
+/// ```
+///
+/// `V_t(s)` is the maximum over time-indexed policies of
+/// `E[Σ_{k=t}^{T−1} γ^{k−t}(r_k − α KL(π_k(·|s_k) ‖ π₀(·|s_k))) + γ^{T−t} V_T(s_T)]`. Any
+/// `γ ∈ [0, 1]` is allowed. With `π₀` uniform it is
+/// [`finite_horizon_soft_value_iteration`](crate::finite_horizon_soft_value_iteration)
+/// shifted by the accumulated `α ln A`. Terminal states have value 0 before `T`.
+///
+/// # References
+///
+/// Todorov (2009), *Efficient computation of optimal actions*, PNAS 106(28) (the
+/// finite-horizon KL-control problem); Geist, Scherrer & Pietquin (2019), §2.
+///
+/// # Numerical stability
+///
+/// As [`kl_soft_state_value`](crate::kl_soft_state_value).
+///
+/// # Errors
+///
+/// [`MdpError::InvalidTemperature`] unless `0 < α < ∞`; [`MdpError::DimensionMismatch`]
+/// for a prior or terminal values of the wrong shape; [`MdpError::NonFiniteValue`] for a
+/// non-finite terminal value.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{Mdp, TabularPolicy, finite_horizon_kl_soft_value_iteration};
+/// // One state, rewards (0, ln 3), prior (¾, ¼), γ = 1, α = 1, three steps:
+/// // every step adds ln(¾ + ¼·3) = ln 1.5.
+/// let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0, 3f64.ln()], 1.0)?;
+/// let prior = TabularPolicy::from_probs(1, 2, vec![0.75, 0.25])?;
+/// let sol = finite_horizon_kl_soft_value_iteration(&mdp, &prior, 1.0, 3, &[0.0])?;
+/// assert!((sol.values[0][0] - 3.0 * 1.5f64.ln()).abs() < 1e-14);
+/// # Ok::<(), maxent_rl::KlError>(())
+/// ```
+pub fn finite_horizon_kl_soft_value_iteration(
+    mdp: &Mdp,
+    prior: &TabularPolicy,
+    alpha: f64,
+    horizon: usize,
+    terminal_values: &[f64],
+) -> Result<FiniteHorizonSolution, KlError> {
+    if !(alpha.is_finite() && alpha > 0.0) {
+        return Err(MdpError::InvalidTemperature { value: alpha }.into());
+    }
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    prior.check_shape_of(s_count, a_count)?;
+    check_len("terminal_values", terminal_values.len(), s_count)?;
+    check_values("terminal_values", terminal_values)?;
+    let mut values = vec![terminal_values.to_vec()];
+    let mut q_values = Vec::with_capacity(horizon);
+    let mut policies = Vec::with_capacity(horizon);
+    for _ in 0..horizon {
+        let mut q = vec![0.0; s_count * a_count];
+        q_from_v_unchecked(mdp, values.last().expect("non-empty"), &mut q);
+        let v = kl_values_of_q(mdp, &q, prior, alpha);
+        if let Some(s) = v.iter().position(|x| !x.is_finite()) {
+            return Err(MdpError::NonFiniteValue {
+                what: "values",
+                index: s,
+                value: v[s],
+            }
+            .into());
+        }
+        values.push(v);
+        let log_probs = kl_log_policy_unchecked(&q, prior, alpha);
+        policies.push(TabularPolicy::from_normalised_log_probs(
+            s_count, a_count, log_probs,
+        ));
+        q_values.push(q);
+    }
+    values.reverse();
+    q_values.reverse();
+    policies.reverse();
+    Ok(FiniteHorizonSolution {
+        values,
+        q_values,
+        policies,
+    })
+}
