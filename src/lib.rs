@@ -44,6 +44,7 @@
 //! | [`envs`] | gridworld, chain and Garnet MDPs | 3–9 |
 //! | [`soft_dp`] | soft Bellman operator, Boltzmann policy, soft value and policy iteration | 4, 5, 6 |
 //! | [`irl`] | maximum-entropy and maximum causal entropy inverse RL | 8, 9 |
+//! | [`continuous`] | the linear–quadratic problem, the Riccati solver, the maximum-entropy LQR | 11 |
 //! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
 //!
 //! ## Notation
@@ -84,6 +85,7 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod continuous;
 pub mod distributions;
 pub mod envs;
 pub mod experiments;
@@ -95,6 +97,8 @@ pub mod tabular;
 
 // The flat API: every core item is also reachable as `maxent_rl::Item`, so a listing
 // need not know the module tree. The experiment harnesses are deliberately not here.
+#[doc(no_inline)]
+pub use continuous::*;
 #[doc(no_inline)]
 pub use distributions::*;
 #[doc(no_inline)]
