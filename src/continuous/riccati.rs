@@ -174,11 +174,15 @@ impl RiccatiSolver {
                 return Err(not_converged(k, last_bound));
             }
             let scale = h.norm();
+            // A Frobenius norm that overflows means the costs are unbounded.
+            if !scale.is_finite() {
+                return Err(not_converged(k, last_bound));
+            }
             // Only try the (more expensive) certificate once the iterates have settled.
             if change <= self.tolerance * scale {
                 let gain = greedy_gain(problem, &h)?;
                 last_bound = certificate(problem, &h, &gain);
-                if last_bound <= self.tolerance * scale {
+                if last_bound.is_finite() && last_bound <= self.tolerance * scale {
                     return Ok(RiccatiSolution {
                         p: h,
                         gain,
