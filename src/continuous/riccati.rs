@@ -73,11 +73,11 @@ use crate::continuous::lq_problem::LqProblem;
 /// use maxent_rl::{LqProblem, RiccatiSolver};
 /// use nalgebra::DMatrix;
 /// // Scalar: x' = x + u + w, cost x² + u², γ = 0.9. The DARE reads
-/// // P = 1 + 0.9P − 0.81P²/(1 + 0.9P), i.e. 0.9P² − 0.9P − 1 = 0.
+/// // P = 1 + 0.9P − 0.81P²/(1 + 0.9P); times (1 + 0.9P): 0.9P² − 0.8P − 1 = 0.
 /// let m = |v: f64| DMatrix::from_element(1, 1, v);
 /// let problem = LqProblem::new(m(1.0), m(1.0), m(1.0), m(1.0), m(0.5), 0.9)?;
 /// let solution = RiccatiSolver::new().solve(&problem)?;
-/// let exact = (0.9 + (0.81f64 + 3.6).sqrt()) / 1.8;
+/// let exact = (0.8 + (0.64f64 + 3.6).sqrt()) / 1.8;
 /// assert!((solution.p[(0, 0)] - exact).abs() < 1e-12);
 /// assert!(solution.error_bound <= 1e-10 * exact);
 /// # Ok::<(), maxent_rl::LqError>(())
