@@ -292,7 +292,7 @@ fn min_eigenvalue_at_least(
     let scale = m.amax();
     let min = m.clone().symmetric_eigenvalues().min();
     if definite {
-        if !(min > DEFINITE_TOLERANCE * scale) {
+        if min.is_nan() || min <= DEFINITE_TOLERANCE * scale {
             return Err(LqError::NotPositiveDefinite {
                 what,
                 min_eigenvalue: min,
