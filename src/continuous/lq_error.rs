@@ -92,6 +92,12 @@ pub enum LqError {
         /// The last certified bound on `‖P − P*‖₂` (`∞` if none could be formed).
         error_bound: f64,
     },
+    /// A learner's parameters stopped being finite (too large a step size, or a problem
+    /// whose open loop explodes before the policy learns to stabilise it).
+    LearnerDiverged {
+        /// Environment step at which it was detected.
+        step: usize,
+    },
 }
 
 impl fmt::Display for LqError {
@@ -159,6 +165,10 @@ impl fmt::Display for LqError {
                 f,
                 "the Riccati solver stopped after {iterations} doublings with error bound {error_bound:e}; \
                  is (√γ A, √γ B) stabilisable?"
+            ),
+            Self::LearnerDiverged { step } => write!(
+                f,
+                "the learner's parameters stopped being finite at step {step}; reduce the step sizes"
             ),
         }
     }

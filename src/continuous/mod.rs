@@ -1,14 +1,23 @@
 //! Continuous actions: the linear–quadratic problem, its Riccati solution with a
-//! convergence certificate, and the maximum-entropy LQR in closed form.
+//! convergence certificate, the maximum-entropy LQR in closed form, and Soft Actor-Critic
+//! run on it from samples (linear-Gaussian actor, quadratic critics, replay, Adam).
 //!
 //! Taught in chapter 11 (*Continuous actions exactly: the maximum-entropy LQR*).
 
+pub(crate) mod adam;
 pub(crate) mod lq_error;
 pub(crate) mod lq_problem;
 pub(crate) mod maxent_lqr;
+pub(crate) mod quadratic_critic;
+pub(crate) mod replay_buffer;
 pub(crate) mod riccati;
+pub(crate) mod sac_lqr;
 
+pub use adam::Adam;
 pub use lq_error::LqError;
 pub use lq_problem::LqProblem;
 pub use maxent_lqr::MaxEntLqr;
+pub use quadratic_critic::QuadraticCritic;
+pub use replay_buffer::ReplayBuffer;
 pub use riccati::{RiccatiSolution, RiccatiSolver};
+pub use sac_lqr::{SacLqrConfig, SacLqrRecord, SacLqrResult, SacTemperature, sac_lqr};

@@ -1,0 +1,478 @@
+//! Soft Actor-Critic as a whole algorithm on the linear–quadratic problem.
+
+use nalgebra::{DMatrix, DVector};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::continuous::adam::Adam;
+use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_problem::LqProblem;
+use crate::continuous::quadratic_critic::QuadraticCritic;
+use crate::continuous::replay_buffer::ReplayBuffer;
+use crate::losses::soft_critic_target::soft_critic_target;
+use crate::losses::temperature::{TemperatureConfig, TemperatureState};
+
+/// How SAC's temperature is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum SacTemperature {
+    /// A fixed `α ≥ 0`.
+    Fixed(f64),
+    /// Learned by gradient descent on `ln α` towards a target entropy
+    /// ([`TemperatureState::update`]).
+    Auto(TemperatureConfig),
+}
+
+/// Hyperparameters of [`sac_lqr`]. Defaults ([`SacLqrConfig::new`]) follow cleanrl's
+/// `sac_continuous_action.py` where it has one: batch 256, `τ = 0.005`, critic step
+/// `1e-3`, actor step `3e-4` (Adam), and stable-baselines3's log-σ clamp `[−20, 2]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SacLqrConfig {
+    /// Fixed or learned temperature.
+    pub temperature: SacTemperature,
+    /// Two critics and the minimum of their targets (clipped double Q, `true`), or one.
+    pub twin_critics: bool,
+    /// Minibatch size `B`. Default 256.
+    pub batch_size: usize,
+    /// Replay capacity. Default `1_000_000`.
+    pub buffer_capacity: usize,
+    /// Adam step size of the critics. Default `1e-3`.
+    pub critic_learning_rate: f64,
+    /// Adam step size of the actor. Default `3e-4`.
+    pub actor_learning_rate: f64,
+    /// Polyak coefficient of the target critics, `w' ← τw + (1 − τ)w'`. Default `0.005`.
+    pub tau: f64,
+    /// Clamp of the actor's `ln σ`. Default `(−20, 2)`.
+    pub log_std_bounds: (f64, f64),
+    /// Steps per episode; the state is then redrawn from `N(0, initial_state_std² I)`.
+    /// The cut is a time limit, not a termination: targets keep bootstrapping. Default 50.
+    pub episode_length: usize,
+    /// Standard deviation of the initial state's coordinates. Default 1.
+    pub initial_state_std: f64,
+    /// Environment steps before the first update. Default 1000.
+    pub learning_starts: usize,
+    /// Environment steps in total; one update per step after `learning_starts`.
+    pub total_steps: usize,
+    /// Record the learning curve every this many steps. Default 500.
+    pub record_every: usize,
+    /// Standard deviation of the critics' random initial weights. Default 0.1.
+    pub critic_init_std: f64,
+}
+
+impl SacLqrConfig {
+    /// The defaults above, at temperature `temperature`, for `total_steps` steps.
+    pub fn new(temperature: SacTemperature, total_steps: usize) -> Self {
+        Self {
+            temperature,
+            twin_critics: true,
+            batch_size: 256,
+            buffer_capacity: 1_000_000,
+            critic_learning_rate: 1e-3,
+            actor_learning_rate: 3e-4,
+            tau: 0.005,
+            log_std_bounds: (-20.0, 2.0),
+            episode_length: 50,
+            initial_state_std: 1.0,
+            learning_starts: 1000,
+            total_steps,
+            record_every: 500,
+            critic_init_std: 0.1,
+        }
+    }
+
+    fn validate(&self) -> Result<(), LqError> {
+        let positive = |what: &'static str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(LqError::InvalidParameter {
+                    what,
+                    value: v,
+                    expected: "finite and > 0",
+                })
+            }
+        };
+        let at_least_one = |what: &'static str, v: usize| {
+            if v >= 1 {
+                Ok(())
+            } else {
+                Err(LqError::InvalidParameter {
+                    what,
+                    value: v as f64,
+                    expected: "≥ 1",
+                })
+            }
+        };
+        if let SacTemperature::Fixed(alpha) = self.temperature
+            && !(alpha.is_finite() && alpha >= 0.0)
+        {
+            return Err(LqError::InvalidTemperature { value: alpha });
+        }
+        if let SacTemperature::Auto(t) = self.temperature {
+            positive("temperature learning_rate", t.learning_rate)?;
+            if !(t.target_entropy.is_finite() && t.initial_log_alpha.is_finite()) {
+                return Err(LqError::InvalidParameter {
+                    what: "target_entropy / initial_log_alpha",
+                    value: t.target_entropy + t.initial_log_alpha,
+                    expected: "finite",
+                });
+            }
+        }
+        at_least_one("batch_size", self.batch_size)?;
+        at_least_one("buffer_capacity", self.buffer_capacity)?;
+        at_least_one("episode_length", self.episode_length)?;
+        at_least_one("record_every", self.record_every)?;
+        positive("critic_learning_rate", self.critic_learning_rate)?;
+        positive("actor_learning_rate", self.actor_learning_rate)?;
+        if !(self.tau > 0.0 && self.tau <= 1.0) {
+            return Err(LqError::InvalidParameter {
+                what: "tau",
+                value: self.tau,
+                expected: "in (0, 1]",
+            });
+        }
+        let (lo, hi) = self.log_std_bounds;
+        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+            return Err(LqError::InvalidParameter {
+                what: "log_std_bounds",
+                value: hi - lo,
+                expected: "finite with low < high",
+            });
+        }
+        if !(self.initial_state_std.is_finite() && self.initial_state_std >= 0.0) {
+            return Err(LqError::InvalidParameter {
+                what: "initial_state_std",
+                value: self.initial_state_std,
+                expected: "finite and ≥ 0",
+            });
+        }
+        if !(self.critic_init_std.is_finite() && self.critic_init_std >= 0.0) {
+            return Err(LqError::InvalidParameter {
+                what: "critic_init_std",
+                value: self.critic_init_std,
+                expected: "finite and ≥ 0",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One point of SAC's learning curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SacLqrRecord {
+    /// Environment steps taken.
+    pub step: usize,
+    /// The actor's gain `K` (mean action `−Kx`).
+    pub gain: DMatrix<f64>,
+    /// The actor's `ln σ` (after the clamp).
+    pub log_std: Vec<f64>,
+    /// The temperature.
+    pub alpha: f64,
+    /// The actor's entropy `Σᵢ ln σᵢ + (m/2) ln(2πe)`.
+    pub entropy: f64,
+}
+
+/// What [`sac_lqr`] learned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SacLqrResult {
+    /// Final gain `K`.
+    pub gain: DMatrix<f64>,
+    /// Final `ln σ` (clamped).
+    pub log_std: Vec<f64>,
+    /// Final temperature.
+    pub alpha: f64,
+    /// The critics (one or two).
+    pub critics: Vec<QuadraticCritic>,
+    /// The learning curve.
+    pub curve: Vec<SacLqrRecord>,
+}
+
+/// Soft Actor-Critic with a linear-Gaussian actor and quadratic critics on an
+/// [`LqProblem`], whose exact optimum is the [`MaxEntLqr`](crate::MaxEntLqr).
+///
+/// # Formula
+///
+/// Actor `π(u|x) = N(−Kx, diag(σ²))`, reparameterised `u = −Kx + σ ⊙ ε`, `ε ~ N(0, I)`,
+/// with `ln σ` clamped to `log_std_bounds`. Critics `Q_{w₁}, Q_{w₂}`
+/// ([`QuadraticCritic`]), target critics `Q_{w'₁}, Q_{w'₂}`. Per environment step, on a
+/// minibatch of `B` transitions from the replay buffer:
+///
+/// ```text
+/// y      = r + γ (min_c Q_{w'_c}(x', u') − α ln π(u'|x')),        u' ~ π(·|x')
+/// ∇_{w_c} = (1/B) Σ (Q_{w_c}(x, u) − y) φ(x, u)                    (critic, Adam)
+/// ∇_K    = (1/B) Σ g xᵀ,                ∇_{ln σ} = (1/B) Σ (−α − g ⊙ σ ⊙ ε)   (actor, Adam)
+/// w'_c  ← τ w_c + (1 − τ) w'_c
+/// ```
+///
+/// where `g = ∂Q_{w_c*}/∂u` at the reparameterised action, `c*` the critic attaining the
+/// minimum there, and the actor loss is `(1/B) Σ [α ln π(u|x) − min_c Q_{w_c}(x, u)]`: with
+/// `ln π(u|x) = Σᵢ(−εᵢ²/2 − ln σᵢ) − (m/2) ln 2π` along the reparameterisation, its total
+/// derivatives are `0` in `K` and `−1` in each `ln σᵢ`; those of `−Q` follow from
+/// `∂u/∂K_ij = −δ_ik x_j` and `∂u/∂ln σᵢ = σᵢεᵢ`. With a learned temperature, `ln α` then
+/// takes one step of [`TemperatureState::update`] on the actor batch's `ln π`. With
+/// `twin_critics = false` there is one critic and no minimum.
+///
+/// # References
+///
+/// Haarnoja, Zhou, Abbeel & Levine (2018), *Soft Actor-Critic*, ICML, eqs. (5)–(13);
+/// Haarnoja et al. (2018b), *Soft Actor-Critic Algorithms and Applications*,
+/// arXiv:1812.05905, Algorithm 1 and eq. (18); Fujimoto, van Hoof & Meger (2018), TD3,
+/// ICML, §4.2 (clipped double Q). Defaults: cleanrl `sac_continuous_action.py`
+/// (`tau = 0.005`, `batch_size = 256`, `q_lr = 1e-3`, `policy_lr = 3e-4`; its log σ is
+/// squashed into `[−5, 2]` by a tanh), stable-baselines3 `sac/policies.py`
+/// (`LOG_STD_MIN = −20`, `LOG_STD_MAX = 2`, a clamp).
+///
+/// # Errors
+///
+/// [`LqError::InvalidParameter`] / [`LqError::InvalidTemperature`] for a bad configuration
+/// (checked before anything runs); [`LqError::LearnerDiverged`] if a parameter stops being
+/// finite.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{LqProblem, SacLqrConfig, SacTemperature, sac_lqr};
+/// use nalgebra::DMatrix;
+/// use rand::SeedableRng;
+/// let m = |v: f64| DMatrix::from_element(1, 1, v);
+/// let problem = LqProblem::new(m(0.9), m(1.0), m(1.0), m(1.0), m(0.25), 0.8)?;
+/// let mut config = SacLqrConfig::new(SacTemperature::Fixed(0.5), 1500);
+/// config.batch_size = 32;
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// let result = sac_lqr(&problem, &config, &mut rng)?;
+/// assert_eq!(result.curve.len(), 3);
+/// assert!(result.gain[(0, 0)].is_finite());
+/// # Ok::<(), maxent_rl::LqError>(())
+/// ```
+pub fn sac_lqr<R: Rng + ?Sized>(
+    problem: &LqProblem,
+    config: &SacLqrConfig,
+    rng: &mut R,
+) -> Result<SacLqrResult, LqError> {
+    config.validate()?;
+    let (n, m) = (problem.state_dim(), problem.action_dim());
+    let gamma = problem.discount();
+    let num_w = QuadraticCritic::num_weights(n, m);
+    let num_critics = if config.twin_critics { 2 } else { 1 };
+    let mut critics: Vec<QuadraticCritic> = (0..num_critics)
+        .map(|_| {
+            let w = (0..num_w)
+                .map(|_| config.critic_init_std * normal(rng))
+                .collect();
+            QuadraticCritic::from_weights(n, m, w)
+        })
+        .collect();
+    let mut targets = critics.clone();
+    let mut critic_opt: Vec<Adam> = (0..num_critics)
+        .map(|_| Adam::new(num_w, config.critic_learning_rate))
+        .collect();
+    // Actor parameters: K row-major (m×n), then the unclamped ln σ.
+    let mut actor: Vec<f64> = vec![0.0; m * n + m];
+    let mut actor_opt = Adam::new(actor.len(), config.actor_learning_rate);
+    let mut temperature = match config.temperature {
+        SacTemperature::Auto(t) => Some((t, TemperatureState::new(&t))),
+        SacTemperature::Fixed(_) => None,
+    };
+    let alpha_now = |temperature: &Option<(TemperatureConfig, TemperatureState)>| match (
+        temperature,
+        config.temperature,
+    ) {
+        (Some((_, state)), _) => state.alpha(),
+        (None, SacTemperature::Fixed(a)) => a,
+        (None, SacTemperature::Auto(t)) => t.initial_log_alpha.exp(),
+    };
+    let (lo, hi) = config.log_std_bounds;
+    let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+
+    let mut buffer = ReplayBuffer::new(n, m, config.buffer_capacity);
+    let mut curve = Vec::new();
+    let mut x = vec![0.0; n];
+    let mut u = vec![0.0; m];
+    let b = config.batch_size;
+    // Scratch space, allocated once.
+    let mut phi = vec![0.0; num_w];
+    let mut grad_w = vec![vec![0.0; num_w]; num_critics];
+    let mut grad_actor = vec![0.0; actor.len()];
+    let (mut r_t, mut discount_t, mut q1_t, mut q2_t, mut logp_t) = (
+        vec![0.0; b],
+        vec![gamma; b],
+        vec![0.0; b],
+        vec![0.0; b],
+        vec![0.0; b],
+    );
+    let mut idx = vec![0usize; b];
+    let mut next_u = vec![0.0; m * b];
+    let mut eps = vec![0.0; m];
+    let mut g_u = vec![0.0; m];
+    let mut g_tmp = vec![0.0; m];
+    let mut actor_logp = vec![0.0; b];
+
+    for step in 0..config.total_steps {
+        if step % config.episode_length == 0 {
+            for xi in x.iter_mut() {
+                *xi = config.initial_state_std * normal(rng);
+            }
+        }
+        // Act.
+        for i in 0..m {
+            let sigma = actor[m * n + i].clamp(lo, hi).exp();
+            let mean: f64 = -(0..n).map(|j| actor[i * n + j] * x[j]).sum::<f64>();
+            u[i] = mean + sigma * normal(rng);
+        }
+        let xv = DVector::from_column_slice(&x);
+        let uv = DVector::from_column_slice(&u);
+        let r = problem.reward(&xv, &uv)?;
+        let next = problem.step(&xv, &uv, rng)?;
+        buffer.push(&x, &u, r, next.as_slice());
+        x.copy_from_slice(next.as_slice());
+
+        if step >= config.learning_starts {
+            let alpha = alpha_now(&temperature);
+            // ---- critic update
+            for (k, slot) in idx.iter_mut().enumerate() {
+                *slot = buffer.sample_index(rng);
+                let xn = buffer.next_state(*slot);
+                let mut logp = 0.0;
+                for i in 0..m {
+                    let ls = actor[m * n + i].clamp(lo, hi);
+                    let e = normal(rng);
+                    let mean: f64 = -(0..n).map(|j| actor[i * n + j] * xn[j]).sum::<f64>();
+                    next_u[k * m + i] = mean + ls.exp() * e;
+                    logp += -0.5 * e * e - ls - half_ln_2pi;
+                }
+                let un = &next_u[k * m..(k + 1) * m];
+                q1_t[k] = targets[0].value(xn, un);
+                q2_t[k] = targets[num_critics - 1].value(xn, un);
+                logp_t[k] = logp;
+                r_t[k] = buffer.reward(*slot);
+                discount_t[k] = gamma;
+            }
+            let y = soft_critic_target(&r_t, &discount_t, &q1_t, &q2_t, &logp_t, alpha)
+                .map_err(|_| LqError::LearnerDiverged { step })?;
+            for g in grad_w.iter_mut() {
+                g.iter_mut().for_each(|v| *v = 0.0);
+            }
+            for (k, &i) in idx.iter().enumerate() {
+                let (xs, us) = (buffer.state(i), buffer.action(i));
+                critics[0].features(xs, us, &mut phi);
+                for (c, critic) in critics.iter().enumerate() {
+                    let err = critic.value(xs, us) - y[k];
+                    for (g, f) in grad_w[c].iter_mut().zip(&phi) {
+                        *g += err * f / b as f64;
+                    }
+                }
+            }
+            for c in 0..num_critics {
+                critic_opt[c].step(&mut critics[c].weights, &grad_w[c]);
+            }
+            // ---- actor update
+            grad_actor.iter_mut().for_each(|v| *v = 0.0);
+            for (k, &i) in idx.iter().enumerate() {
+                let xs = buffer.state(i);
+                let mut logp = 0.0;
+                for (ii, e) in eps.iter_mut().enumerate() {
+                    let ls = actor[m * n + ii].clamp(lo, hi);
+                    *e = normal(rng);
+                    let mean: f64 = -(0..n).map(|j| actor[ii * n + j] * xs[j]).sum::<f64>();
+                    u[ii] = mean + ls.exp() * *e;
+                    logp += -0.5 * *e * *e - ls - half_ln_2pi;
+                }
+                actor_logp[k] = logp;
+                // The critic attaining the minimum at (x, u).
+                let best = (0..num_critics)
+                    .min_by(|&a, &c| {
+                        critics[a]
+                            .value(xs, &u)
+                            .total_cmp(&critics[c].value(xs, &u))
+                    })
+                    .unwrap_or(0);
+                critics[best].action_gradient(xs, &u, &mut g_tmp);
+                g_u.copy_from_slice(&g_tmp);
+                for ii in 0..m {
+                    for j in 0..n {
+                        grad_actor[ii * n + j] += g_u[ii] * xs[j] / b as f64;
+                    }
+                    let raw = actor[m * n + ii];
+                    if raw > lo && raw < hi {
+                        let sigma = raw.exp();
+                        grad_actor[m * n + ii] += (-alpha - g_u[ii] * sigma * eps[ii]) / b as f64;
+                    }
+                }
+            }
+            actor_opt.step(&mut actor, &grad_actor);
+            // ---- temperature update
+            if let Some((t, state)) = temperature.as_mut() {
+                state
+                    .update(t, &actor_logp)
+                    .map_err(|_| LqError::LearnerDiverged { step })?;
+            }
+            // ---- Polyak averaging of the targets
+            for (target, critic) in targets.iter_mut().zip(&critics) {
+                for (wt, w) in target.weights.iter_mut().zip(&critic.weights) {
+                    *wt = config.tau * w + (1.0 - config.tau) * *wt;
+                }
+            }
+            let finite = actor.iter().all(|v| v.is_finite())
+                && critics
+                    .iter()
+                    .all(|c| c.weights.iter().all(|v| v.is_finite()));
+            if !finite {
+                return Err(LqError::LearnerDiverged { step });
+            }
+        }
+        if (step + 1) % config.record_every == 0 {
+            curve.push(record(
+                step + 1,
+                &actor,
+                n,
+                m,
+                (lo, hi),
+                alpha_now(&temperature),
+            ));
+        }
+    }
+    let last = record(
+        config.total_steps,
+        &actor,
+        n,
+        m,
+        (lo, hi),
+        alpha_now(&temperature),
+    );
+    Ok(SacLqrResult {
+        gain: last.gain,
+        log_std: last.log_std,
+        alpha: last.alpha,
+        critics,
+        curve,
+    })
+}
+
+/// A standard-normal draw.
+fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+fn record(
+    step: usize,
+    actor: &[f64],
+    n: usize,
+    m: usize,
+    bounds: (f64, f64),
+    alpha: f64,
+) -> SacLqrRecord {
+    let gain = DMatrix::from_row_slice(m, n, &actor[..m * n]);
+    let log_std: Vec<f64> = actor[m * n..]
+        .iter()
+        .map(|v| v.clamp(bounds.0, bounds.1))
+        .collect();
+    let entropy = log_std.iter().sum::<f64>()
+        + 0.5 * m as f64 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln();
+    SacLqrRecord {
+        step,
+        gain,
+        log_std,
+        alpha,
+        entropy,
+    }
+}
