@@ -20,4 +20,7 @@ pub use maxent_lqr::MaxEntLqr;
 pub use quadratic_critic::QuadraticCritic;
 pub use replay_buffer::ReplayBuffer;
 pub use riccati::{RiccatiSolution, RiccatiSolver};
-pub use sac_lqr::{SacLqrConfig, SacLqrRecord, SacLqrResult, SacTemperature, sac_lqr};
+pub use sac_lqr::{
+    ActorLossGrad, SacLqrConfig, SacLqrRecord, SacLqrResult, SacTemperature,
+    linear_gaussian_actor_loss, sac_lqr,
+};

@@ -170,6 +170,8 @@ pub struct SacLqrRecord {
     pub alpha: f64,
     /// The actor's entropy `Σᵢ ln σᵢ + (m/2) ln(2πe)`.
     pub entropy: f64,
+    /// `‖w₁ − w₂‖₂`, how far the twin critics' weights disagree (0 with one critic).
+    pub critic_disagreement: f64,
 }
 
 /// What [`sac_lqr`] learned.
@@ -292,7 +294,6 @@ pub fn sac_lqr<R: Rng + ?Sized>(
     // Scratch space, allocated once.
     let mut phi = vec![0.0; num_w];
     let mut grad_w = vec![vec![0.0; num_w]; num_critics];
-    let mut grad_actor = vec![0.0; actor.len()];
     let (mut r_t, mut discount_t, mut q1_t, mut q2_t, mut logp_t) = (
         vec![0.0; b],
         vec![gamma; b],
@@ -302,10 +303,8 @@ pub fn sac_lqr<R: Rng + ?Sized>(
     );
     let mut idx = vec![0usize; b];
     let mut next_u = vec![0.0; m * b];
-    let mut eps = vec![0.0; m];
-    let mut g_u = vec![0.0; m];
-    let mut g_tmp = vec![0.0; m];
-    let mut actor_logp = vec![0.0; b];
+    let mut batch_states = vec![0.0; n * b];
+    let mut batch_eps = vec![0.0; m * b];
 
     for step in 0..config.total_steps {
         if step % config.episode_length == 0 {
@@ -366,39 +365,21 @@ pub fn sac_lqr<R: Rng + ?Sized>(
                 critic_opt[c].step(&mut critics[c].weights, &grad_w[c]);
             }
             // ---- actor update
-            grad_actor.iter_mut().for_each(|v| *v = 0.0);
             for (k, &i) in idx.iter().enumerate() {
-                let xs = buffer.state(i);
-                let mut logp = 0.0;
-                for (ii, e) in eps.iter_mut().enumerate() {
-                    let ls = actor[m * n + ii].clamp(lo, hi);
-                    *e = normal(rng);
-                    let mean: f64 = -(0..n).map(|j| actor[ii * n + j] * xs[j]).sum::<f64>();
-                    u[ii] = mean + ls.exp() * *e;
-                    logp += -0.5 * *e * *e - ls - half_ln_2pi;
-                }
-                actor_logp[k] = logp;
-                // The critic attaining the minimum at (x, u).
-                let best = (0..num_critics)
-                    .min_by(|&a, &c| {
-                        critics[a]
-                            .value(xs, &u)
-                            .total_cmp(&critics[c].value(xs, &u))
-                    })
-                    .unwrap_or(0);
-                critics[best].action_gradient(xs, &u, &mut g_tmp);
-                g_u.copy_from_slice(&g_tmp);
-                for ii in 0..m {
-                    for j in 0..n {
-                        grad_actor[ii * n + j] += g_u[ii] * xs[j] / b as f64;
-                    }
-                    let raw = actor[m * n + ii];
-                    if raw > lo && raw < hi {
-                        let sigma = raw.exp();
-                        grad_actor[m * n + ii] += (-alpha - g_u[ii] * sigma * eps[ii]) / b as f64;
-                    }
-                }
+                batch_states[k * n..(k + 1) * n].copy_from_slice(buffer.state(i));
             }
+            batch_eps.iter_mut().for_each(|e| *e = normal(rng));
+            let actor_step = linear_gaussian_actor_loss(
+                &actor,
+                (n, m),
+                &critics,
+                &batch_states,
+                &batch_eps,
+                alpha,
+                config.log_std_bounds,
+            );
+            let grad_actor = actor_step.grad;
+            let actor_logp = actor_step.log_pi;
             actor_opt.step(&mut actor, &grad_actor);
             // ---- temperature update
             if let Some((t, state)) = temperature.as_mut() {
@@ -424,20 +405,20 @@ pub fn sac_lqr<R: Rng + ?Sized>(
             curve.push(record(
                 step + 1,
                 &actor,
-                n,
-                m,
+                (n, m),
                 (lo, hi),
                 alpha_now(&temperature),
+                &critics,
             ));
         }
     }
     let last = record(
         config.total_steps,
         &actor,
-        n,
-        m,
+        (n, m),
         (lo, hi),
         alpha_now(&temperature),
+        &critics,
     );
     Ok(SacLqrResult {
         gain: last.gain,
@@ -448,6 +429,107 @@ pub fn sac_lqr<R: Rng + ?Sized>(
     })
 }
 
+/// SAC's actor loss for a linear-Gaussian actor and its gradient, derived by hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActorLossGrad {
+    /// `(1/B) Σ_b [α ln π(u_b|x_b) − min_c Q_c(x_b, u_b)]`.
+    pub loss: f64,
+    /// The gradient in the layout of the parameters: `∂/∂K` row-major, then `∂/∂ln σ`.
+    pub grad: Vec<f64>,
+    /// `ln π(u_b|x_b)` of each reparameterised action.
+    pub log_pi: Vec<f64>,
+}
+
+/// SAC's actor loss and its reparameterised gradient for the linear-Gaussian actor
+/// `u = −Kx + σ ⊙ ε` against the minimum of quadratic critics.
+///
+/// # Formula
+///
+/// ```text
+/// L(K, ln σ) = (1/B) Σ_b [α ln π(u_b|x_b) − min_c Q_c(x_b, u_b)],   u_b = −K x_b + σ ⊙ ε_b
+/// ln π(u_b|x_b) = Σᵢ (−ε_bi²/2 − ln σᵢ) − (m/2) ln 2π
+/// ∂L/∂K_ij   = (1/B) Σ_b g_bi x_bj,         g_b = ∂Q_{c*}/∂u (x_b, u_b)
+/// ∂L/∂ln σᵢ  = (1/B) Σ_b (−α − g_bi σᵢ ε_bi)     (0 where ln σᵢ is clamped)
+/// ```
+///
+/// `params` holds `K` row-major (`m·n` entries) and then the unclamped `ln σ` (`m`);
+/// `states` is `B×n` and `eps` is `B×m`, row-major; `c*` is the critic attaining the
+/// minimum at `(x_b, u_b)`.
+///
+/// # References
+///
+/// Haarnoja et al. (2018), *Soft Actor-Critic*, ICML, eqs. (12)–(13) (the reparameterised
+/// policy gradient); Kingma & Welling (2014), *Auto-encoding variational Bayes*, ICLR.
+///
+/// # Panics
+///
+/// If the slice lengths do not match `(n, m)` and the batch, or `critics` is empty; the
+/// learner [`sac_lqr`] calls it with buffers it allocated to those lengths.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{QuadraticCritic, linear_gaussian_actor_loss};
+/// // n = m = 1, Q = −(x + u)² + 0: the best mean action is −x, so K = 1 has ∂L/∂K = 0
+/// // on average; with ε = 0 exactly.
+/// let critic = QuadraticCritic::from_weights(1, 1, vec![-1.0, -2.0, -1.0, 0.0]);
+/// let out = linear_gaussian_actor_loss(&[1.0, -1.0], (1, 1), &[critic], &[0.7], &[0.0], 0.1,
+///                                      (-20.0, 2.0));
+/// assert!(out.grad[0].abs() < 1e-15);
+/// assert!((out.grad[1] + 0.1).abs() < 1e-15); // −α: entropy pushes σ up
+/// ```
+pub fn linear_gaussian_actor_loss(
+    params: &[f64],
+    (n, m): (usize, usize),
+    critics: &[QuadraticCritic],
+    states: &[f64],
+    eps: &[f64],
+    alpha: f64,
+    (lo, hi): (f64, f64),
+) -> ActorLossGrad {
+    assert_eq!(params.len(), m * n + m, "actor parameter length");
+    assert!(!critics.is_empty(), "at least one critic");
+    let b = states.len() / n.max(1);
+    assert_eq!(states.len(), b * n, "states length");
+    assert_eq!(eps.len(), b * m, "eps length");
+    let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+    let mut grad = vec![0.0; params.len()];
+    let mut log_pi = vec![0.0; b];
+    let mut u = vec![0.0; m];
+    let mut g_u = vec![0.0; m];
+    let mut loss = 0.0;
+    for k in 0..b {
+        let xs = &states[k * n..(k + 1) * n];
+        let e = &eps[k * m..(k + 1) * m];
+        let mut logp = 0.0;
+        for i in 0..m {
+            let ls = params[m * n + i].clamp(lo, hi);
+            let mean: f64 = -(0..n).map(|j| params[i * n + j] * xs[j]).sum::<f64>();
+            u[i] = mean + ls.exp() * e[i];
+            logp += -0.5 * e[i] * e[i] - ls - half_ln_2pi;
+        }
+        log_pi[k] = logp;
+        let (best, q_min) = critics
+            .iter()
+            .enumerate()
+            .map(|(c, critic)| (c, critic.value(xs, &u)))
+            .min_by(|a, c| a.1.total_cmp(&c.1))
+            .unwrap_or((0, 0.0));
+        loss += (alpha * logp - q_min) / b as f64;
+        critics[best].action_gradient(xs, &u, &mut g_u);
+        for i in 0..m {
+            for j in 0..n {
+                grad[i * n + j] += g_u[i] * xs[j] / b as f64;
+            }
+            let raw = params[m * n + i];
+            if raw > lo && raw < hi {
+                grad[m * n + i] += (-alpha - g_u[i] * raw.exp() * e[i]) / b as f64;
+            }
+        }
+    }
+    ActorLossGrad { loss, grad, log_pi }
+}
+
 /// A standard-normal draw.
 fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     StandardNormal.sample(rng)
@@ -456,10 +538,10 @@ fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 fn record(
     step: usize,
     actor: &[f64],
-    n: usize,
-    m: usize,
+    (n, m): (usize, usize),
     bounds: (f64, f64),
     alpha: f64,
+    critics: &[QuadraticCritic],
 ) -> SacLqrRecord {
     let gain = DMatrix::from_row_slice(m, n, &actor[..m * n]);
     let log_std: Vec<f64> = actor[m * n..]
@@ -468,11 +550,22 @@ fn record(
         .collect();
     let entropy = log_std.iter().sum::<f64>()
         + 0.5 * m as f64 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln();
+    let critic_disagreement = match critics {
+        [c1, c2] => c1
+            .weights
+            .iter()
+            .zip(&c2.weights)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt(),
+        _ => 0.0,
+    };
     SacLqrRecord {
         step,
         gain,
         log_std,
         alpha,
         entropy,
+        critic_disagreement,
     }
 }
