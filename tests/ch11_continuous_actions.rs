@@ -570,6 +570,9 @@ fn claim_11_3_sac_converges_to_closed_form_at_fixed_alpha() {
     config.batch_size = 32;
     config.record_every = 250;
     let mut means = Vec::new();
+    let mut table = format!(
+        "| critics | $K$ | $\\ln\\sigma$ | final $\\lVert w_1 - w_2\\rVert$ (worst seed) |\n|---|---|---|---|\n| closed form | {k_star:.4} | {log_std_star:.4} | |\n"
+    );
     for twin in [true, false] {
         config.twin_critics = twin;
         let runs = run_seeds(&config, seeds as u64);
@@ -586,6 +589,15 @@ fn claim_11_3_sac_converges_to_closed_form_at_fixed_alpha() {
             (ls - log_std_star).abs() <= t * ls_se,
             "twin {twin}: ln σ {ls} ± {ls_se} vs {log_std_star}"
         );
+        let worst = runs
+            .iter()
+            .map(|(_, r)| r.curve.last().unwrap().critic_disagreement)
+            .fold(0.0, f64::max);
+        table.push_str(&format!(
+            "| {} | {k:.4} ± {k_se:.4} | {ls:.4} ± {ls_se:.4} | {} |\n",
+            if twin { "twin, clipped double Q" } else { "single" },
+            if twin { format!("{worst:.1e}") } else { "—".to_string() }
+        ));
         if twin {
             // Why clipped double Q leaves no measurable bias here: both critics are linear in
             // the same features and regress on the same batches onto the same targets, so
@@ -605,6 +617,7 @@ fn claim_11_3_sac_converges_to_closed_form_at_fixed_alpha() {
     let ((k1, s1, l1, u1), (k2, s2, l2, u2)) = (means[0], means[1]);
     assert!((k1 - k2).abs() <= t * (s1 * s1 + s2 * s2).sqrt());
     assert!((l1 - l2).abs() <= t * (u1 * u1 + u2 * u2).sqrt());
+    common::check_generated_block("book/src/ch11-continuous-actions.md", "sac-table", &table);
 }
 
 /// The temperature at which the closed-form policy has entropy `target`, by bisection on
@@ -648,6 +661,10 @@ fn claim_11_3_automatic_temperature_reaches_target_entropy() {
     println!(
         "H {h:.4} ± {h_se:.4}, ln α {la:.4} ± {la_se:.4} (ln α* {ln_alpha_star:.4}), K {k:.4} ± {k_se:.4}"
     );
+    let table = format!(
+        "| | entropy | $\\ln\\alpha$ | $K$ |\n|---|---|---|---|\n| closed form at $\\alpha^*$ | {target_entropy:.4} | {ln_alpha_star:.4} | {k_star:.4} |\n| SAC, {seeds} seeds | {h:.4} ± {h_se:.4} | {la:.4} ± {la_se:.4} | {k:.4} ± {k_se:.4} |\n"
+    );
+    common::check_generated_block("book/src/ch11-continuous-actions.md", "sac-auto-table", &table);
     assert!(
         (h - target_entropy).abs() <= t * h_se,
         "entropy {h} ± {h_se}"
