@@ -595,8 +595,16 @@ fn claim_11_3_sac_converges_to_closed_form_at_fixed_alpha() {
             .fold(0.0, f64::max);
         table.push_str(&format!(
             "| {} | {k:.4} ± {k_se:.4} | {ls:.4} ± {ls_se:.4} | {} |\n",
-            if twin { "twin, clipped double Q" } else { "single" },
-            if twin { format!("{worst:.1e}") } else { "—".to_string() }
+            if twin {
+                "twin, clipped double Q"
+            } else {
+                "single"
+            },
+            if twin {
+                format!("{worst:.1e}")
+            } else {
+                "—".to_string()
+            }
         ));
         if twin {
             // Why clipped double Q leaves no measurable bias here: both critics are linear in
@@ -664,7 +672,11 @@ fn claim_11_3_automatic_temperature_reaches_target_entropy() {
     let table = format!(
         "| | entropy | $\\ln\\alpha$ | $K$ |\n|---|---|---|---|\n| closed form at $\\alpha^*$ | {target_entropy:.4} | {ln_alpha_star:.4} | {k_star:.4} |\n| SAC, {seeds} seeds | {h:.4} ± {h_se:.4} | {la:.4} ± {la_se:.4} | {k:.4} ± {k_se:.4} |\n"
     );
-    common::check_generated_block("book/src/ch11-continuous-actions.md", "sac-auto-table", &table);
+    common::check_generated_block(
+        "book/src/ch11-continuous-actions.md",
+        "sac-auto-table",
+        &table,
+    );
     assert!(
         (h - target_entropy).abs() <= t * h_se,
         "entropy {h} ± {h_se}"
@@ -731,6 +743,103 @@ fn claim_11_3_actor_gradient_matches_finite_differences() {
         let fd = (c2.value(&x, &up) - c2.value(&x, &um)) / 2e-5;
         assert!((fd - g[k]).abs() < 1e-8, "∂Q/∂u_{k}: {fd} vs {}", g[k]);
     }
+}
+
+// ---------------------------------------------------------------- Claim 11.4
+
+#[test]
+fn claim_11_4_importance_sampled_soft_value_jensen_bias() {
+    // Q(u) = 1 − 2(u − 0.5)², α = 0.5: the Boltzmann density p ∝ exp(Q/α) is N(0.5, 0.125).
+    // The proposal q = N(0.3, 0.5²) is wider and off-centre, as a sampler in training is.
+    let alpha = 0.5;
+    let q_fn = |u: f64| 1.0 - 2.0 * (u - 0.5) * (u - 0.5);
+    let proposal = Normal::new(0.3, 0.5).unwrap();
+    let log_q = |u: f64| statrs::distribution::Continuous::ln_pdf(&proposal, u);
+    // Reference values by quadrature (composite Gauss–Legendre on [−8, 8], where the
+    // integrands' tails are below 1e-30): Z = ∫ exp(Q/α), V = α ln Z, and the moments
+    // E_q[w^k] = ∫ p^k q^{1−k} of the likelihood ratio w = p/q.
+    let z = common::gauss_legendre(|u| (q_fn(u) / alpha).exp(), -8.0, 8.0, 400);
+    let v_true = alpha * z.ln();
+    let moment = |k: i32| {
+        common::gauss_legendre(
+            |u| ((k as f64) * (q_fn(u) / alpha - z.ln()) + (1.0 - k as f64) * log_q(u)).exp(),
+            -8.0,
+            8.0,
+            400,
+        )
+    };
+    let (m2, m3, m4) = (moment(2), moment(3), moment(4));
+    let c2 = m2 - 1.0; // Var(w)
+    let c3 = m3 - 3.0 * m2 + 2.0; // E[(w − 1)³]
+    let _c4 = m4 - 4.0 * m3 + 6.0 * m2 - 3.0;
+    let mut rng = ChaCha8Rng::seed_from_u64(44);
+    let reps = 20_000;
+    let mut table = String::from(
+        "| $n$ | $\\mathbb{E}[\\bar Y_n]/Z - 1$ | measured bias of $\\hat V_n$ | $-\\alpha\\,\\mathrm{Var}(w)/(2n)$ | with the $1/n^2$ term |\n|---|---|---|---|---|\n",
+    );
+    for n in [4usize, 16, 64] {
+        let mut ratios = Vec::with_capacity(reps);
+        let mut errors = Vec::with_capacity(reps);
+        let (mut qs, mut lqs) = (vec![0.0; n], vec![0.0; n]);
+        for _ in 0..reps {
+            for i in 0..n {
+                let u = proposal.mean().unwrap() + 0.5 * std_normal(&mut rng);
+                qs[i] = q_fn(u);
+                lqs[i] = log_q(u);
+            }
+            let v = maxent_rl::importance_sampled_soft_value(&qs, &lqs, alpha).unwrap();
+            errors.push(v - v_true);
+            ratios.push(((v - v_true) / alpha).exp()); // Ȳ_n / Z
+        }
+        let inside = MonteCarloEstimate::from_samples(ratios).unwrap();
+        let bias = MonteCarloEstimate::from_samples(errors).unwrap();
+        let second = -alpha * c2 / (2.0 * n as f64);
+        let third = alpha * (c3 / 3.0 - 0.75 * c2 * c2) / (n * n) as f64;
+        println!(
+            "n = {n}: inside {:.5} ± {:.5}; bias {:.5} ± {:.5}; 2nd {second:.5}; +3rd {:.5}",
+            inside.mean - 1.0,
+            inside.std_error,
+            bias.mean,
+            bias.std_error,
+            second + third
+        );
+        table.push_str(&format!(
+            "| {n} | {:.4} ± {:.4} | {:.5} ± {:.5} | {second:.5} | {:.5} |\n",
+            inside.mean - 1.0,
+            inside.std_error,
+            bias.mean,
+            bias.std_error,
+            second + third
+        ));
+        // Unbiased inside the logarithm.
+        assert!(
+            inside.z_score(1.0).abs() <= MC_Z,
+            "n = {n}: E[Ȳ]/Z − 1 = {}",
+            inside.mean - 1.0
+        );
+        // Biased low after it, significantly.
+        assert!(
+            bias.mean + MC_Z * bias.std_error < 0.0,
+            "n = {n}: bias {}",
+            bias.mean
+        );
+        // And by the expansion: within MC error of the two-term value, plus the size of
+        // the next (1/n³) term, bounded by |third|·Var(w)/n (the terms of the series fall
+        // by about Var(w)/n each, which is ≤ 0.1 here).
+        let remainder = third.abs() * c2 / n as f64;
+        assert!(
+            (bias.mean - second - third).abs() <= MC_Z * bias.std_error + remainder,
+            "n = {n}: bias {} vs expansion {}",
+            bias.mean,
+            second + third
+        );
+    }
+    println!("Var(w) = {c2}, c3 = {c3}");
+    common::check_generated_block(
+        "book/src/ch11-continuous-actions.md",
+        "is-bias-table",
+        &table,
+    );
 }
 
 // ---------------------------------------------------------------- input validation

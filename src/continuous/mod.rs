@@ -1,10 +1,12 @@
 //! Continuous actions: the linear–quadratic problem, its Riccati solution with a
 //! convergence certificate, the maximum-entropy LQR in closed form, and Soft Actor-Critic
-//! run on it from samples (linear-Gaussian actor, quadratic critics, replay, Adam).
+//! run on it from samples (linear-Gaussian actor, quadratic critics, replay, Adam); soft
+//! Q-learning's importance-sampled soft value.
 //!
 //! Taught in chapter 11 (*Continuous actions exactly: the maximum-entropy LQR*).
 
 pub(crate) mod adam;
+pub(crate) mod importance_sampled_soft_value;
 pub(crate) mod lq_error;
 pub(crate) mod lq_problem;
 pub(crate) mod maxent_lqr;
@@ -14,6 +16,7 @@ pub(crate) mod riccati;
 pub(crate) mod sac_lqr;
 
 pub use adam::Adam;
+pub use importance_sampled_soft_value::importance_sampled_soft_value;
 pub use lq_error::LqError;
 pub use lq_problem::LqProblem;
 pub use maxent_lqr::MaxEntLqr;
