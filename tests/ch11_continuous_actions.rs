@@ -842,6 +842,216 @@ fn claim_11_4_importance_sampled_soft_value_jensen_bias() {
     );
 }
 
+// ---------------------------------------------------------------- Claim 11.5
+
+#[test]
+fn claim_11_5_svgd_matches_boltzmann_gaussian_on_quadratic_energy() {
+    // Q(u) = −(u − m)ᵀH(u − m), α = 0.5: the Boltzmann policy is N(m, (α/2)H⁻¹), the
+    // maximum-entropy LQR's form.
+    let alpha = 0.5;
+    let h = DMatrix::from_row_slice(2, 2, &[2.0, 0.6, 0.6, 1.0]);
+    let m = DVector::from_vec(vec![0.5, -1.0]);
+    let sigma = h.clone().try_inverse().unwrap() * (alpha / 2.0);
+    let n = 100;
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut particles: Vec<f64> = (0..2 * n).map(|_| std_normal(&mut rng)).collect();
+    let grad = |p: &[f64], g: &mut [f64]| {
+        for (pi, gi) in p.chunks_exact(2).zip(g.chunks_exact_mut(2)) {
+            let d = DVector::from_vec(vec![pi[0] - m[0], pi[1] - m[1]]);
+            let v = &h * d * (-2.0 / alpha); // ∇ ln p = ∇Q/α
+            gi.copy_from_slice(v.as_slice());
+        }
+    };
+    let moves = maxent_rl::svgd(&mut particles, 2, grad, 0.05, 1000).unwrap();
+    // The particles have settled: the last step moves them 100 times less than the first.
+    assert!(
+        moves.last().unwrap() * 100.0 < moves[0],
+        "last move {}",
+        moves.last().unwrap()
+    );
+    let mean = |c: usize| particles.iter().skip(c).step_by(2).sum::<f64>() / n as f64;
+    let (m0, m1) = (mean(0), mean(1));
+    let cov = |a: usize, b: usize, ma: f64, mb: f64| {
+        particles
+            .chunks_exact(2)
+            .map(|p| (p[a] - ma) * (p[b] - mb))
+            .sum::<f64>()
+            / n as f64
+    };
+    // Tolerances of n independent exact samples (the Monte-Carlo yardstick): the mean's
+    // standard error √(Σᵢᵢ/n), and a Gaussian sample covariance's √((ΣᵢᵢΣⱼⱼ + Σᵢⱼ²)/n).
+    for (c, mc) in [(0, m0), (1, m1)] {
+        let se = (sigma[(c, c)] / n as f64).sqrt();
+        assert!((mc - m[c]).abs() <= MC_Z * se, "mean[{c}] {mc} vs {}", m[c]);
+    }
+    for (a, b) in [(0, 0), (0, 1), (1, 1)] {
+        let (ma, mb) = ([m0, m1][a], [m0, m1][b]);
+        let se = ((sigma[(a, a)] * sigma[(b, b)] + sigma[(a, b)].powi(2)) / n as f64).sqrt();
+        let c = cov(a, b, ma, mb);
+        println!(
+            "Σ[{a},{b}]: SVGD {c:.4} vs {:.4} (se {se:.4})",
+            sigma[(a, b)]
+        );
+        assert!(
+            (c - sigma[(a, b)]).abs() <= MC_Z * se,
+            "Σ[{a},{b}] {c} vs {}",
+            sigma[(a, b)]
+        );
+    }
+}
+
+/// The two-mode energy p(u) = 0.3 N(−c, 0.5²) + 0.7 N(c, 0.5²): ln p and ∇ ln p, from
+/// log-space responsibilities.
+fn two_mode(u: f64, c: f64) -> (f64, f64) {
+    let s2 = 0.25;
+    let norm = -0.5 * (2.0 * std::f64::consts::PI * s2).ln();
+    let l1 = 0.3f64.ln() - 0.5 * (u + c).powi(2) / s2 + norm;
+    let l2 = 0.7f64.ln() - 0.5 * (u - c).powi(2) / s2 + norm;
+    let lse = maxent_rl::log_sum_exp(&[l1, l2]);
+    let grad = (l1 - lse).exp() * (-(u + c) / s2) + (l2 - lse).exp() * (-(u - c) / s2);
+    (lse, grad)
+}
+
+/// SVGD on the two-mode energy from `n` particles drawn from N(shift, 2²); returns the
+/// initial split (particles left of 0) and the final particles.
+fn svgd_two_mode(c: f64, shift: f64, n: usize, seed: u64) -> (usize, Vec<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut particles: Vec<f64> = (0..n).map(|_| shift + 2.0 * std_normal(&mut rng)).collect();
+    let initial = particles.iter().filter(|u| **u < 0.0).count();
+    let grad = |p: &[f64], g: &mut [f64]| {
+        for (pi, gi) in p.iter().zip(g.iter_mut()) {
+            *gi = two_mode(*pi, c).1;
+        }
+    };
+    maxent_rl::svgd(&mut particles, 1, grad, 0.05, 1000).unwrap();
+    (initial, particles)
+}
+
+/// The best single Gaussian under SAC's objective: min over (μ, σ) of
+/// KL(N(μ, σ²) ‖ p) = E_N[ln N − ln p], by Gauss–Legendre quadrature on μ ± 8σ and a grid
+/// search (steps 0.1 in μ on [−3, 3] and in ln σ on [−2, 0.5], then 0.01 around the best).
+fn best_gaussian(c: f64) -> Normal {
+    let kl = |mu: f64, sigma: f64| {
+        let normal = Normal::new(mu, sigma).unwrap();
+        common::gauss_legendre(
+            |u| {
+                let ln_n = statrs::distribution::Continuous::ln_pdf(&normal, u);
+                ln_n.exp() * (ln_n - two_mode(u, c).0)
+            },
+            mu - 8.0 * sigma,
+            mu + 8.0 * sigma,
+            40,
+        )
+    };
+    // Coarse grid, then a fine one around the coarse minimum.
+    let search = |mus: Vec<f64>, log_sigmas: Vec<f64>| {
+        let mut best = (f64::INFINITY, 0.0, 0.0);
+        for &mu in &mus {
+            for &ls in &log_sigmas {
+                let v = kl(mu, ls.exp());
+                if v < best.0 {
+                    best = (v, mu, ls.exp());
+                }
+            }
+        }
+        best
+    };
+    let coarse = search(
+        (0..=60).map(|i| -3.0 + 0.1 * i as f64).collect(),
+        (0..=25).map(|j| -2.0 + 0.1 * j as f64).collect(),
+    );
+    let best = search(
+        (0..=20).map(|i| coarse.1 - 0.1 + 0.01 * i as f64).collect(),
+        (0..=20)
+            .map(|j| coarse.2.ln() - 0.1 + 0.01 * j as f64)
+            .collect(),
+    );
+    Normal::new(best.1, best.2).unwrap()
+}
+
+/// The mass of the two-mode p on [a, b], exactly from normal CDFs.
+fn two_mode_mass(c: f64, a: f64, b: f64) -> f64 {
+    let std = Normal::new(0.0, 1.0).unwrap();
+    let comp = |mu: f64| std.cdf((b - mu) / 0.5) - std.cdf((a - mu) / 0.5);
+    0.3 * comp(-c) + 0.7 * comp(c)
+}
+
+#[test]
+fn claim_11_5_svgd_covers_both_modes_but_best_gaussian_does_not() {
+    let n = 100;
+    // Modes at ±1 (4 standard deviations apart): p is bimodal, with a dip at 0.
+    let c = 1.0;
+    let (p_dip, p_peak) = (two_mode(0.0, c).0.exp(), two_mode(c, c).0.exp());
+    assert!(p_dip < 0.5 * p_peak, "p is bimodal");
+    let left_truth = two_mode_mass(c, f64::NEG_INFINITY, 0.0);
+    let dip_truth = two_mode_mass(c, -0.3, 0.3);
+    // Binomial standard errors of fractions from n independent exact samples.
+    let se = |p: f64| (p * (1.0 - p) / n as f64).sqrt();
+    let gaussian = best_gaussian(c);
+    let g_dip = gaussian.cdf(0.3) - gaussian.cdf(-0.3);
+    let mut table = format!(
+        "| | mass left of 0 | mass in the dip $\\lvert u\\rvert < 0.3$ |\n|---|---|---|\n| $p$ (exact) | {left_truth:.3} | {dip_truth:.3} |\n| best Gaussian $\\mathcal{{N}}({:.2}, {:.2}^2)$ | {:.3} | {g_dip:.3} |\n",
+        gaussian.mean().unwrap(),
+        gaussian.std_dev().unwrap(),
+        gaussian.cdf(0.0)
+    );
+    // SVGD from three initial splits, one run per thread.
+    let runs: Vec<(usize, Vec<f64>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [(0.0, 6), (-1.0, 7), (1.0, 8)]
+            .into_iter()
+            .map(|(shift, seed)| scope.spawn(move || svgd_two_mode(c, shift, n, seed)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (initial, particles) in &runs {
+        let frac = |a: f64, b: f64| {
+            particles.iter().filter(|u| **u >= a && **u < b).count() as f64 / n as f64
+        };
+        let (left, dip) = (frac(f64::NEG_INFINITY, 0.0), frac(-0.3, 0.3));
+        table.push_str(&format!(
+            "| SVGD, {n} particles, {initial} of them left of 0 at the start | {left:.2} | {dip:.2} |\n"
+        ));
+        assert!(
+            (left - left_truth).abs() <= MC_Z * se(left_truth),
+            "{initial}: left {left}"
+        );
+        assert!(
+            (dip - dip_truth).abs() <= MC_Z * se(dip_truth),
+            "{initial}: dip {dip}"
+        );
+    }
+    // The best Gaussian straddles the modes: its mass sits in the dip, where p has little.
+    assert!(
+        g_dip - dip_truth > MC_Z * se(dip_truth),
+        "best Gaussian's dip mass {g_dip} vs {dip_truth}"
+    );
+    // With the modes at ±2 (8 standard deviations apart) the best Gaussian is the classic
+    // mode-seeking one: it sits on the heavier mode and all but ignores the other.
+    let wide = best_gaussian(2.0);
+    let wide_left = wide.cdf(0.0);
+    table.push_str(&format!(
+        "| modes at ±2: best Gaussian $\\mathcal{{N}}({:.2}, {:.2}^2)$ | {wide_left:.1e} | |\n",
+        wide.mean().unwrap(),
+        wide.std_dev().unwrap()
+    ));
+    assert!(
+        wide_left < 1e-3,
+        "wide gap: best Gaussian left mass {wide_left}"
+    );
+    common::check_generated_block("book/src/ch11-continuous-actions.md", "svgd-table", &table);
+}
+
+#[test]
+fn claim_11_5_svgd_keeps_its_initial_split_across_a_wide_gap() {
+    // Modes at ±2: the kernel no longer reaches across the gap, and the particles stay on
+    // the side where they started — both modes covered, in the wrong proportion.
+    let (initial, particles) = svgd_two_mode(2.0, -1.0, 100, 7);
+    let left = particles.iter().filter(|u| **u < 0.0).count();
+    println!("modes ±2: left of 0 {initial} → {left} of 100 (truth 30)");
+    assert!(initial >= 60 && left >= 60, "{initial} → {left}");
+    assert!(particles.iter().filter(|u| **u > 0.0).count() >= 10);
+}
+
 // ---------------------------------------------------------------- input validation
 
 #[test]

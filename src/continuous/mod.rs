@@ -1,7 +1,7 @@
 //! Continuous actions: the linear–quadratic problem, its Riccati solution with a
 //! convergence certificate, the maximum-entropy LQR in closed form, and Soft Actor-Critic
 //! run on it from samples (linear-Gaussian actor, quadratic critics, replay, Adam); soft
-//! Q-learning's importance-sampled soft value.
+//! Q-learning's importance-sampled soft value and Stein variational gradient descent.
 //!
 //! Taught in chapter 11 (*Continuous actions exactly: the maximum-entropy LQR*).
 
@@ -14,6 +14,7 @@ pub(crate) mod quadratic_critic;
 pub(crate) mod replay_buffer;
 pub(crate) mod riccati;
 pub(crate) mod sac_lqr;
+pub(crate) mod svgd;
 
 pub use adam::Adam;
 pub use importance_sampled_soft_value::importance_sampled_soft_value;
@@ -27,3 +28,4 @@ pub use sac_lqr::{
     ActorLossGrad, SacLqrConfig, SacLqrRecord, SacLqrResult, SacTemperature,
     linear_gaussian_actor_loss, sac_lqr,
 };
+pub use svgd::{svgd, svgd_direction};
