@@ -1052,6 +1052,148 @@ fn claim_11_5_svgd_keeps_its_initial_split_across_a_wide_gap() {
     assert!(particles.iter().filter(|u| **u > 0.0).count() >= 10);
 }
 
+// ---------------------------------------------------------------- Claim 11.6
+
+#[test]
+fn claim_11_6_log_std_clamp_entropy_range() {
+    // A Gaussian coordinate with ln σ ∈ [−20, 2] has entropy ½ ln(2πe) + ln σ in
+    // [−18.58, 3.42] nats: statrs's normal entropy at the two ends.
+    let low = Normal::new(0.0, (-20.0f64).exp())
+        .unwrap()
+        .entropy()
+        .unwrap();
+    let high = Normal::new(0.0, 2.0f64.exp()).unwrap().entropy().unwrap();
+    assert!(
+        (low - -18.581).abs() < 1e-3 && (high - 3.419).abs() < 1e-3,
+        "{low}, {high}"
+    );
+    // After the tanh squash (μ = 0), by Gauss–Hermite quadrature, checked against
+    // composite Gauss–Legendre quadrature in u of N(u) ln(1 − tanh² u) (4000 panels on
+    // ±12σ; the density's tails beyond carry < 1e-32) and against the Monte-Carlo
+    // estimate. (Tanh-sinh quadrature in a = tanh u is no witness at ln σ = 2: a rounds to
+    // ±1 for |u| > 19, where 1% of the mass then sits.)
+    let mut rng = ChaCha8Rng::seed_from_u64(66);
+    for log_std in [-3.0, 0.0, 1.0, 2.0] {
+        let gh = maxent_rl::tanh_gaussian_entropy_quadrature(&[0.0], &[log_std], 100).unwrap();
+        let gh2 = maxent_rl::tanh_gaussian_entropy_quadrature(&[0.0], &[log_std], 200).unwrap();
+        let sigma = f64::exp(log_std);
+        let normal = Normal::new(0.0, sigma).unwrap();
+        let log_jacobian = |u: f64| 2.0 * (2f64.ln() - u - maxent_rl::softplus(-2.0 * u));
+        let gl = normal.entropy().unwrap()
+            + common::gauss_legendre(
+                |u| statrs::distribution::Continuous::pdf(&normal, u) * log_jacobian(u),
+                -12.0 * sigma,
+                12.0 * sigma,
+                4000,
+            );
+        let policy = maxent_rl::TanhGaussian::new(vec![0.0], vec![log_std]).unwrap();
+        let mc = policy.entropy_monte_carlo(20_000, &mut rng).unwrap();
+        println!(
+            "ln σ = {log_std}: GH {gh:.8} (vs 2n: {:.1e}), Gauss–Legendre {gl:.8}, MC {:.4} ± {:.4}",
+            (gh - gh2).abs(),
+            mc.mean,
+            mc.std_error
+        );
+        // The n-point rule's error is at most twice its change from n to 2n as long as
+        // doubling n at least halves the error (measured: by 8× from 100 to 200 nodes at ln σ = 2, where the
+        // integrand's poles at u = ±iπ/2 sit closest to the nodes' scale); the reference's,
+        // with panels of width ≤ 0.045 and a 5-point rule, is far below 1e-9.
+        assert!(
+            (gh - gl).abs() <= 2.0 * (gh - gh2).abs() + 1e-9,
+            "ln σ = {log_std}"
+        );
+        assert!(mc.z_score(gh).abs() <= MC_Z, "ln σ = {log_std}: MC");
+    }
+    // The squashed entropy peaks inside the clamp, so the upper bound never limits it:
+    // on a grid of ln σ over [−20, 2] (step 0.05, 24 nodes: exact to 1e-6 near the peak,
+    // 0.1 at ln σ = 2, far below the 7.7 nats by which it falls short of the peak there)
+    // the maximum is interior and below ln 2, the entropy of the uniform distribution on
+    // (−1, 1).
+    let (mut best, mut arg) = (f64::NEG_INFINITY, 0.0);
+    for i in 0..=440 {
+        let ls = -20.0 + 0.05 * i as f64;
+        let h = maxent_rl::tanh_gaussian_entropy_quadrature(&[0.0], &[ls], 24).unwrap();
+        if h > best {
+            (best, arg) = (h, ls);
+        }
+    }
+    println!("max squashed entropy {best:.4} at ln σ = {arg:.2}");
+    assert!(arg > -19.0 && arg < 1.0 && best < 2f64.ln());
+}
+
+#[test]
+fn claim_11_6_binding_clamp_pins_sigma_and_leaves_the_gain() {
+    // On the chapter's SAC problem the optimum has ln σ* = −1.075 at α = 0.5; an upper
+    // clamp at −1.5 binds. SAC's ln σ then sits on the bound (its gradient is zeroed there)
+    // and the gain still converges to K*, which does not depend on σ.
+    let alpha = 0.5;
+    let k_star = MaxEntLqr::solve(&sac_problem(), alpha).unwrap().gain()[(0, 0)];
+    let seeds = 4;
+    let t = t_quantile(seeds);
+    // Longer than the unclamped runs: the actor starts at ln σ = 0, clamped at once to
+    // −1.5, and the smaller exploration noise slows the critic's early learning (at
+    // 12 000 steps the gain is still coming back from an overshoot to 0.59).
+    let mut config = SacLqrConfig::new(SacTemperature::Fixed(alpha), 20_000);
+    config.batch_size = 32;
+    config.record_every = 250;
+    config.log_std_bounds = (-20.0, -1.5);
+    let runs = run_seeds(&config, seeds as u64);
+    for (_, result) in &runs {
+        assert_eq!(result.log_std[0], -1.5);
+    }
+    let (k, k_se) = over_seeds(&column(&runs, 0));
+    println!("clamped: K {k:.4} ± {k_se:.4} vs {k_star:.4}");
+    assert!((k - k_star).abs() <= t * k_se, "K {k} ± {k_se} vs {k_star}");
+    // Where [−20, 2] binds on this problem: ½ ln Σ = ½ ln(α/(2H)) > 2 ⇔ α > 2e⁴H, and
+    // < −20 ⇔ α < 2e⁻⁴⁰H. At those temperatures the closed form's ln σ crosses the bounds.
+    let h = 1.0 + 0.8 * MaxEntLqr::solve(&sac_problem(), 1.0).unwrap().p()[(0, 0)];
+    for (threshold, bound) in [
+        (2.0 * 4f64.exp() * h, 2.0),
+        (2.0 * (-40f64).exp() * h, -20.0),
+    ] {
+        for (factor, above) in [(1.01, true), (0.99, false)] {
+            let soft = MaxEntLqr::solve(&sac_problem(), threshold * factor).unwrap();
+            let ls = 0.5 * soft.covariance()[(0, 0)].ln();
+            assert_eq!(
+                ls > bound,
+                above,
+                "α = {} gives ln σ = {ls}",
+                threshold * factor
+            );
+        }
+    }
+}
+
+#[test]
+fn claim_11_6_box_rescaling_density_and_entropy_shift() {
+    // y = c + s·tanh(u), u ~ N(0.3, 0.8²), into the box [−3, 1] (c = −1, s = 2).
+    let bounds = maxent_rl::ActionBox::new(vec![-3.0], vec![1.0]).unwrap();
+    let policy = maxent_rl::TanhGaussian::new(vec![0.3], vec![0.8f64.ln()]).unwrap();
+    let base = Normal::new(0.3, 0.8).unwrap();
+    // The CDF of y, exactly: P(Y ≤ y) = Φ((atanh((y − c)/s) − μ)/σ) by statrs.
+    let cdf = |y: f64| base.cdf(((y + 1.0) / 2.0).atanh());
+    for a in [-0.9, -0.3, 0.0, 0.5, 0.95] {
+        let y = bounds.rescale(&[a]).unwrap()[0];
+        let density = (policy.log_prob(&[a]).unwrap() + bounds.log_prob_correction()).exp();
+        // Central difference of the CDF, step 1e-5: truncation h²|p''|/6 < 1e-8 here.
+        let fd = (cdf(y + 1e-5) - cdf(y - 1e-5)) / 2e-5;
+        assert!(
+            (density - fd).abs() < 1e-6 * fd.max(1.0),
+            "a = {a}: {density} vs {fd}"
+        );
+    }
+    // The entropy moves by Σ ln s = ln 2, and so does the target that means the same.
+    assert!((bounds.target_entropy_shift() - 2f64.ln()).abs() < 1e-15);
+    let mut rng = ChaCha8Rng::seed_from_u64(67);
+    let h_box = MonteCarloEstimate::from_samples((0..20_000).map(|_| {
+        let s = policy.sample_and_log_prob(&mut rng);
+        -(s.log_prob + bounds.log_prob_correction())
+    }))
+    .unwrap();
+    let h_unit = maxent_rl::tanh_gaussian_entropy_quadrature(&[0.3], &[0.8f64.ln()], 100).unwrap();
+    assert!(h_box.z_score(h_unit + bounds.target_entropy_shift()).abs() <= MC_Z);
+}
+
 // ---------------------------------------------------------------- input validation
 
 #[test]

@@ -1,10 +1,12 @@
 //! Continuous actions: the linear–quadratic problem, its Riccati solution with a
 //! convergence certificate, the maximum-entropy LQR in closed form, and Soft Actor-Critic
 //! run on it from samples (linear-Gaussian actor, quadratic critics, replay, Adam); soft
-//! Q-learning's importance-sampled soft value and Stein variational gradient descent.
+//! Q-learning's importance-sampled soft value and Stein variational gradient descent; the
+//! tanh-squashed Gaussian's entropy by Gauss–Hermite quadrature and actions in a box.
 //!
 //! Taught in chapter 11 (*Continuous actions exactly: the maximum-entropy LQR*).
 
+pub(crate) mod action_box;
 pub(crate) mod adam;
 pub(crate) mod importance_sampled_soft_value;
 pub(crate) mod lq_error;
@@ -15,7 +17,9 @@ pub(crate) mod replay_buffer;
 pub(crate) mod riccati;
 pub(crate) mod sac_lqr;
 pub(crate) mod svgd;
+pub(crate) mod tanh_gaussian_quadrature;
 
+pub use action_box::ActionBox;
 pub use adam::Adam;
 pub use importance_sampled_soft_value::importance_sampled_soft_value;
 pub use lq_error::LqError;
@@ -29,3 +33,6 @@ pub use sac_lqr::{
     linear_gaussian_actor_loss, sac_lqr,
 };
 pub use svgd::{svgd, svgd_direction};
+pub use tanh_gaussian_quadrature::{
+    MAX_GAUSS_HERMITE_NODES, gauss_hermite, tanh_gaussian_entropy_quadrature,
+};
