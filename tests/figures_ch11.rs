@@ -150,14 +150,15 @@ fn figure_ch11_sac_learning_curves() {
         root.fill(&WHITE).unwrap();
         let (top, bottom) = root.split_vertically(320);
         type Get = fn(&maxent_rl::SacLqrRecord) -> f64;
-        let panels: [(
-            &DrawingArea<SVGBackend<'_>, _>,
-            &str,
-            &str,
+        type Panel<'a, 'b> = (
+            &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+            &'static str,
+            &'static str,
             Get,
             f64,
             std::ops::Range<f64>,
-        ); 2] = [
+        );
+        let panels: [Panel<'_, '_>; 2] = [
             (
                 &top,
                 "SAC's gain K: 6 seeds (band: min–max), closed form dashed",

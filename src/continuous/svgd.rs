@@ -118,7 +118,7 @@ fn median_bandwidth(n: usize, sq: &[f64]) -> f64 {
     let mid = len / 2;
     let (below, upper, _) = d.select_nth_unstable_by(mid, f64::total_cmp);
     let upper = *upper;
-    let median = if len % 2 == 0 {
+    let median = if len.is_multiple_of(2) {
         // The largest of the lower half is the other middle element.
         0.5 * (below.iter().copied().fold(f64::NEG_INFINITY, f64::max) + upper)
     } else {
