@@ -180,6 +180,7 @@ fn figure_ch11_sac_learning_curves() {
             let mut chart = ChartBuilder::on(area)
                 .caption(caption, ("sans-serif", 17))
                 .margin(10)
+                .margin_right(30)
                 .x_label_area_size(35)
                 .y_label_area_size(55)
                 .build_cartesian_2d(0.0..steps, range)
