@@ -9,6 +9,7 @@ use maxent_rl::{
     TemperatureConfig, linear_gaussian_actor_loss, sac_lqr,
 };
 use nalgebra::{DMatrix, DVector};
+use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -1192,6 +1193,80 @@ fn claim_11_6_box_rescaling_density_and_entropy_shift() {
     .unwrap();
     let h_unit = maxent_rl::tanh_gaussian_entropy_quadrature(&[0.3], &[0.8f64.ln()], 100).unwrap();
     assert!(h_box.z_score(h_unit + bounds.target_entropy_shift()).abs() <= MC_Z);
+}
+
+// ---------------------------------------------------------------- robustness
+
+/// Any f64, with the awkward ones over-represented.
+fn any_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        1 => Just(f64::NAN),
+        1 => Just(f64::INFINITY),
+        1 => Just(f64::NEG_INFINITY),
+        1 => Just(0.0),
+        1 => Just(-0.0),
+        1 => Just(f64::MIN_POSITIVE / 2.0),
+        1 => Just(1e308),
+        1 => Just(-1e308),
+        1 => proptest::num::f64::ANY,
+        40 => -3.0..3.0f64,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Arbitrary matrices of arbitrary (small) shapes: the constructor returns a problem
+    /// or a typed error, and a problem goes through the solver to a certified answer or a
+    /// typed error — never a panic, a hang or a NaN answer.
+    #[test]
+    fn lq_api_never_panics_on_arbitrary_input(
+        n in 0usize..4, m in 0usize..3, k in 0usize..4,
+        entries in proptest::collection::vec(any_f64(), 64),
+        discount in any_f64(), alpha in any_f64(),
+    ) {
+        let mut it = entries.iter().copied().cycle();
+        let mut mat = |r: usize, c: usize| DMatrix::from_fn(r, c, |_, _| it.next().unwrap());
+        let a = mat(n, n);
+        let b = mat(n, m);
+        let q = { let x = mat(n, n); &x * x.transpose() };
+        let r = { let x = mat(m, m); &x * x.transpose() + DMatrix::identity(m, m) };
+        let w = mat(k, k);
+        let discount = if discount.is_finite() { discount.abs().fract() } else { discount };
+        if let Ok(problem) = LqProblem::new(a, b, q, r, w, discount) {
+            if let Ok(sol) = RiccatiSolver::new().max_iterations(40).solve(&problem) {
+                prop_assert!(sol.p.iter().all(|v| v.is_finite()));
+                prop_assert!(sol.error_bound.is_finite());
+            }
+            if let Ok(soft) = MaxEntLqr::solve(&problem, alpha) {
+                prop_assert!(soft.constant().is_finite() || soft.entropy() == f64::NEG_INFINITY);
+                let x = DVector::from_element(problem.state_dim(), 1.0);
+                let _ = soft.value(&x);
+            }
+        }
+    }
+
+    #[test]
+    fn continuous_helpers_never_panic_on_arbitrary_input(
+        xs in proptest::collection::vec(any_f64(), 0..12),
+        ys in proptest::collection::vec(any_f64(), 0..12),
+        dim in 0usize..3, alpha in any_f64(), nodes in 0usize..40,
+    ) {
+        if let Ok(v) = maxent_rl::importance_sampled_soft_value(&xs, &ys, alpha) {
+            prop_assert!(!v.is_nan());
+        }
+        if let Ok((phi, h)) = maxent_rl::svgd_direction(&xs, &ys, dim, None) {
+            prop_assert!(h > 0.0 && phi.iter().all(|p| !p.is_nan()));
+        }
+        let _ = maxent_rl::svgd_direction(&xs, &ys, dim, Some(alpha));
+        if let Ok(h) = maxent_rl::tanh_gaussian_entropy_quadrature(&xs, &ys, nodes) {
+            prop_assert!(!h.is_nan());
+        }
+        if let Ok(bounds) = maxent_rl::ActionBox::new(xs.clone(), ys.clone()) {
+            prop_assert!(!bounds.target_entropy_shift().is_nan());
+            let _ = bounds.rescale(&ys);
+        }
+    }
 }
 
 // ---------------------------------------------------------------- input validation

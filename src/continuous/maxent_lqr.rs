@@ -47,7 +47,8 @@ use crate::continuous::riccati::{RiccatiSolution, RiccatiSolver};
 /// # Errors
 ///
 /// [`MaxEntLqr::solve`] returns [`LqError::InvalidTemperature`] for `α` negative or not
-/// finite, and the errors of [`RiccatiSolver::solve`].
+/// finite, or so large or small that `Σ` or `c` would leave the range of `f64`; and the
+/// errors of [`RiccatiSolver::solve`].
 ///
 /// # Examples
 ///
@@ -99,8 +100,8 @@ impl MaxEntLqr {
     ///
     /// # Errors
     ///
-    /// [`LqError::InvalidTemperature`]; [`LqError::DimensionMismatch`] if `riccati` is not
-    /// of this problem's shape.
+    /// [`LqError::InvalidTemperature`] (as for [`MaxEntLqr::solve`]);
+    /// [`LqError::DimensionMismatch`] if `riccati` is not of this problem's shape.
     pub fn from_riccati(
         problem: &LqProblem,
         alpha: f64,
@@ -152,6 +153,17 @@ impl MaxEntLqr {
             (zero.clone(), zero.clone(), zero, f64::NEG_INFINITY, 0.0)
         };
         let constant = (gamma * trace_pw - entropy_term) / (1.0 - gamma);
+        // A temperature so large (or small) that Σ or c leaves the range of f64.
+        let representable = if alpha > 0.0 {
+            constant.is_finite()
+                && log_det_2pi_sigma.is_finite()
+                && covariance.iter().all(|v| v.is_finite())
+        } else {
+            constant.is_finite()
+        };
+        if !representable {
+            return Err(LqError::InvalidTemperature { value: alpha });
+        }
         Ok(Self {
             problem: problem.clone(),
             alpha,

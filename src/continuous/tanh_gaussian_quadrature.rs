@@ -91,7 +91,8 @@ pub fn gauss_hermite(n: usize) -> Result<(Vec<f64>, Vec<f64>), LqError> {
 /// # Errors
 ///
 /// [`LqError::DimensionMismatch`] if `mean` and `log_std` differ in length, or are empty;
-/// [`LqError::NonFinite`] for a NaN or infinite entry; the errors of [`gauss_hermite`].
+/// [`LqError::NonFinite`] for a NaN or infinite entry; [`LqError::InvalidParameter`] for
+/// `|ln σ| > 700`; the errors of [`gauss_hermite`].
 ///
 /// # Examples
 ///
@@ -124,6 +125,13 @@ pub fn tanh_gaussian_entropy_quadrature(
                 value: xs[i],
             });
         }
+    }
+    if let Some(&ls) = log_std.iter().find(|ls| ls.abs() > 700.0) {
+        return Err(LqError::InvalidParameter {
+            what: "log_std",
+            value: ls,
+            expected: "in [−700, 700], where σ = e^{ln σ} is a normal f64",
+        });
     }
     let (x, w) = gauss_hermite(nodes)?;
     let half_ln_2pi_e = 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln();
