@@ -701,7 +701,7 @@ fn claim_11_3_actor_gradient_matches_finite_differences() {
     let w = QuadraticCritic::num_weights(n, m);
     let mut critic = || {
         let weights: Vec<f64> = (0..w).map(|_| 0.5 * std_normal(&mut rng)).collect();
-        QuadraticCritic::from_weights(n, m, weights)
+        QuadraticCritic::from_weights(n, m, weights).unwrap()
     };
     let (c1, c2) = (critic(), critic());
     let states: Vec<f64> = (0..n * b).map(|_| std_normal(&mut rng)).collect();
@@ -709,7 +709,7 @@ fn claim_11_3_actor_gradient_matches_finite_differences() {
     let params: Vec<f64> = (0..m * n + m).map(|_| 0.3 * std_normal(&mut rng)).collect();
     let bounds = (-20.0, 2.0);
     let loss = |p: &[f64], critics: &[QuadraticCritic]| {
-        linear_gaussian_actor_loss(p, (n, m), critics, &states, &eps, 0.3, bounds)
+        linear_gaussian_actor_loss(p, (n, m), critics, &states, &eps, 0.3, bounds).unwrap()
     };
     for critics in [vec![c1.clone()], vec![c1.clone(), c2.clone()]] {
         let out = loss(&params, &critics);
@@ -735,13 +735,12 @@ fn claim_11_3_actor_gradient_matches_finite_differences() {
     assert_eq!(loss(&clamped, std::slice::from_ref(&c1)).grad[m * n], 0.0);
     // The critic's action gradient, by central differences too.
     let (x, u) = ([0.3, -1.2], [0.7, 0.1]);
-    let mut g = [0.0; 2];
-    c2.action_gradient(&x, &u, &mut g);
+    let g = c2.action_gradient(&x, &u).unwrap();
     for k in 0..2 {
         let (mut up, mut um) = (u, u);
         up[k] += 1e-5;
         um[k] -= 1e-5;
-        let fd = (c2.value(&x, &up) - c2.value(&x, &um)) / 2e-5;
+        let fd = (c2.value(&x, &up).unwrap() - c2.value(&x, &um).unwrap()) / 2e-5;
         assert!((fd - g[k]).abs() < 1e-8, "∂Q/∂u_{k}: {fd} vs {}", g[k]);
     }
 }
@@ -1262,6 +1261,21 @@ proptest! {
         if let Ok(h) = maxent_rl::tanh_gaussian_entropy_quadrature(&xs, &ys, nodes) {
             prop_assert!(!h.is_nan());
         }
+        // Learner parts fed mismatched lengths: typed errors, never a panic.
+        let mut adam = maxent_rl::Adam::new(xs.len(), 0.1);
+        let mut params = ys.clone();
+        let _ = adam.step(&mut params, &xs);
+        let critic = QuadraticCritic::from_weights(dim, 1, xs.clone());
+        if let Ok(critic) = &critic {
+            let _ = critic.value(&ys, &xs);
+            let _ = critic.action_gradient(&ys, &xs);
+            let _ = linear_gaussian_actor_loss(
+                &ys, (dim, 1), std::slice::from_ref(critic), &xs, &ys, 0.5, (-20.0, 2.0),
+            );
+        }
+        let mut buffer = maxent_rl::ReplayBuffer::new(dim, 1, 4);
+        let _ = buffer.push(&xs, &ys, 0.0, &xs);
+        let _ = buffer.sample_index(&mut ChaCha8Rng::seed_from_u64(0));
         if let Ok(bounds) = maxent_rl::ActionBox::new(xs.clone(), ys.clone()) {
             prop_assert!(!bounds.target_entropy_shift().is_nan());
             let _ = bounds.rescale(&ys);

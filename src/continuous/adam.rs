@@ -1,5 +1,7 @@
 //! The Adam optimiser for a flat parameter vector.
 
+use crate::continuous::lq_error::LqError;
+
 /// Adam (Kingma & Ba 2015) on a flat parameter vector, with PyTorch's defaults
 /// `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`.
 ///
@@ -24,9 +26,10 @@
 /// let mut theta = [0.0];
 /// for _ in 0..500 {
 ///     let g = [2.0 * (theta[0] - 3.0)];
-///     adam.step(&mut theta, &g);
+///     adam.step(&mut theta, &g)?;
 /// }
 /// assert!((theta[0] - 3.0).abs() < 1e-2);
+/// # Ok::<(), maxent_rl::LqError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Adam {
@@ -50,13 +53,20 @@ impl Adam {
 
     /// One step on `params` along `grad` (descent).
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `params` and `grad` do not both have the length given to [`Adam::new`]; the
-    /// learners of this crate call it with vectors they allocated to that length.
-    pub fn step(&mut self, params: &mut [f64], grad: &[f64]) {
-        assert_eq!(params.len(), self.m.len(), "Adam: parameter length");
-        assert_eq!(grad.len(), self.m.len(), "Adam: gradient length");
+    /// [`LqError::DimensionMismatch`] if `params` or `grad` does not have the length given
+    /// to [`Adam::new`]; nothing is changed then.
+    pub fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<(), LqError> {
+        for (what, len) in [("params", params.len()), ("grad", grad.len())] {
+            if len != self.m.len() {
+                return Err(LqError::DimensionMismatch {
+                    what,
+                    expected: (self.m.len(), 1),
+                    found: (len, 1),
+                });
+            }
+        }
         const B1: f64 = 0.9;
         const B2: f64 = 0.999;
         const EPS: f64 = 1e-8;
@@ -73,5 +83,6 @@ impl Adam {
             *v = B2 * *v + (1.0 - B2) * g * g;
             *p -= self.learning_rate * (*m / c1) / ((*v / c2).sqrt() + EPS);
         }
+        Ok(())
     }
 }

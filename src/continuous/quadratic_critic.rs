@@ -1,5 +1,7 @@
 //! A critic that is a quadratic function of the state and action.
 
+use crate::continuous::lq_error::LqError;
+
 /// A soft Q-function that is a general quadratic in `z = (x, u)`:
 /// `Q_w(x, u) = Σ_{i ≤ j} w_ij z_i z_j + w_0`.
 ///
@@ -19,11 +21,10 @@
 /// ```
 /// use maxent_rl::QuadraticCritic;
 /// // n = m = 1: features (x², xu, u², 1).
-/// let critic = QuadraticCritic::from_weights(1, 1, vec![-1.0, -0.5, -2.0, 3.0]);
-/// assert_eq!(critic.value(&[2.0], &[1.0]), -4.0 - 1.0 - 2.0 + 3.0);
-/// let mut g = [0.0];
-/// critic.action_gradient(&[2.0], &[1.0], &mut g);
-/// assert_eq!(g[0], -0.5 * 2.0 - 4.0 * 1.0);
+/// let critic = QuadraticCritic::from_weights(1, 1, vec![-1.0, -0.5, -2.0, 3.0])?;
+/// assert_eq!(critic.value(&[2.0], &[1.0])?, -4.0 - 1.0 - 2.0 + 3.0);
+/// assert_eq!(critic.action_gradient(&[2.0], &[1.0])?, vec![-0.5 * 2.0 - 4.0 * 1.0]);
+/// # Ok::<(), maxent_rl::LqError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuadraticCritic {
@@ -43,20 +44,88 @@ impl QuadraticCritic {
 
     /// A critic with the given weights.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `weights.len() != num_weights(state_dim, action_dim)`.
-    pub fn from_weights(state_dim: usize, action_dim: usize, weights: Vec<f64>) -> Self {
-        assert_eq!(weights.len(), Self::num_weights(state_dim, action_dim));
-        Self {
+    /// [`LqError::DimensionMismatch`] if `weights.len() != num_weights(state_dim,
+    /// action_dim)`.
+    pub fn from_weights(
+        state_dim: usize,
+        action_dim: usize,
+        weights: Vec<f64>,
+    ) -> Result<Self, LqError> {
+        let expected = Self::num_weights(state_dim, action_dim);
+        if weights.len() != expected {
+            return Err(LqError::DimensionMismatch {
+                what: "weights",
+                expected: (expected, 1),
+                found: (weights.len(), 1),
+            });
+        }
+        Ok(Self {
             state_dim,
             action_dim,
             weights,
+        })
+    }
+
+    /// `(n, m)`: the state and action dimensions.
+    pub fn dims(&self) -> (usize, usize) {
+        (self.state_dim, self.action_dim)
+    }
+
+    fn check(&self, x: &[f64], u: &[f64]) -> Result<(), LqError> {
+        let expected = Self::num_weights(self.state_dim, self.action_dim);
+        if self.weights.len() != expected {
+            return Err(LqError::DimensionMismatch {
+                what: "weights",
+                expected: (expected, 1),
+                found: (self.weights.len(), 1),
+            });
         }
+        for (what, len, expected) in [
+            ("x", x.len(), self.state_dim),
+            ("u", u.len(), self.action_dim),
+        ] {
+            if len != expected {
+                return Err(LqError::DimensionMismatch {
+                    what,
+                    expected: (expected, 1),
+                    found: (len, 1),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `Q_w(x, u)`.
+    ///
+    /// # Errors
+    ///
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    pub fn value(&self, x: &[f64], u: &[f64]) -> Result<f64, LqError> {
+        self.check(x, u)?;
+        Ok(self.value_unchecked(x, u))
+    }
+
+    /// `∂Q_w/∂u`.
+    ///
+    /// # Errors
+    ///
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    pub fn action_gradient(&self, x: &[f64], u: &[f64]) -> Result<Vec<f64>, LqError> {
+        self.check(x, u)?;
+        let mut out = vec![0.0; self.action_dim];
+        self.action_gradient_unchecked(x, u, &mut out);
+        Ok(out)
     }
 
     /// The features `φ(x, u)` written into `out` (length [`QuadraticCritic::num_weights`]).
-    pub fn features(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+    ///
+    /// # Panics
+    ///
+    /// If `x`, `u` or `out` is shorter than the critic's dimensions require (the learner
+    /// calls it with buffers it allocated to those lengths).
+    pub(crate) fn features_unchecked(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
         let z = |i: usize| {
             if i < self.state_dim {
                 x[i]
@@ -76,8 +145,12 @@ impl QuadraticCritic {
         out[k] = 1.0;
     }
 
-    /// `Q_w(x, u)`.
-    pub fn value(&self, x: &[f64], u: &[f64]) -> f64 {
+    /// `Q_w(x, u)` without length checks.
+    ///
+    /// # Panics
+    ///
+    /// If `x` or `u` is shorter than the critic's dimensions.
+    pub(crate) fn value_unchecked(&self, x: &[f64], u: &[f64]) -> f64 {
         let z = |i: usize| {
             if i < self.state_dim {
                 x[i]
@@ -98,8 +171,12 @@ impl QuadraticCritic {
         q + self.weights[k]
     }
 
-    /// `∂Q_w/∂u` written into `out` (length `m`).
-    pub fn action_gradient(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+    /// `∂Q_w/∂u` written into `out` (length `m`), without length checks.
+    ///
+    /// # Panics
+    ///
+    /// If `x`, `u` or `out` is shorter than the critic's dimensions.
+    pub(crate) fn action_gradient_unchecked(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
         let n = self.state_dim;
         let z = |i: usize| if i < n { x[i] } else { u[i - n] };
         let d = n + self.action_dim;

@@ -2,6 +2,8 @@
 
 use rand::{Rng, RngExt};
 
+use crate::continuous::lq_error::LqError;
+
 /// A ring buffer of transitions `(x, u, r, x')` stored flat, overwriting the oldest once
 /// full; minibatches are drawn uniformly with replacement.
 ///
@@ -18,13 +20,14 @@ use rand::{Rng, RngExt};
 /// use maxent_rl::ReplayBuffer;
 /// use rand::SeedableRng;
 /// let mut buffer = ReplayBuffer::new(1, 1, 2);
-/// buffer.push(&[0.0], &[1.0], -1.0, &[0.5]);
-/// buffer.push(&[0.5], &[0.0], -0.25, &[0.4]);
-/// buffer.push(&[0.4], &[0.0], -0.16, &[0.3]); // overwrites the first
+/// buffer.push(&[0.0], &[1.0], -1.0, &[0.5])?;
+/// buffer.push(&[0.5], &[0.0], -0.25, &[0.4])?;
+/// buffer.push(&[0.4], &[0.0], -0.16, &[0.3])?; // overwrites the first
 /// assert_eq!(buffer.len(), 2);
 /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-/// let i = buffer.sample_index(&mut rng);
+/// let i = buffer.sample_index(&mut rng).expect("not empty");
 /// assert!(buffer.reward(i) > -0.3);
+/// # Ok::<(), maxent_rl::LqError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplayBuffer {
@@ -67,13 +70,24 @@ impl ReplayBuffer {
 
     /// Stores a transition, overwriting the oldest when full.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If `x`, `next_x` or `u` has the wrong length.
-    pub fn push(&mut self, x: &[f64], u: &[f64], r: f64, next_x: &[f64]) {
-        assert_eq!(x.len(), self.state_dim);
-        assert_eq!(next_x.len(), self.state_dim);
-        assert_eq!(u.len(), self.action_dim);
+    /// [`LqError::DimensionMismatch`] if `x`, `u` or `next_x` has the wrong length;
+    /// nothing is stored then.
+    pub fn push(&mut self, x: &[f64], u: &[f64], r: f64, next_x: &[f64]) -> Result<(), LqError> {
+        for (what, len, expected) in [
+            ("x", x.len(), self.state_dim),
+            ("u", u.len(), self.action_dim),
+            ("next_x", next_x.len(), self.state_dim),
+        ] {
+            if len != expected {
+                return Err(LqError::DimensionMismatch {
+                    what,
+                    expected: (expected, 1),
+                    found: (len, 1),
+                });
+            }
+        }
         if self.len < self.capacity {
             self.states.extend_from_slice(x);
             self.actions.extend_from_slice(u);
@@ -89,19 +103,20 @@ impl ReplayBuffer {
             self.next_states[i * n..(i + 1) * n].copy_from_slice(next_x);
         }
         self.next = (self.next + 1) % self.capacity;
+        Ok(())
     }
 
-    /// A uniformly drawn index of a stored transition.
-    ///
-    /// # Panics
-    ///
-    /// If the buffer is empty.
-    pub fn sample_index<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
-        assert!(self.len > 0, "sampling from an empty replay buffer");
-        rng.random_range(0..self.len)
+    /// A uniformly drawn index of a stored transition (`None` if the buffer is empty).
+    pub fn sample_index<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<usize> {
+        (self.len > 0).then(|| rng.random_range(0..self.len))
     }
 
     /// State of transition `i`.
+    ///
+    /// # Panics
+    ///
+    /// If `i ≥ len()` (indices come from [`ReplayBuffer::sample_index`]); likewise for the
+    /// other accessors.
     pub fn state(&self, i: usize) -> &[f64] {
         &self.states[i * self.state_dim..(i + 1) * self.state_dim]
     }

@@ -256,14 +256,13 @@ pub fn sac_lqr<R: Rng + ?Sized>(
     let gamma = problem.discount();
     let num_w = QuadraticCritic::num_weights(n, m);
     let num_critics = if config.twin_critics { 2 } else { 1 };
-    let mut critics: Vec<QuadraticCritic> = (0..num_critics)
-        .map(|_| {
-            let w = (0..num_w)
-                .map(|_| config.critic_init_std * normal(rng))
-                .collect();
-            QuadraticCritic::from_weights(n, m, w)
-        })
-        .collect();
+    let mut critics = Vec::with_capacity(num_critics);
+    for _ in 0..num_critics {
+        let w = (0..num_w)
+            .map(|_| config.critic_init_std * normal(rng))
+            .collect();
+        critics.push(QuadraticCritic::from_weights(n, m, w)?);
+    }
     let mut targets = critics.clone();
     let mut critic_opt: Vec<Adam> = (0..num_critics)
         .map(|_| Adam::new(num_w, config.critic_learning_rate))
@@ -322,14 +321,16 @@ pub fn sac_lqr<R: Rng + ?Sized>(
         let uv = DVector::from_column_slice(&u);
         let r = problem.reward(&xv, &uv)?;
         let next = problem.step(&xv, &uv, rng)?;
-        buffer.push(&x, &u, r, next.as_slice());
+        buffer.push(&x, &u, r, next.as_slice())?;
         x.copy_from_slice(next.as_slice());
 
         if step >= config.learning_starts {
             let alpha = alpha_now(&temperature);
             // ---- critic update
             for (k, slot) in idx.iter_mut().enumerate() {
-                *slot = buffer.sample_index(rng);
+                *slot = buffer.sample_index(rng).ok_or(LqError::Empty {
+                    what: "replay buffer",
+                })?;
                 let xn = buffer.next_state(*slot);
                 let mut logp = 0.0;
                 for i in 0..m {
@@ -340,8 +341,8 @@ pub fn sac_lqr<R: Rng + ?Sized>(
                     logp += -0.5 * e * e - ls - half_ln_2pi;
                 }
                 let un = &next_u[k * m..(k + 1) * m];
-                q1_t[k] = targets[0].value(xn, un);
-                q2_t[k] = targets[num_critics - 1].value(xn, un);
+                q1_t[k] = targets[0].value_unchecked(xn, un);
+                q2_t[k] = targets[num_critics - 1].value_unchecked(xn, un);
                 logp_t[k] = logp;
                 r_t[k] = buffer.reward(*slot);
                 discount_t[k] = gamma;
@@ -353,16 +354,16 @@ pub fn sac_lqr<R: Rng + ?Sized>(
             }
             for (k, &i) in idx.iter().enumerate() {
                 let (xs, us) = (buffer.state(i), buffer.action(i));
-                critics[0].features(xs, us, &mut phi);
+                critics[0].features_unchecked(xs, us, &mut phi);
                 for (c, critic) in critics.iter().enumerate() {
-                    let err = critic.value(xs, us) - y[k];
+                    let err = critic.value_unchecked(xs, us) - y[k];
                     for (g, f) in grad_w[c].iter_mut().zip(&phi) {
                         *g += err * f / b as f64;
                     }
                 }
             }
             for c in 0..num_critics {
-                critic_opt[c].step(&mut critics[c].weights, &grad_w[c]);
+                critic_opt[c].step(&mut critics[c].weights, &grad_w[c])?;
             }
             // ---- actor update
             for (k, &i) in idx.iter().enumerate() {
@@ -377,10 +378,10 @@ pub fn sac_lqr<R: Rng + ?Sized>(
                 &batch_eps,
                 alpha,
                 config.log_std_bounds,
-            );
+            )?;
             let grad_actor = actor_step.grad;
             let actor_logp = actor_step.log_pi;
-            actor_opt.step(&mut actor, &grad_actor);
+            actor_opt.step(&mut actor, &grad_actor)?;
             // ---- temperature update
             if let Some((t, state)) = temperature.as_mut() {
                 state
@@ -461,10 +462,11 @@ pub struct ActorLossGrad {
 /// Haarnoja et al. (2018), *Soft Actor-Critic*, ICML, eqs. (12)–(13) (the reparameterised
 /// policy gradient); Kingma & Welling (2014), *Auto-encoding variational Bayes*, ICLR.
 ///
-/// # Panics
+/// # Errors
 ///
-/// If the slice lengths do not match `(n, m)` and the batch, or `critics` is empty; the
-/// learner [`sac_lqr`] calls it with buffers it allocated to those lengths.
+/// [`LqError::DimensionMismatch`] if `params` is not `m·n + m` long, `states` not a
+/// multiple of `n`, `eps` not `B·m` long, or a critic not of dimensions `(n, m)`;
+/// [`LqError::Empty`] if there are no critics or `n = 0` or `m = 0`.
 ///
 /// # Examples
 ///
@@ -472,11 +474,12 @@ pub struct ActorLossGrad {
 /// use maxent_rl::{QuadraticCritic, linear_gaussian_actor_loss};
 /// // n = m = 1, Q = −(x + u)² + 0: the best mean action is −x, so K = 1 has ∂L/∂K = 0
 /// // on average; with ε = 0 exactly.
-/// let critic = QuadraticCritic::from_weights(1, 1, vec![-1.0, -2.0, -1.0, 0.0]);
+/// let critic = QuadraticCritic::from_weights(1, 1, vec![-1.0, -2.0, -1.0, 0.0])?;
 /// let out = linear_gaussian_actor_loss(&[1.0, -1.0], (1, 1), &[critic], &[0.7], &[0.0], 0.1,
-///                                      (-20.0, 2.0));
+///                                      (-20.0, 2.0))?;
 /// assert!(out.grad[0].abs() < 1e-15);
 /// assert!((out.grad[1] + 0.1).abs() < 1e-15); // −α: entropy pushes σ up
+/// # Ok::<(), maxent_rl::LqError>(())
 /// ```
 pub fn linear_gaussian_actor_loss(
     params: &[f64],
@@ -486,12 +489,40 @@ pub fn linear_gaussian_actor_loss(
     eps: &[f64],
     alpha: f64,
     (lo, hi): (f64, f64),
-) -> ActorLossGrad {
-    assert_eq!(params.len(), m * n + m, "actor parameter length");
-    assert!(!critics.is_empty(), "at least one critic");
-    let b = states.len() / n.max(1);
-    assert_eq!(states.len(), b * n, "states length");
-    assert_eq!(eps.len(), b * m, "eps length");
+) -> Result<ActorLossGrad, LqError> {
+    if n == 0 || m == 0 {
+        return Err(LqError::Empty {
+            what: if n == 0 { "state" } else { "action" },
+        });
+    }
+    if critics.is_empty() {
+        return Err(LqError::Empty { what: "critics" });
+    }
+    let b = states.len() / n;
+    let mismatch = |what, expected: usize, found: usize| LqError::DimensionMismatch {
+        what,
+        expected: (expected, 1),
+        found: (found, 1),
+    };
+    if params.len() != m * n + m {
+        return Err(mismatch("params", m * n + m, params.len()));
+    }
+    if states.len() != b * n {
+        return Err(mismatch("states", b * n, states.len()));
+    }
+    if eps.len() != b * m {
+        return Err(mismatch("eps", b * m, eps.len()));
+    }
+    if let Some(c) = critics
+        .iter()
+        .find(|c| c.dims() != (n, m) || c.weights.len() != QuadraticCritic::num_weights(n, m))
+    {
+        return Err(LqError::DimensionMismatch {
+            what: "critic (state, action) dimensions",
+            expected: (n, m),
+            found: c.dims(),
+        });
+    }
     let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
     let mut grad = vec![0.0; params.len()];
     let mut log_pi = vec![0.0; b];
@@ -512,11 +543,11 @@ pub fn linear_gaussian_actor_loss(
         let (best, q_min) = critics
             .iter()
             .enumerate()
-            .map(|(c, critic)| (c, critic.value(xs, &u)))
+            .map(|(c, critic)| (c, critic.value_unchecked(xs, &u)))
             .min_by(|a, c| a.1.total_cmp(&c.1))
             .unwrap_or((0, 0.0));
         loss += (alpha * logp - q_min) / b as f64;
-        critics[best].action_gradient(xs, &u, &mut g_u);
+        critics[best].action_gradient_unchecked(xs, &u, &mut g_u);
         for i in 0..m {
             for j in 0..n {
                 grad[i * n + j] += g_u[i] * xs[j] / b as f64;
@@ -527,7 +558,7 @@ pub fn linear_gaussian_actor_loss(
             }
         }
     }
-    ActorLossGrad { loss, grad, log_pi }
+    Ok(ActorLossGrad { loss, grad, log_pi })
 }
 
 /// A standard-normal draw.

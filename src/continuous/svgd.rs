@@ -94,6 +94,11 @@ pub fn svgd_direction(
         let out = &mut phi[i * dim..(i + 1) * dim];
         for j in 0..n {
             let k = (-sq[i * n + j] / h).exp();
+            // A pair out of the kernel's reach contributes exactly nothing (and skipping it
+            // avoids 0 · ∞ when coordinates near ±f64::MAX differ by an overflowing amount).
+            if k == 0.0 {
+                continue;
+            }
             for c in 0..dim {
                 let diff = particles[j * dim + c] - particles[i * dim + c];
                 out[c] += k * (grad_log_p[j * dim + c] - 2.0 / h * diff);
