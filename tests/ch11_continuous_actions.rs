@@ -1194,6 +1194,77 @@ fn claim_11_6_box_rescaling_density_and_entropy_shift() {
     assert!(h_box.z_score(h_unit + bounds.target_entropy_shift()).abs() <= MC_Z);
 }
 
+// ---------------------------------------------------------------- Claim 11.7
+
+#[test]
+fn claim_11_7_finite_horizon_soft_value_matches_rollouts() {
+    let problem = unstable_three_by_two();
+    let (alpha, horizon) = (0.7, 10);
+    let p_terminal = DMatrix::identity(3, 3);
+    let sol = maxent_rl::finite_horizon_maxent_lqr(&problem, alpha, horizon, &p_terminal).unwrap();
+    let x0 = DVector::from_vec(vec![0.5, -1.0, 0.3]);
+    // Monte Carlo with the time-varying Gaussian policy, sampled and scored by code written
+    // here (Cholesky factor and log-density of N(−K_t x, Σ_t)), plus the terminal value
+    // γ^T (−x_Tᵀ P_T x_T).
+    let gamma = problem.discount();
+    let mut rng = ChaCha8Rng::seed_from_u64(71);
+    let factors: Vec<DMatrix<f64>> = sol
+        .covariances
+        .iter()
+        .map(|s| s.clone().cholesky().unwrap().l())
+        .collect();
+    let log_dets: Vec<f64> = sol
+        .covariances
+        .iter()
+        .map(|s| (s * 2.0 * std::f64::consts::PI).determinant().ln())
+        .collect();
+    let returns: Vec<f64> = (0..4000)
+        .map(|_| {
+            let (mut x, mut g, mut discount) = (x0.clone(), 0.0, 1.0);
+            for t in 0..horizon {
+                let eps = DVector::from_fn(2, |_, _| std_normal(&mut rng));
+                let u = -(&sol.gains[t] * &x) + &factors[t] * &eps;
+                let log_pi = -0.5 * (eps.norm_squared() + log_dets[t]);
+                g += discount * (problem.reward(&x, &u).unwrap() - alpha * log_pi);
+                discount *= gamma;
+                x = problem.step(&x, &u, &mut rng).unwrap();
+            }
+            g - discount * x.dot(&(&p_terminal * &x))
+        })
+        .collect();
+    let est = MonteCarloEstimate::from_samples(returns).unwrap();
+    let v0 = -x0.dot(&(&sol.p[0] * &x0)) - sol.constants[0];
+    println!(
+        "finite horizon: MC {} ± {} vs V_0 {v0}",
+        est.mean, est.std_error
+    );
+    assert!(
+        est.z_score(v0).abs() <= MC_Z,
+        "MC {} ± {} vs {v0}",
+        est.mean,
+        est.std_error
+    );
+    // From P_T = 0 the horizon-T values rise monotonically to the stationary solution:
+    // P_0(T) ⪯ P_0(T + 1) ⪯ P (finite-horizon costs of non-negative stages), and both P_0
+    // and c_0 reach the certified Riccati solution.
+    let soft = MaxEntLqr::solve(&problem, alpha).unwrap();
+    let zero = DMatrix::zeros(3, 3);
+    let mut previous = DMatrix::<f64>::zeros(3, 3);
+    for t in [1, 2, 4, 8, 16, 32] {
+        let fh = maxent_rl::finite_horizon_maxent_lqr(&problem, alpha, t, &zero).unwrap();
+        let rise = (&fh.p[0] - &previous).symmetric_eigenvalues().min();
+        let below = (soft.p() - &fh.p[0]).symmetric_eigenvalues().min();
+        assert!(rise >= -1e-12 && below >= -1e-9, "T = {t}: {rise}, {below}");
+        previous = fh.p[0].clone();
+    }
+    let long = maxent_rl::finite_horizon_maxent_lqr(&problem, alpha, 400, &zero).unwrap();
+    // 0.9^400 ≈ 5e-19 of the stationary values, plus rounding and the solver's bound.
+    assert!((&long.p[0] - soft.p()).norm() <= 1e-9 * soft.p().norm());
+    assert!((long.constants[0] - soft.constant()).abs() <= 1e-9 * soft.constant().abs());
+    assert!((&long.gains[0] - soft.gain()).amax() <= 1e-9);
+    assert!((&long.covariances[0] - soft.covariance()).amax() <= 1e-9);
+}
+
 // ---------------------------------------------------------------- robustness
 
 /// Any f64, with the awkward ones over-represented.

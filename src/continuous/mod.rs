@@ -8,6 +8,7 @@
 
 pub(crate) mod action_box;
 pub(crate) mod adam;
+pub(crate) mod finite_horizon_lqr;
 pub(crate) mod importance_sampled_soft_value;
 pub(crate) mod lq_error;
 pub(crate) mod lq_problem;
@@ -21,6 +22,7 @@ pub(crate) mod tanh_gaussian_quadrature;
 
 pub use action_box::ActionBox;
 pub use adam::Adam;
+pub use finite_horizon_lqr::{FiniteHorizonMaxEntLqr, finite_horizon_maxent_lqr};
 pub use importance_sampled_soft_value::importance_sampled_soft_value;
 pub use lq_error::LqError;
 pub use lq_problem::LqProblem;
