@@ -44,7 +44,7 @@
 //! | [`envs`] | gridworld, chain and Garnet MDPs | 3–9 |
 //! | [`soft_dp`] | soft Bellman operator, Boltzmann policy, soft value and policy iteration | 4, 5, 6 |
 //! | [`irl`] | maximum-entropy and maximum causal entropy inverse RL | 8, 9 |
-//! | [`continuous`] | the linear–quadratic problem, the Riccati solver, the maximum-entropy LQR | 11 |
+//! | [`continuous`] | the linear–quadratic problem, certified Riccati solver, maximum-entropy LQR; SAC on it; soft Q-learning's soft value and SVGD; tanh-Gaussian quadrature | 11 |
 //! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
 //!
 //! ## Notation

@@ -1,5 +1,6 @@
 //! Continuous actions: the linear–quadratic problem, its Riccati solution with a
-//! convergence certificate, the maximum-entropy LQR in closed form, and Soft Actor-Critic
+//! convergence certificate, the maximum-entropy LQR in closed form (infinite and finite
+//! horizon), and Soft Actor-Critic
 //! run on it from samples (linear-Gaussian actor, quadratic critics, replay, Adam); soft
 //! Q-learning's importance-sampled soft value and Stein variational gradient descent; the
 //! tanh-squashed Gaussian's entropy by Gauss–Hermite quadrature and actions in a box.

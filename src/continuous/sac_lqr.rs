@@ -462,6 +462,10 @@ pub struct ActorLossGrad {
 /// Haarnoja et al. (2018), *Soft Actor-Critic*, ICML, eqs. (12)–(13) (the reparameterised
 /// policy gradient); Kingma & Welling (2014), *Auto-encoding variational Bayes*, ICLR.
 ///
+/// # Sign convention
+///
+/// Minimised: descent on `K` and `ln σ` raises `min_c Q` and the entropy.
+///
 /// # Errors
 ///
 /// [`LqError::DimensionMismatch`] if `params` is not `m·n + m` long, `states` not a
