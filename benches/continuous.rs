@@ -6,7 +6,9 @@
 //! particles (SVGD).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use maxent_rl::{LqProblem, RiccatiSolver, SacLqrConfig, SacTemperature, sac_lqr, svgd_direction};
+use maxent_rl::{
+    LqProblem, RiccatiSolver, SacLqrConfig, SacLqrTemperature, sac_lqr, svgd_direction,
+};
 use nalgebra::DMatrix;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -66,7 +68,7 @@ fn sac(c: &mut Criterion) {
     let steps = 1000;
     group.throughput(Throughput::Elements(steps as u64));
     for batch in [32usize, 256] {
-        let mut config = SacLqrConfig::new(SacTemperature::Fixed(0.5), steps);
+        let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(0.5), steps);
         config.batch_size = batch;
         config.learning_starts = 0;
         config.record_every = steps;

@@ -57,6 +57,8 @@ fn main() {
     let mut initial = vec![0.0; s_count];
     initial[start] = 1.0;
     let horizon = 2 * s_count;
+    // The forward pass ends episodes at the MDP's terminal states.
+    let absorbing = mdp.clone().with_terminal_states(&[goal]).unwrap();
     let run = || {
         let part = MaxEntPartition::new(
             &mdp,
@@ -68,8 +70,7 @@ fn main() {
         let policy =
             TabularPolicy::from_log_probs(s_count, a_count, part.policy().log_probs_at(0).to_vec())
                 .unwrap();
-        let d = visitation_until_absorbed(&mdp, &initial, &policy, &goal_set, 1e-13, 1_000_000)
-            .unwrap();
+        let d = visitation_until_absorbed(&absorbing, &initial, &policy, 1e-13, 1_000_000).unwrap();
         (policy, d)
     };
     let (policy, d) = run();

@@ -263,7 +263,7 @@ fn claim_1_8_stable_log_jacobian_matches_naive_and_stays_exact() {
 }
 
 #[test]
-fn claim_1_8_tanh_jacobian_table_in_book_is_current() {
+fn tanh_jacobian_table_in_book_is_current() {
     let mut table = String::from(
         "| $u$ | exact | naive | `+1e-6` form | error of `+1e-6` |\n|---:|---:|---:|---:|---:|\n",
     );
@@ -409,7 +409,7 @@ fn claim_1_11_squashed_entropy_monte_carlo_matches_quadrature() {
 }
 
 #[test]
-fn claim_1_11_squashed_entropy_table_in_book_is_current() {
+fn squashed_entropy_table_in_book_is_current() {
     let mut table = String::from(
         "| $\\sigma$ ($\\mu = 0$) | base Gaussian entropy | policy entropy (Monte-Carlo, $n = 10^5$) |\n|---:|---:|---:|\n",
     );
@@ -501,6 +501,25 @@ fn bad_input_gives_typed_errors_naming_the_value() {
             found: 1
         })
     );
+    // The checks that used to end chapter 1.
+    assert_eq!(
+        categorical_entropy(&[]),
+        Err(DistributionError::Empty { what: "logits" })
+    );
+    assert_eq!(
+        categorical_entropy(&[f64::NEG_INFINITY; 3]),
+        Err(DistributionError::AllMasked { len: 3 })
+    );
+    assert_eq!(
+        maxent_rl::diag_gaussian_entropy(&[0.0, f64::INFINITY]),
+        Err(DistributionError::NonFinite {
+            what: "log_std",
+            index: 1,
+            value: f64::INFINITY
+        })
+    );
+    let err = TanhGaussian::new(vec![0.0, 0.0], vec![0.0]).unwrap_err();
+    assert_eq!(err.to_string(), "`log_std` has length 1, expected 2");
     // Every message names the value.
     let msg = categorical_entropy(&[0.0, f64::NAN])
         .unwrap_err()

@@ -265,6 +265,41 @@ fn claim_3_3_optimal_soft_value_is_log_partition_over_action_sequences() {
                 .fold(0.0, f64::max);
             // Log-probabilities up to 5 · 4/α = 200 in size: relative rounding 1e-15.
             assert!(worst < 1e-11, "α = {alpha}: ln P off by {worst}");
+
+            // The KL form: for any (random, time-indexed) policy, with p_π its sequence
+            // distribution and p(τ|O) = exp(R/α)/Z, α KL(p_π ‖ p(·|O)) = α ln Z − J(π),
+            // both sides enumerated over the 243 sequences.
+            for _ in 0..20 {
+                let probs: Vec<Vec<f64>> = (0..horizon * n)
+                    .map(|_| {
+                        let w: Vec<f64> = (0..k).map(|_| rng.random_range(0.05..1.0)).collect();
+                        let z: f64 = w.iter().sum();
+                        w.iter().map(|x| x / z).collect()
+                    })
+                    .collect();
+                let (mut j, mut kl) = (0.0, 0.0);
+                for (i, &r_over_alpha) in returns.iter().enumerate() {
+                    let (mut s, mut c, mut p, mut entropy_term) = (s0, i, 1.0, 0.0);
+                    for t in 0..horizon {
+                        let a = c % k;
+                        c /= k;
+                        let pa = probs[t * n + s][a];
+                        p *= pa;
+                        entropy_term -= alpha * pa.ln();
+                        s = next[s * k + a];
+                    }
+                    j += p * (alpha * r_over_alpha + entropy_term);
+                    kl += p * (p.ln() - (r_over_alpha - log_z / alpha));
+                }
+                // Sums of 243 terms of size ≤ 30: rounding below 1e-11.
+                assert!(
+                    (alpha * kl - (log_z - j)).abs() < 1e-10,
+                    "α = {alpha}: α KL = {} vs α ln Z − J = {}",
+                    alpha * kl,
+                    log_z - j
+                );
+                assert!(j <= log_z + 1e-12);
+            }
         }
     }
 }

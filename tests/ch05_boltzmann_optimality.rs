@@ -1,6 +1,8 @@
 //! Claims of chapter 5, "Boltzmann optimality".
 
 mod common;
+#[path = "common/independent_dp.rs"]
+mod independent_dp;
 
 use common::MC_Z;
 use maxent_rl::{
@@ -138,7 +140,9 @@ fn claim_5_3_monte_carlo_return_of_boltzmann_policy_matches_optimal_value() {
     // Truncation at 400 steps: per-step |r − α ln π| ≤ 6 + α · 6 (π(a|s) ≥ e^{−6}, checked
     // here), so the omitted tail is below 0.9^400 · 9 / 0.1 < 1e-15.
     assert!(pi.log_probs().iter().all(|&lp| lp > -6.0));
-    let est = MonteCarloEstimate::from_samples((0..4000).map(|_| {
+    // 40 000 rollouts: standard error ≈ 0.004, so 4.5 standard errors ≈ 0.017 ≈ 1% of
+    // |V*(s0)| ≈ 1.7 — fine enough that a 2% error in the discount fails (z ≈ 15).
+    let est = MonteCarloEstimate::from_samples((0..40_000).map(|_| {
         let (mut s, mut g, mut discount) = (s0, 0.0, 1.0);
         for _ in 0..400 {
             if mdp.is_terminal(s) {
@@ -194,4 +198,47 @@ fn chain_table() {
         "chain-table",
         &table,
     );
+}
+
+// ---------------------------------------------------------------- Claim 5.4
+
+#[test]
+fn claim_5_4_at_high_temperature_the_cells_next_to_the_goal_are_the_worst() {
+    // The figure's gridworld (tests/figures.rs, `figure_gridworld`), rebuilt here.
+    let grid = Gridworld::new(8, 6)
+        .walls(&[(3, 0), (3, 1), (3, 2), (3, 3), (5, 5), (5, 4), (5, 3)])
+        .goal(7, 0)
+        .start(0, 5)
+        .slip(0.1)
+        .goal_reward(10.0);
+    let mdp = grid.build(0.95).unwrap();
+    let next_to_goal = [grid.state(6, 0), grid.state(7, 1)];
+    let open: Vec<usize> = (0..mdp.num_states())
+        .filter(|&s| {
+            let (x, y) = grid.cell(s);
+            !grid.is_wall(x, y) && !mdp.is_terminal(s)
+        })
+        .collect();
+    for (alpha, worst) in [(3.0, true), (0.05, false)] {
+        // Values from soft policy iteration written in the test (exact solves), not from
+        // the solver that drew the figure; its certificate bounds the error.
+        let reference = independent_dp::soft_optimum(&mdp, alpha);
+        let v = &reference.values;
+        let margin = reference.error_bound + 1e-9;
+        for &s in &open {
+            if next_to_goal.contains(&s) {
+                continue;
+            }
+            for &g in &next_to_goal {
+                if worst {
+                    assert!(v[g] < v[s] - margin, "α = {alpha}: {g} not below {s}");
+                } else {
+                    assert!(v[g] > v[s] + margin, "α = {alpha}: {g} not above {s}");
+                }
+            }
+        }
+    }
+    // The arithmetic quoted in the text: (3 ln 4 − 1)/(1 − γ) ≈ 63.
+    let stream = (3.0 * 4f64.ln() - 1.0) / (1.0 - 0.95);
+    assert!((stream - 63.2).abs() < 0.1, "{stream}");
 }

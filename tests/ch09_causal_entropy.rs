@@ -102,7 +102,7 @@ fn claim_9_1_three_distributions_under_stochastic_dynamics() {
 }
 
 #[test]
-fn claim_9_1_gamble_table_in_book_is_current() {
+fn gamble_table_in_book_is_current() {
     let [(g_traj, w_traj), (g_alg1, w_alg1), (g_caus, w_caus)] = gamble_numbers();
     let row = |name: &str, g: f64, w: f64| {
         format!(
@@ -288,7 +288,7 @@ fn claim_9_5_discounted_occupancy_matches_linear_solve_and_gradient_matches_fini
             .policy()
             .unwrap();
         let initial = problem.initial_distribution();
-        let occ = discounted_occupancy(&mdp, initial, &policy, 1e-14).unwrap();
+        let occ = discounted_occupancy(&mdp, initial, &policy, 1e-14, 100_000).unwrap();
         let mut m = nalgebra::DMatrix::<f64>::identity(8, 8);
         for s in 0..8 {
             for a in 0..3 {
@@ -337,6 +337,65 @@ fn claim_9_5_discounted_occupancy_matches_linear_solve_and_gradient_matches_fini
                 "k = {k}: {} vs {fd}",
                 eval.gradient[k]
             );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Claim 9.6
+
+#[test]
+fn claim_9_6_value_gradient_is_expected_future_features() {
+    // A tiny stochastic MDP, two random state–action features (the test's own table).
+    let mut rng = ChaCha8Rng::seed_from_u64(96);
+    let mdp = maxent_rl::garnet(4, 2, 2, 0.9, &mut rng).unwrap();
+    let (n, k, horizon) = (4, 2, 4);
+    let phi: Vec<[f64; 2]> = (0..n * k)
+        .map(|_| [rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)])
+        .collect();
+    let theta = [rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0)];
+    let reward = |theta: &[f64; 2]| -> Vec<f64> {
+        phi.iter()
+            .map(|f| theta[0] * f[0] + theta[1] * f[1])
+            .collect()
+    };
+    let sol = MaxCausalEntSolution::new(&mdp, &reward(&theta), horizon).unwrap();
+    let h = 1e-5;
+    for j in 0..2 {
+        let (mut plus, mut minus) = (theta, theta);
+        plus[j] += h;
+        minus[j] -= h;
+        let up = MaxCausalEntSolution::new(&mdp, &reward(&plus), horizon).unwrap();
+        let down = MaxCausalEntSolution::new(&mdp, &reward(&minus), horizon).unwrap();
+        for t in 0..horizon {
+            for s in 0..n {
+                let fd = (up.values(t)[s] - down.values(t)[s]) / (2.0 * h);
+                // Expected future features from (s, t): enumerate every continuation of
+                // T − t steps under the policy and the true dynamics.
+                let trajs = brute::enumerate(
+                    &mdp,
+                    s,
+                    horizon - t,
+                    &|u, s, a| sol.policy().prob(t + u, s, a),
+                    &|_, s, a, s2| mdp.transition_prob(s, a, s2),
+                );
+                let expected: f64 = trajs
+                    .iter()
+                    .map(|tr| {
+                        tr.weight
+                            * tr.states
+                                .iter()
+                                .zip(&tr.actions)
+                                .map(|(&s, &a)| phi[s * k + a][j])
+                                .sum::<f64>()
+                    })
+                    .sum();
+                // Central difference: truncation h² |V'''|/6 ≈ 1e-10 · T, rounding
+                // ε |V| / h ≈ 2.2e-16 · 5 / 1e-5 ≈ 1e-10; 1e-8 has margin.
+                assert!(
+                    (fd - expected).abs() < 1e-8,
+                    "t = {t}, s = {s}, θ_{j}: {fd} vs {expected}"
+                );
+            }
         }
     }
 }

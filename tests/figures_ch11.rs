@@ -10,7 +10,7 @@ use std::path::Path;
 
 use common::check_generated_file;
 use maxent_rl::{
-    LqProblem, MaxEntLqr, RiccatiSolver, SacLqrConfig, SacLqrResult, SacTemperature, sac_lqr,
+    LqProblem, MaxEntLqr, RiccatiSolver, SacLqrConfig, SacLqrResult, SacLqrTemperature, sac_lqr,
 };
 use nalgebra::DMatrix;
 use plotters::prelude::*;
@@ -129,7 +129,7 @@ fn figure_ch11_sac_learning_curves() {
     let alpha = 0.5;
     let soft = MaxEntLqr::solve(&problem, alpha).unwrap();
     let (k_star, ls_star) = (soft.gain()[(0, 0)], 0.5 * soft.covariance()[(0, 0)].ln());
-    let mut config = SacLqrConfig::new(SacTemperature::Fixed(alpha), 12_000);
+    let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(alpha), 12_000);
     config.batch_size = 32;
     config.record_every = 250;
     let runs: Vec<SacLqrResult> = std::thread::scope(|scope| {

@@ -185,10 +185,75 @@ fn every_claim_has_a_test_and_every_test_a_claim() {
     }
 }
 
+/// The body of every `fn NAME` under `tests/`: from the name to the next item at the same
+/// or a shallower indentation (a closing `}` at the indentation of the `fn`).
+fn test_bodies() -> BTreeMap<String, String> {
+    let mut bodies = BTreeMap::new();
+    for entry in fs::read_dir(repo_root().join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let trimmed = line.trim_start();
+                let Some(rest) = trimmed.strip_prefix("fn ") else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let indent = line.len() - trimmed.len();
+                let close = format!("{}}}", " ".repeat(indent));
+                let body: Vec<&str> = lines[i..]
+                    .iter()
+                    .take_while(|l| !l.starts_with(&close) || l.len() > close.len())
+                    .copied()
+                    .collect();
+                bodies.insert(name, body.join("\n"));
+            }
+        }
+    }
+    bodies
+}
+
+/// A claim's witness is a check, not a comparison of generated output with its own earlier
+/// version: every `claim_*` test asserts something itself, and a test that compares a table
+/// or figure with the saved one (a regression check) is not named after a claim.
+#[test]
+fn claim_tests_are_witnesses_not_golden_comparisons() {
+    let bodies = test_bodies();
+    for name in claim_tests() {
+        let body = bodies
+            .get(&name)
+            .unwrap_or_else(|| panic!("no body found for `{name}`"));
+        assert!(
+            body.contains("assert"),
+            "`{name}` asserts nothing itself: a claim's test must check the claim"
+        );
+        let golden =
+            body.contains("check_generated_block") || body.contains("check_generated_file");
+        // A claim test may also refresh a generated block, but only beside its own checks:
+        // strip the generated-block call and look for an assertion in what remains.
+        if golden {
+            let without: String = body
+                .split("check_generated")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                without.contains("assert"),
+                "`{name}` compares generated output before checking anything; \
+                 name it as a regression check, not after a claim"
+            );
+        }
+    }
+}
+
 #[test]
 fn appendix_lists_every_claim() {
     let tests = claim_tests();
-    let mut table = String::from("| Claim | Witness | Tests |\n|---|---|---|\n");
+    let mut list = String::new();
     for claim in claims() {
         let (n, m) = claim.number;
         // All tests carrying the number, not only those named in the text.
@@ -197,12 +262,12 @@ fn appendix_lists_every_claim() {
             .filter(|t| test_claim_number(t) == Some(claim.number))
             .map(|t| format!("`{t}`"))
             .collect();
-        table.push_str(&format!(
-            "| [{n}.{m}]({file}#claim-{n}-{m}) | {witness} | {tests} |\n",
+        list.push_str(&format!(
+            "- **[{n}.{m}]({file}#claim-{n}-{m})** {witness}. \\\n  Tests: {tests}\n",
             file = claim.file,
-            witness = claim.witness,
-            tests = all.join("<br>")
+            witness = claim.witness.trim_end_matches('.'),
+            tests = all.join(", ")
         ));
     }
-    check_generated_block("book/src/appendix-claims.md", "claims", &table);
+    check_generated_block("book/src/appendix-claims.md", "claims", &list);
 }

@@ -29,10 +29,10 @@ pub use lq_error::LqError;
 pub use lq_problem::LqProblem;
 pub use maxent_lqr::MaxEntLqr;
 pub use quadratic_critic::QuadraticCritic;
-pub use replay_buffer::ReplayBuffer;
+pub use replay_buffer::ContinuousReplayBuffer;
 pub use riccati::{RiccatiSolution, RiccatiSolver};
 pub use sac_lqr::{
-    ActorLossGrad, SacLqrConfig, SacLqrRecord, SacLqrResult, SacTemperature,
+    ActorLossGrad, SacLqrConfig, SacLqrRecord, SacLqrResult, SacLqrTemperature,
     linear_gaussian_actor_loss, sac_lqr,
 };
 pub use svgd::{svgd, svgd_direction};

@@ -17,9 +17,9 @@ use crate::continuous::lq_error::LqError;
 /// # Examples
 ///
 /// ```
-/// use maxent_rl::ReplayBuffer;
+/// use maxent_rl::ContinuousReplayBuffer;
 /// use rand::SeedableRng;
-/// let mut buffer = ReplayBuffer::new(1, 1, 2);
+/// let mut buffer = ContinuousReplayBuffer::new(1, 1, 2);
 /// buffer.push(&[0.0], &[1.0], -1.0, &[0.5])?;
 /// buffer.push(&[0.5], &[0.0], -0.25, &[0.4])?;
 /// buffer.push(&[0.4], &[0.0], -0.16, &[0.3])?; // overwrites the first
@@ -30,7 +30,7 @@ use crate::continuous::lq_error::LqError;
 /// # Ok::<(), maxent_rl::LqError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReplayBuffer {
+pub struct ContinuousReplayBuffer {
     state_dim: usize,
     action_dim: usize,
     capacity: usize,
@@ -42,7 +42,7 @@ pub struct ReplayBuffer {
     next: usize,
 }
 
-impl ReplayBuffer {
+impl ContinuousReplayBuffer {
     /// An empty buffer for `capacity` transitions (memory is allocated as it fills).
     pub fn new(state_dim: usize, action_dim: usize, capacity: usize) -> Self {
         Self {
@@ -115,7 +115,7 @@ impl ReplayBuffer {
     ///
     /// # Panics
     ///
-    /// If `i ≥ len()` (indices come from [`ReplayBuffer::sample_index`]); likewise for the
+    /// If `i ≥ len()` (indices come from [`ContinuousReplayBuffer::sample_index`]); likewise for the
     /// other accessors.
     pub fn state(&self, i: usize) -> &[f64] {
         &self.states[i * self.state_dim..(i + 1) * self.state_dim]

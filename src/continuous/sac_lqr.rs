@@ -8,14 +8,14 @@ use crate::continuous::adam::Adam;
 use crate::continuous::lq_error::LqError;
 use crate::continuous::lq_problem::LqProblem;
 use crate::continuous::quadratic_critic::QuadraticCritic;
-use crate::continuous::replay_buffer::ReplayBuffer;
+use crate::continuous::replay_buffer::ContinuousReplayBuffer;
 use crate::losses::soft_critic_target::soft_critic_target;
 use crate::losses::temperature::{TemperatureConfig, TemperatureState};
 
 /// How SAC's temperature is set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
-pub enum SacTemperature {
+pub enum SacLqrTemperature {
     /// A fixed `α ≥ 0`.
     Fixed(f64),
     /// Learned by gradient descent on `ln α` towards a target entropy
@@ -29,7 +29,7 @@ pub enum SacTemperature {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SacLqrConfig {
     /// Fixed or learned temperature.
-    pub temperature: SacTemperature,
+    pub temperature: SacLqrTemperature,
     /// Two critics and the minimum of their targets (clipped double Q, `true`), or one.
     pub twin_critics: bool,
     /// Minibatch size `B`. Default 256.
@@ -61,7 +61,7 @@ pub struct SacLqrConfig {
 
 impl SacLqrConfig {
     /// The defaults above, at temperature `temperature`, for `total_steps` steps.
-    pub fn new(temperature: SacTemperature, total_steps: usize) -> Self {
+    pub fn new(temperature: SacLqrTemperature, total_steps: usize) -> Self {
         Self {
             temperature,
             twin_critics: true,
@@ -103,12 +103,12 @@ impl SacLqrConfig {
                 })
             }
         };
-        if let SacTemperature::Fixed(alpha) = self.temperature
+        if let SacLqrTemperature::Fixed(alpha) = self.temperature
             && !(alpha.is_finite() && alpha >= 0.0)
         {
             return Err(LqError::InvalidTemperature { value: alpha });
         }
-        if let SacTemperature::Auto(t) = self.temperature {
+        if let SacLqrTemperature::Auto(t) = self.temperature {
             positive("temperature learning_rate", t.learning_rate)?;
             if !(t.target_entropy.is_finite() && t.initial_log_alpha.is_finite()) {
                 return Err(LqError::InvalidParameter {
@@ -233,12 +233,12 @@ pub struct SacLqrResult {
 /// # Examples
 ///
 /// ```
-/// use maxent_rl::{LqProblem, SacLqrConfig, SacTemperature, sac_lqr};
+/// use maxent_rl::{LqProblem, SacLqrConfig, SacLqrTemperature, sac_lqr};
 /// use nalgebra::DMatrix;
 /// use rand::SeedableRng;
 /// let m = |v: f64| DMatrix::from_element(1, 1, v);
 /// let problem = LqProblem::new(m(0.9), m(1.0), m(1.0), m(1.0), m(0.25), 0.8)?;
-/// let mut config = SacLqrConfig::new(SacTemperature::Fixed(0.5), 1500);
+/// let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(0.5), 1500);
 /// config.batch_size = 32;
 /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
 /// let result = sac_lqr(&problem, &config, &mut rng)?;
@@ -271,21 +271,21 @@ pub fn sac_lqr<R: Rng + ?Sized>(
     let mut actor: Vec<f64> = vec![0.0; m * n + m];
     let mut actor_opt = Adam::new(actor.len(), config.actor_learning_rate);
     let mut temperature = match config.temperature {
-        SacTemperature::Auto(t) => Some((t, TemperatureState::new(&t))),
-        SacTemperature::Fixed(_) => None,
+        SacLqrTemperature::Auto(t) => Some((t, TemperatureState::new(&t))),
+        SacLqrTemperature::Fixed(_) => None,
     };
     let alpha_now = |temperature: &Option<(TemperatureConfig, TemperatureState)>| match (
         temperature,
         config.temperature,
     ) {
         (Some((_, state)), _) => state.alpha(),
-        (None, SacTemperature::Fixed(a)) => a,
-        (None, SacTemperature::Auto(t)) => t.initial_log_alpha.exp(),
+        (None, SacLqrTemperature::Fixed(a)) => a,
+        (None, SacLqrTemperature::Auto(t)) => t.initial_log_alpha.exp(),
     };
     let (lo, hi) = config.log_std_bounds;
     let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
 
-    let mut buffer = ReplayBuffer::new(n, m, config.buffer_capacity);
+    let mut buffer = ContinuousReplayBuffer::new(n, m, config.buffer_capacity);
     let mut curve = Vec::new();
     let mut x = vec![0.0; n];
     let mut u = vec![0.0; m];

@@ -80,8 +80,11 @@ fn entropy_of_checked_logits(logits: &[f64], m: f64, rest: f64) -> f64 {
         .iter()
         .filter(|z| **z != f64::NEG_INFINITY)
         .map(|&z| {
+            // `z − m` may overflow to −∞ for finite logits ([1e308, −1e308]): that action's
+            // probability is 0 and its term `0 ln 0 = 0`, not `0 · (−∞)`.
             let log_p = (z - m) - rest;
-            -log_p.exp() * log_p
+            let p = log_p.exp();
+            if p == 0.0 { 0.0 } else { -p * log_p }
         })
         .sum()
 }
@@ -172,12 +175,11 @@ pub fn categorical_entropy_and_grad(logits: &[f64]) -> Result<(f64, Vec<f64>), D
     let grad = logits
         .iter()
         .map(|&z| {
-            if z == f64::NEG_INFINITY {
-                0.0
-            } else {
-                let log_p = (z - m) - rest;
-                -log_p.exp() * (log_p + h)
-            }
+            let log_p = (z - m) - rest;
+            let p = log_p.exp();
+            // Masked, or so far below the maximum that `π = 0` exactly (`z − m` may even
+            // overflow to −∞): the gradient is `−0 · (ln 0 + H)`, taken as 0.
+            if p == 0.0 { 0.0 } else { -p * (log_p + h) }
         })
         .collect();
     Ok((h, grad))

@@ -1,6 +1,8 @@
 //! Entropy and log-density of a diagonal Gaussian policy.
 
-use crate::distributions::distribution_error::{DistributionError, check_finite, check_len};
+use crate::distributions::distribution_error::{
+    DistributionError, LOG_STD_RANGE, check_finite, check_len, check_range,
+};
 
 /// `ln(2π)`.
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -27,7 +29,8 @@ const LN_2PI: f64 = 1.837_877_066_409_345_5;
 /// # Errors
 ///
 /// [`DistributionError::Empty`] for `d = 0`; [`DistributionError::NonFinite`] if some
-/// `ln σ_i` is NaN or infinite.
+/// `ln σ_i` is NaN or infinite; [`DistributionError::OutOfRange`] if it lies outside
+/// [`LOG_STD_RANGE`](crate::LOG_STD_RANGE) (`[−700, 700]`).
 ///
 /// # Examples
 ///
@@ -42,7 +45,7 @@ pub fn diag_gaussian_entropy(log_std: &[f64]) -> Result<f64, DistributionError> 
     if log_std.is_empty() {
         return Err(DistributionError::Empty { what: "log_std" });
     }
-    check_finite("log_std", log_std)?;
+    check_range("log_std", log_std, LOG_STD_RANGE)?;
     Ok(0.5 * log_std.len() as f64 * (1.0 + LN_2PI) + log_std.iter().sum::<f64>())
 }
 
@@ -58,7 +61,11 @@ pub fn diag_gaussian_entropy(log_std: &[f64]) -> Result<f64, DistributionError> 
 ///
 /// [`DistributionError::Empty`] for `d = 0`, [`DistributionError::DimensionMismatch`] if
 /// the three slices differ in length, [`DistributionError::NonFinite`] for a NaN or
-/// infinite entry in any of them.
+/// infinite entry in any of them, [`DistributionError::OutOfRange`] for an `ln σ_i`
+/// outside [`LOG_STD_RANGE`](crate::LOG_STD_RANGE).
+///
+/// Within that domain the result is never NaN; it is `−∞` only when the true
+/// log-density lies below `−f64::MAX` (`x` some `1e150` standard deviations from `μ`).
 ///
 /// # Examples
 ///
@@ -80,7 +87,7 @@ pub fn diag_gaussian_log_prob(
     check_len("log_std", log_std, mean.len())?;
     check_finite("x", x)?;
     check_finite("mean", mean)?;
-    check_finite("log_std", log_std)?;
+    check_range("log_std", log_std, LOG_STD_RANGE)?;
     Ok(diag_gaussian_log_prob_unchecked(x, mean, log_std))
 }
 

@@ -13,7 +13,9 @@ pub(crate) mod tanh_gaussian_grad;
 pub use categorical::{
     categorical_entropy, categorical_entropy_and_grad, categorical_entropy_from_probs,
 };
-pub use distribution_error::{DistributionError, NORMALISATION_TOLERANCE};
+pub use distribution_error::{
+    DistributionError, LOG_STD_RANGE, NORMALISATION_TOLERANCE, TANH_GAUSSIAN_MEAN_MAX,
+};
 pub use gaussian::{diag_gaussian_entropy, diag_gaussian_log_prob};
 pub use tanh_gaussian::{TanhGaussian, TanhSample};
 pub use tanh_gaussian_grad::ReparamGrad;

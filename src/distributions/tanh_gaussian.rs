@@ -3,7 +3,9 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::distributions::distribution_error::{DistributionError, check_finite, check_len};
+use crate::distributions::distribution_error::{
+    DistributionError, LOG_STD_RANGE, TANH_GAUSSIAN_MEAN_MAX, check_finite, check_len, check_range,
+};
 use crate::distributions::gaussian::{diag_gaussian_entropy, diag_gaussian_log_prob_unchecked};
 use crate::numerics::monte_carlo::MonteCarloEstimate;
 use crate::numerics::special::log_one_minus_tanh_sq;
@@ -62,7 +64,10 @@ impl TanhGaussian {
     ///
     /// [`DistributionError::Empty`] for dimension 0,
     /// [`DistributionError::DimensionMismatch`] if `log_std` and `mean` differ in length,
-    /// [`DistributionError::NonFinite`] for a NaN or infinite entry.
+    /// [`DistributionError::NonFinite`] for a NaN or infinite entry,
+    /// [`DistributionError::OutOfRange`] for an `ln σ_i` outside
+    /// [`LOG_STD_RANGE`](crate::LOG_STD_RANGE) or a mean beyond
+    /// [`TANH_GAUSSIAN_MEAN_MAX`](crate::TANH_GAUSSIAN_MEAN_MAX) in magnitude.
     ///
     /// # Examples
     ///
@@ -83,8 +88,12 @@ impl TanhGaussian {
             return Err(DistributionError::Empty { what: "mean" });
         }
         check_len("log_std", &log_std, mean.len())?;
-        check_finite("mean", &mean)?;
-        check_finite("log_std", &log_std)?;
+        check_range(
+            "mean",
+            &mean,
+            (-TANH_GAUSSIAN_MEAN_MAX, TANH_GAUSSIAN_MEAN_MAX),
+        )?;
+        check_range("log_std", &log_std, LOG_STD_RANGE)?;
         Ok(Self { mean, log_std })
     }
 
@@ -164,7 +173,13 @@ impl TanhGaussian {
     /// # Errors
     ///
     /// [`DistributionError::DimensionMismatch`] if `u` has the wrong length,
-    /// [`DistributionError::NonFinite`] for a NaN or infinite `u_i`.
+    /// [`DistributionError::NonFinite`] for a NaN or infinite `u_i`,
+    /// [`DistributionError::Overflow`] when `|u_i|` is so large (beyond about `1e154 σ_i`
+    /// and `1e307`) that both the Gaussian and the Jacobian term overflow.
+    ///
+    /// Otherwise the result is never NaN. It is `−∞` when the log-density lies below
+    /// `−f64::MAX` (`u` far in the Gaussian's tail) and `+∞` when it lies above `f64::MAX`
+    /// (a huge `σ` piles the mass against ±1): the correctly rounded values.
     ///
     /// # Examples
     ///
@@ -182,7 +197,12 @@ impl TanhGaussian {
         check_len("u", u, self.dim())?;
         check_finite("u", u)?;
         let jacobian: f64 = u.iter().map(|&ui| log_one_minus_tanh_sq(ui)).sum();
-        Ok(diag_gaussian_log_prob_unchecked(u, &self.mean, &self.log_std) - jacobian)
+        let lp = diag_gaussian_log_prob_unchecked(u, &self.mean, &self.log_std) - jacobian;
+        if lp.is_nan() {
+            // The Gaussian part overflowed to −∞ and the Jacobian part to +∞.
+            return Err(DistributionError::Overflow { what: "log_prob" });
+        }
+        Ok(lp)
     }
 
     /// `ln π(a)` for an action given in the squashed space, through `u = atanh(a)`.

@@ -55,7 +55,9 @@ impl TanhGaussian {
     /// # Errors
     ///
     /// [`DistributionError::DimensionMismatch`] if `pre_tanh` has the wrong length,
-    /// [`DistributionError::NonFinite`] for a NaN or infinite coordinate.
+    /// [`DistributionError::NonFinite`] for a NaN or infinite coordinate,
+    /// [`DistributionError::Overflow`] if `|u_i − μ_i|` is so large (near `f64::MAX / 2`)
+    /// that a gradient overflows.
     ///
     /// # Examples
     ///
@@ -88,6 +90,13 @@ impl TanhGaussian {
             out.d_action_d_log_std.push(jacobian * sigma_eps);
             out.d_log_prob_d_mean.push(2.0 * t);
             out.d_log_prob_d_log_std.push(-1.0 + 2.0 * t * sigma_eps);
+        }
+        // `u − μ` of a real sample is `σ ε`, far inside the range; a `u` near ±f64::MAX
+        // given by hand can make `2 tanh(u)(u − μ)` overflow.
+        if out.d_log_prob_d_log_std.iter().any(|g| !g.is_finite()) {
+            return Err(DistributionError::Overflow {
+                what: "d_log_prob_d_log_std",
+            });
         }
         Ok(out)
     }

@@ -4,7 +4,7 @@ use rand::seq::index::sample;
 use rand::{Rng, RngExt};
 
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::MdpError;
+use crate::tabular::mdp_error::{MdpError, check_allocatable, table_len};
 
 /// A random Garnet MDP: `S` states, `A` actions, and for each `(s, a)` exactly
 /// `branching` distinct successors drawn uniformly, with probabilities from a uniform
@@ -59,7 +59,12 @@ pub fn garnet<R: Rng + ?Sized>(
             expected: "between 1 and the number of states",
         });
     }
-    let rows = num_states * num_actions;
+    let rows = table_len("transition rows", &[num_states, num_actions])?;
+    check_allocatable(
+        "Garnet transitions",
+        rows,
+        table_len("Garnet transitions", &[rows, branching, 40])?,
+    )?;
     let mut transitions = Vec::with_capacity(rows);
     let mut rewards = Vec::with_capacity(rows);
     let mut cuts = vec![0.0; branching + 1];

@@ -1,7 +1,7 @@
 //! A gridworld with walls, a goal and slippery moves.
 
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::MdpError;
+use crate::tabular::mdp_error::{MdpError, check_allocatable, table_len, try_filled};
 
 /// Builder of a gridworld MDP: a `width × height` grid of cells, four moves, walls, a
 /// terminal goal cell and a slip probability.
@@ -128,12 +128,33 @@ impl Gridworld {
     }
 
     /// State index of cell `(x, y)`: `y · width + x`.
+    ///
+    /// # Panics
+    ///
+    /// If `(x, y)` is outside the grid (`x ≥ width` or `y ≥ height`), like a slice index:
+    /// an out-of-range cell would otherwise wrap silently to another row's state.
     pub fn state(&self, x: usize, y: usize) -> usize {
+        assert!(
+            x < self.width && y < self.height,
+            "cell ({x}, {y}) is outside the {} × {} grid",
+            self.width,
+            self.height
+        );
         y * self.width + x
     }
 
     /// Cell `(x, y)` of state `s`.
+    ///
+    /// # Panics
+    ///
+    /// If `s ≥ width · height` (which includes every `s` on an empty grid).
     pub fn cell(&self, s: usize) -> (usize, usize) {
+        assert!(
+            s / self.width.max(1) < self.height && self.width > 0,
+            "state {s} is outside the {} × {} grid",
+            self.width,
+            self.height
+        );
         (s % self.width, s / self.width)
     }
 
@@ -152,7 +173,21 @@ impl Gridworld {
         if w == 0 || h == 0 {
             return Err(MdpError::Empty { what: "states" });
         }
-        let n = w * h;
+        let n = table_len("gridworld states", &[w, h])?;
+        if n > u32::MAX as usize {
+            return Err(MdpError::TooLarge {
+                what: "gridworld (states are indexed by u32)",
+                entries: n as f64,
+            });
+        }
+        // Four actions, up to three outcomes each: the transition lists and the MDP's CSR
+        // arrays. Refuse a grid whose tables cannot be allocated before building any.
+        let rows = table_len("gridworld transitions", &[n, 4])?;
+        check_allocatable(
+            "gridworld transitions",
+            rows,
+            table_len("gridworld transitions", &[rows, 96])?,
+        )?;
         let in_grid = |(x, y): (usize, usize)| -> Result<usize, MdpError> {
             if x < w && y < h {
                 Ok(y * w + x)
@@ -163,7 +198,7 @@ impl Gridworld {
                 })
             }
         };
-        let mut wall = vec![false; n];
+        let mut wall = try_filled("gridworld cells", n, false)?;
         for &c in &self.walls {
             wall[in_grid(c)?] = true;
         }

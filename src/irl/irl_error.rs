@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 use crate::tabular::mdp_error::MdpError;
 
 /// Why an inverse-RL function rejected its input.
@@ -115,8 +117,8 @@ pub enum IrlError {
         /// The rejected value.
         value: f64,
     },
-    /// A forward pass to absorption still had this much probability mass in the episode
-    /// after its step limit.
+    /// A forward pass still had this much probability mass in the episode after its step
+    /// limit (for the discounted occupancy: discounted mass still to come, times `1 − γ`).
     NotAbsorbed {
         /// Steps taken.
         steps: usize,
@@ -138,11 +140,16 @@ impl fmt::Display for IrlError {
             Self::NonFiniteFeature { row, k, value } => {
                 write!(
                     f,
-                    "feature {k} of row {row} is {value}; features must be finite"
+                    "feature {k} of row {row} is {value_c}; features must be finite",
+                    value_c = Compact(*value)
                 )
             }
             Self::NonFiniteParameter { k, value } => {
-                write!(f, "θ[{k}] is {value}; parameters must be finite")
+                write!(
+                    f,
+                    "θ[{k}] is {value_c}; parameters must be finite",
+                    value_c = Compact(*value)
+                )
             }
             Self::NoDemonstrations => write!(f, "no demonstrations were given"),
             Self::MalformedTrajectory {
@@ -201,10 +208,15 @@ impl fmt::Display for IrlError {
                 "trajectory {trajectory}, t = {t}: acts in terminal state {state}"
             ),
             Self::ZeroHorizon => write!(f, "the horizon must be at least one step"),
-            Self::InvalidConfig { what, value } => write!(f, "`{what}` = {value} is out of range"),
+            Self::InvalidConfig { what, value } => write!(
+                f,
+                "`{what}` = {value_c} is out of range",
+                value_c = Compact(*value)
+            ),
             Self::NotAbsorbed { steps, remaining } => write!(
                 f,
-                "after {steps} steps the episode is still running with probability {remaining}"
+                "after {steps} steps the episode is still running with probability {remaining_c}",
+                remaining_c = Compact(*remaining)
             ),
         }
     }

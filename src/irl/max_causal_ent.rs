@@ -2,8 +2,9 @@
 //! iteration at temperature 1.
 
 use crate::irl::irl_error::IrlError;
-use crate::irl::maxent_partition::check_reward;
+use crate::irl::maxent_partition::{check_backward_pass, check_reward};
 use crate::tabular::mdp::Mdp;
+use crate::tabular::mdp_error::try_filled;
 use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 
 /// Soft values and the maximum causal entropy policy over a finite horizon.
@@ -69,8 +70,9 @@ impl MaxCausalEntSolution {
             return Err(IrlError::ZeroHorizon);
         }
         let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
-        let mut values = vec![0.0; (horizon + 1) * s_count];
-        let mut log_pi = vec![0.0; horizon * s_count * a_count];
+        let len = check_backward_pass(mdp, reward, horizon)?;
+        let mut values = try_filled("value tables", (horizon + 1) * s_count, 0.0)?;
+        let mut log_pi = try_filled("policy tables", len, 0.0)?;
         let uniform = -(a_count as f64).ln();
         let mut q = vec![0.0; a_count];
         for t in (0..horizon).rev() {

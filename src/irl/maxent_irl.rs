@@ -7,6 +7,8 @@ use crate::irl::max_causal_ent::MaxCausalEntSolution;
 use crate::irl::maxent_partition::{MaxEntPartition, TrajectoryEnd};
 use crate::soft_dp::soft_value_iteration::SoftValueIteration;
 use crate::tabular::mdp::Mdp;
+use crate::tabular::mdp_error::MdpError;
+use crate::tabular::tabular_policy::TabularPolicy;
 use crate::tabular::visitation::{discounted_occupancy, forward_pass, trajectory_model_visitation};
 
 /// Which maximum-entropy model of behaviour explains the demonstrations.
@@ -157,9 +159,28 @@ impl<'a> IrlProblem<'a> {
         Ok(self)
     }
 
-    /// The demonstrations' mean features `f̃`.
+    /// The demonstrations' mean features `f̃ = (1/N) Σ_i Σ_t φ(s_t^i, a_t^i)`, undiscounted:
+    /// the target of [`IrlModel::MaxEnt`] and [`IrlModel::MaxCausalEnt`].
     pub fn empirical_features(&self) -> &[f64] {
         &self.empirical_features
+    }
+
+    /// The demonstrations' mean discounted features
+    /// `f̃_γ = (1/N) Σ_i Σ_t γ^t φ(s_t^i, a_t^i)` with the MDP's discount: the target of
+    /// [`IrlModel::MaxCausalEntDiscounted`].
+    pub fn discounted_empirical_features(&self) -> &[f64] {
+        &self.discounted_empirical_features
+    }
+
+    /// The empirical features that `model`'s objective matches:
+    /// [`discounted_empirical_features`](Self::discounted_empirical_features) for
+    /// [`IrlModel::MaxCausalEntDiscounted`], [`empirical_features`](Self::empirical_features)
+    /// otherwise.
+    pub fn empirical_features_for(&self, model: IrlModel) -> &[f64] {
+        match model {
+            IrlModel::MaxCausalEntDiscounted => &self.discounted_empirical_features,
+            IrlModel::MaxEnt | IrlModel::MaxCausalEnt => &self.empirical_features,
+        }
     }
 
     /// The demonstrations' start-state distribution `ρ̃₀`.
@@ -171,59 +192,50 @@ impl<'a> IrlProblem<'a> {
     ///
     /// # Errors
     ///
-    /// [`IrlError::DimensionMismatch`] or [`IrlError::NonFiniteParameter`] for a bad `θ`.
+    /// [`IrlError::DimensionMismatch`] or [`IrlError::NonFiniteParameter`] for a bad `θ`;
+    /// [`IrlError::Mdp`] with [`MdpError::NonFiniteReward`] if `θ·φ` overflows, or with
+    /// [`MdpError::ValuesOutOfRange`] if the model's values (`T (max |r| + ln A)`, or the
+    /// discounted bound) exceed [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX) or the
+    /// objective overflows. The result is always finite.
     pub fn evaluate(&self, model: IrlModel, theta: &[f64]) -> Result<IrlEvaluation, IrlError> {
         let reward = self.features.reward(theta)?;
-        let horizon = self.demos.horizon();
-        let mut empirical = &self.empirical_features;
-        let (log_z, visitation, action_log_lik) = match model {
-            IrlModel::MaxEnt => {
-                let part =
-                    MaxEntPartition::new(self.mdp, &reward, horizon, &TrajectoryEnd::Anywhere)?;
-                let log_z = dot(&self.initial, part.log_z_state(0));
-                let vis = trajectory_model_visitation(self.mdp, &self.initial, &part)?;
-                (log_z, vis.state_actions().to_vec(), None)
+        let empirical = self.empirical_features_for(model);
+        let solution = solve_model(
+            self.mdp,
+            &reward,
+            model,
+            &self.initial,
+            self.demos.horizon(),
+        )?;
+        let action_log_lik = match &solution.policy {
+            ModelPolicy::TrajectoryLevel => None,
+            ModelPolicy::TimeIndexed(sol) => {
+                let pi = sol.policy();
+                Some(self.mean_action_log_likelihood(|t, s, a| pi.log_probs(t, s)[a]))
             }
-            IrlModel::MaxCausalEnt => {
-                let sol = MaxCausalEntSolution::new(self.mdp, &reward, horizon)?;
-                let log_z = dot(&self.initial, sol.values(0));
-                let vis = forward_pass(self.mdp, &self.initial, sol.policy())?;
-                let ll = self.mean_action_log_likelihood(|t, s, a| sol.policy().log_probs(t, s)[a]);
-                (log_z, vis.state_actions().to_vec(), Some(ll))
-            }
-            IrlModel::MaxCausalEntDiscounted => {
-                empirical = &self.discounted_empirical_features;
-                let mut mdp = self.mdp.clone();
-                mdp.set_rewards(&reward)?;
-                // Certified ‖V − V*‖∞ ≤ a few hundred ulps of the value scale, so that the
-                // objective is exact to far below any finite-difference step.
-                let scale = (reward.iter().fold(0.0f64, |m, r| m.max(r.abs()))
-                    + (mdp.num_actions() as f64).ln())
-                    / (1.0 - mdp.discount());
-                let sol = SoftValueIteration::new(1.0)
-                    .tolerance(1e-13 * scale.max(1.0))
-                    .max_iterations(usize::MAX)
-                    .run(&mdp)?;
-                let policy = sol.policy()?;
-                let log_z = dot(&self.initial, &sol.values);
-                let occupancy =
-                    discounted_occupancy(&mdp, &self.initial, &policy, 1e-15 * horizon as f64)?;
-                let ll = self.mean_action_log_likelihood(|_, s, a| policy.log_prob(s, a));
-                (log_z, occupancy, Some(ll))
+            ModelPolicy::Stationary(pi) => {
+                Some(self.mean_action_log_likelihood(|_, s, a| pi.log_prob(s, a)))
             }
         };
+        let visitation = solution.visitation;
         let expected = self.features.expectation(&visitation);
         let penalty = 0.5 * self.l2 * dot(theta, theta);
-        let dual = dot(theta, empirical) - log_z;
-        let gradient = empirical
+        let dual = dot(theta, empirical) - solution.log_z;
+        let gradient: Vec<f64> = empirical
             .iter()
             .zip(&expected)
             .zip(theta)
             .map(|((f, e), th)| f - e - self.l2 * th)
             .collect();
         let log_likelihood = action_log_lik.unwrap_or(dual) + self.dynamics_log_likelihood;
+        // The backward passes bound their values, but θ·f̃ or the gradient can still
+        // overflow for θ near the f64 range: never return them as numbers.
+        let objective = dual - penalty;
+        if !objective.is_finite() || gradient.iter().any(|g: &f64| !g.is_finite()) {
+            return Err(MdpError::ValuesOutOfRange { bound: objective }.into());
+        }
         Ok(IrlEvaluation {
-            objective: dual - penalty,
+            objective,
             log_likelihood,
             gradient,
             expected_features: expected,
@@ -241,6 +253,150 @@ impl<'a> IrlProblem<'a> {
         }
         ll / self.demos.len() as f64
     }
+}
+
+/// The policy a model's solution acts with, for the action log-likelihood.
+enum ModelPolicy {
+    /// The 2008 model's likelihood is over whole trajectories, not actions.
+    TrajectoryLevel,
+    TimeIndexed(MaxCausalEntSolution),
+    Stationary(TabularPolicy),
+}
+
+/// A model solved for one reward: `Σ_s ρ₀(s) ln Z(s)`, the state-action visitation from
+/// `ρ₀` (discounted for the discounted model), and the policy.
+struct ModelSolution {
+    log_z: f64,
+    visitation: Vec<f64>,
+    policy: ModelPolicy,
+}
+
+fn solve_model(
+    mdp: &Mdp,
+    reward: &[f64],
+    model: IrlModel,
+    initial: &[f64],
+    horizon: usize,
+) -> Result<ModelSolution, IrlError> {
+    Ok(match model {
+        IrlModel::MaxEnt => {
+            let part = MaxEntPartition::new(mdp, reward, horizon, &TrajectoryEnd::Anywhere)?;
+            let vis = trajectory_model_visitation(mdp, initial, &part)?;
+            ModelSolution {
+                log_z: dot(initial, part.log_z_state(0)),
+                visitation: vis.state_actions().to_vec(),
+                policy: ModelPolicy::TrajectoryLevel,
+            }
+        }
+        IrlModel::MaxCausalEnt => {
+            let sol = MaxCausalEntSolution::new(mdp, reward, horizon)?;
+            let vis = forward_pass(mdp, initial, sol.policy())?;
+            ModelSolution {
+                log_z: dot(initial, sol.values(0)),
+                visitation: vis.state_actions().to_vec(),
+                policy: ModelPolicy::TimeIndexed(sol),
+            }
+        }
+        IrlModel::MaxCausalEntDiscounted => {
+            let mut mdp = mdp.clone();
+            mdp.set_rewards(reward)?;
+            let gamma = mdp.discount();
+            if gamma >= 1.0 {
+                return Err(MdpError::DiscountNotBelowOne { value: gamma }.into());
+            }
+            // Certified ‖V − V*‖∞ ≤ 1e-13 of the value scale, so that the objective is exact
+            // to far below any finite-difference step — or, as γ → 1, the best value
+            // iteration can certify in f64: its stopping bound γ/(1−γ)‖V_k − V_{k−1}‖ cannot
+            // fall below γ/(1−γ) times a few ulps of ‖V‖ (64 ε allows for them).
+            let scale = mdp.value_bound(1.0, None).max(1.0);
+            let relative = 1e-13f64.max(64.0 * f64::EPSILON * gamma / (1.0 - gamma));
+            // The contraction shrinks the error from ≤ 2·scale to the tolerance within
+            // ln(relative/2)/ln γ sweeps; twice that plus a margin is the cap.
+            let sweeps = (relative / 2.0).ln() / gamma.ln();
+            let cap = if sweeps.is_finite() {
+                2.0 * sweeps + 100.0
+            } else {
+                100.0
+            };
+            let sol = SoftValueIteration::new(1.0)
+                .tolerance(relative * scale)
+                .max_iterations(cap.min(1e9) as usize)
+                .run(&mdp)?;
+            let policy = sol.policy()?;
+            // The discounted mass left after t steps is at most γ^t/(1 − γ).
+            let tolerance = 1e-15 * horizon.max(1) as f64;
+            let steps = (tolerance * (1.0 - gamma)).ln() / gamma.ln();
+            let max_steps = if steps.is_finite() {
+                2.0 * steps + 100.0
+            } else {
+                100.0
+            };
+            let occupancy = discounted_occupancy(
+                &mdp,
+                initial,
+                &policy,
+                tolerance,
+                max_steps.min(1e9) as usize,
+            )?;
+            ModelSolution {
+                log_z: dot(initial, &sol.values),
+                visitation: occupancy,
+                policy: ModelPolicy::Stationary(policy),
+            }
+        }
+    })
+}
+
+/// The features a maximum-entropy model expects under the reward `r_θ = θ·φ`, from the
+/// start distribution `initial`: `E_θ[f_τ] = Σ_{s,a} D_θ(s, a) φ(s, a)`.
+///
+/// This is the model side of the feature-matching gradient `∇L = f̃ − E_θ[f_τ]` of
+/// [`IrlProblem`], without demonstrations: `D_θ` is the 2008 model's trajectory-level
+/// visitation over `horizon` steps ([`IrlModel::MaxEnt`]), the maximum causal entropy
+/// policy's forward pass over `horizon` steps ([`IrlModel::MaxCausalEnt`]), or the
+/// discounted occupancy of the discounted causal policy ([`IrlModel::MaxCausalEntDiscounted`],
+/// where `horizon` only scales the occupancy's summation tolerance).
+///
+/// # Errors
+///
+/// [`IrlError::DimensionMismatch`] if the features or `initial` do not fit the MDP, or
+/// `θ` has the wrong length; [`IrlError::NonFiniteParameter`] for a non-finite `θ`;
+/// [`IrlError::Mdp`] if `initial` is not a distribution (or, for the discounted model,
+/// the MDP has `γ = 1`).
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{expected_features, Features, Gridworld, IrlModel};
+/// let mdp = Gridworld::new(3, 3).build(1.0)?.with_terminal_states(&[])?;
+/// let phi = Features::one_hot_states(&mdp);
+/// let mut initial = vec![0.0; 9];
+/// initial[0] = 1.0;
+/// let f = expected_features(&mdp, &phi, IrlModel::MaxCausalEnt, &[0.0; 9], &initial, 5)?;
+/// // One-hot state features count visits: five steps, five visits in all.
+/// assert!((f.iter().sum::<f64>() - 5.0).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn expected_features(
+    mdp: &Mdp,
+    features: &Features,
+    model: IrlModel,
+    theta: &[f64],
+    initial: &[f64],
+    horizon: usize,
+) -> Result<Vec<f64>, IrlError> {
+    let dims = (mdp.num_states(), mdp.num_actions());
+    let (s, a) = features.dims();
+    if (s, a) != dims {
+        return Err(IrlError::DimensionMismatch {
+            what: "features",
+            expected: dims.0 * dims.1,
+            found: s * a,
+        });
+    }
+    let reward = features.reward(theta)?;
+    let solution = solve_model(mdp, &reward, model, initial, horizon)?;
+    Ok(features.expectation(&solution.visitation))
 }
 
 /// Settings of [`fit_irl`]: L-BFGS ascent with a backtracking (Armijo) line search.
@@ -288,7 +444,7 @@ pub enum IrlTermination {
         gradient_norm: f64,
     },
     /// No step along an ascent direction increased `L` by the Armijo margin, down to a
-    /// step of `1e-14` times the direction: `L` is flat to rounding error here (the
+    /// step of length `1e-14 · max(1, ‖θ‖∞)`: `L` is flat to rounding error here (the
     /// maximum, to `f64` precision).
     StepTooSmall {
         /// The final `‖∇L‖∞`.
@@ -377,6 +533,7 @@ pub fn fit_irl(
     let mut history = Vec::new();
     // (s, y, 1 / s·y), oldest first.
     let mut pairs: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
+    // `evaluate` never returns a non-finite gradient, so `f64::max` drops no NaN here.
     let inf_norm = |g: &[f64]| g.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     loop {
         let g_norm = inf_norm(&eval.gradient);
@@ -409,23 +566,50 @@ pub fn fit_irl(
         let mut slope = dot(&eval.gradient, &direction);
         if pairs.is_empty() || slope.is_nan() || slope <= 0.0 {
             pairs.clear();
-            let scale = config.initial_step / g_norm;
-            direction = eval.gradient.iter().map(|g| g * scale).collect();
+            // (g/‖g‖∞)·step, not g·(step/‖g‖∞), which overflows for a huge step.
+            direction = eval
+                .gradient
+                .iter()
+                .map(|g| g / g_norm * config.initial_step)
+                .collect();
             slope = dot(&eval.gradient, &direction);
         }
         let mut eta = 1.0;
+        let mut halvings = 0;
         let accepted = loop {
             let trial: Vec<f64> = theta
                 .iter()
                 .zip(&direction)
                 .map(|(t, d)| t + eta * d)
                 .collect();
-            let trial_eval = problem.evaluate(model, &trial)?;
-            if trial_eval.objective >= eval.objective + config.armijo * eta * slope {
+            // A step so long that θ or the values leave the f64 range is a failed trial,
+            // like one that does not increase L: shorten it, do not report the trial θ.
+            let trial_eval = if trial.iter().all(|t| t.is_finite()) {
+                match problem.evaluate(model, &trial) {
+                    Ok(e) => Some(e),
+                    Err(IrlError::Mdp(
+                        MdpError::ValuesOutOfRange { .. } | MdpError::NonFiniteReward { .. },
+                    )) => None,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                None
+            };
+            if let Some(trial_eval) = trial_eval
+                && trial_eval.objective >= eval.objective + config.armijo * eta * slope
+            {
                 break Some((trial, trial_eval));
             }
             eta *= 0.5;
-            if eta < 1e-14 {
+            halvings += 1;
+            // Give up once the step is below rounding of θ itself; an over-long first step
+            // (a huge `initial_step`) is halved as often as it takes to get there. 2100
+            // halvings take any finite step below the smallest subnormal.
+            let step_length = eta * inf_norm(&direction);
+            if step_length < 1e-14 * inf_norm(&theta).max(1.0)
+                || step_length.is_nan()
+                || halvings >= 2100
+            {
                 break None;
             }
         };

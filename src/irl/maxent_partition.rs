@@ -3,6 +3,7 @@
 
 use crate::irl::irl_error::IrlError;
 use crate::tabular::mdp::Mdp;
+use crate::tabular::mdp_error::{check_value_bound, table_len, try_filled};
 use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 
 /// Which trajectories the model sums over at the horizon.
@@ -101,7 +102,8 @@ impl MaxEntPartition {
         if horizon == 0 {
             return Err(IrlError::ZeroHorizon);
         }
-        let mut log_z_state = vec![0.0; (horizon + 1) * s_count];
+        let len = check_backward_pass(mdp, reward, horizon)?;
+        let mut log_z_state = try_filled("ln Z tables", (horizon + 1) * s_count, 0.0)?;
         if let TrajectoryEnd::InStates(goal) = end {
             if goal.len() != s_count {
                 return Err(IrlError::DimensionMismatch {
@@ -114,8 +116,8 @@ impl MaxEntPartition {
                 *z = if g { 0.0 } else { f64::NEG_INFINITY };
             }
         }
-        let mut log_z_action = vec![0.0; horizon * s_count * a_count];
-        let mut log_pi = vec![0.0; horizon * s_count * a_count];
+        let mut log_z_action = try_filled("ln Z tables", len, 0.0)?;
+        let mut log_pi = try_filled("policy tables", len, 0.0)?;
         let uniform = -(a_count as f64).ln();
         // Z_{t+1} rescaled by its largest entry, exp(ln Z_{t+1}(s') − c): computed once per
         // state and step, so that the sum over successors needs no exponentials.
@@ -265,4 +267,23 @@ pub(crate) fn check_reward(mdp: &Mdp, reward: &[f64]) -> Result<(), IrlError> {
         ));
     }
     Ok(())
+}
+
+/// Checks that a finite-horizon backward pass of `horizon` steps with temperature 1 stays
+/// in range — `|V_t|, |ln Z_t| ≤ T (max |r| + ln A)` at most
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX) — and that its `(T + 1) · S · A` tables can
+/// be allocated; returns `T · S · A`.
+pub(crate) fn check_backward_pass(
+    mdp: &Mdp,
+    reward: &[f64],
+    horizon: usize,
+) -> Result<usize, IrlError> {
+    let max_reward = reward.iter().fold(0.0f64, |m, r| m.max(r.abs()));
+    let bound = (max_reward + (mdp.num_actions() as f64).ln()) * horizon as f64;
+    check_value_bound(bound)?;
+    let len = table_len(
+        "time-indexed tables",
+        &[horizon + 1, mdp.num_states(), mdp.num_actions()],
+    )?;
+    Ok(len - mdp.num_states() * mdp.num_actions())
 }

@@ -17,6 +17,7 @@ pub use features::Features;
 pub use irl_error::IrlError;
 pub use max_causal_ent::MaxCausalEntSolution;
 pub use maxent_irl::{
-    IrlConfig, IrlEvaluation, IrlFit, IrlIterate, IrlModel, IrlProblem, IrlTermination, fit_irl,
+    IrlConfig, IrlEvaluation, IrlFit, IrlIterate, IrlModel, IrlProblem, IrlTermination,
+    expected_features, fit_irl,
 };
 pub use maxent_partition::{MaxEntPartition, TrajectoryEnd};

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 use crate::distributions::distribution_error::DistributionError;
 
 /// Why a loss function rejected its input.
@@ -58,6 +60,24 @@ pub enum LossError {
         /// The rejected value.
         value: f64,
     },
+    /// Every input was valid, but the result overflowed `f64` (inputs near `±1e308`, or
+    /// products of large values): the loss or its gradient would be infinite or NaN.
+    /// The finite inputs that produce it are too large in magnitude; rescale them.
+    Overflow {
+        /// Which output overflowed (`"loss"`, `"grad_logits"`, `"target"`, …).
+        what: &'static str,
+        /// Batch index of the first non-finite entry (0 for a scalar).
+        index: usize,
+    },
+    /// A log-probability was above 0 (a probability above 1).
+    NotALogProbability {
+        /// Which argument held it (`"log_pi_old_t"`).
+        what: &'static str,
+        /// Batch index.
+        index: usize,
+        /// The rejected value.
+        value: f64,
+    },
     /// A hyperparameter was outside its domain.
     InvalidParameter {
         /// Which hyperparameter (`"alpha"`, `"clip_epsilon"`, `"discount_t"`, …).
@@ -94,13 +114,31 @@ impl fmt::Display for LossError {
                 "action {action} of batch item {index} is masked (logit −∞): it has probability 0"
             ),
             Self::NonFinite { what, index, value } => {
-                write!(f, "`{what}[{index}]` is {value}; it must be finite")
+                write!(
+                    f,
+                    "`{what}[{index}]` is {value_c}; it must be finite",
+                    value_c = Compact(*value)
+                )
             }
             Self::InvalidParameter {
                 what,
                 value,
                 expected,
-            } => write!(f, "`{what}` is {value}; it must be {expected}"),
+            } => write!(
+                f,
+                "`{what}` is {value_c}; it must be {expected}",
+                value_c = Compact(*value)
+            ),
+            Self::NotALogProbability { what, index, value } => write!(
+                f,
+                "`{what}[{index}]` is {value_c}; a log-probability must be ≤ 0",
+                value_c = Compact(*value)
+            ),
+            Self::Overflow { what, index } => write!(
+                f,
+                "`{what}` overflowed at batch item {index}: the inputs are too large in \
+                 magnitude for f64 arithmetic"
+            ),
         }
     }
 }
@@ -153,5 +191,14 @@ pub(crate) fn check_alpha(alpha: f64) -> Result<(), LossError> {
             value: alpha,
             expected: "finite and ≥ 0",
         })
+    }
+}
+
+/// Checks that every output is finite, so that no loss returns `Ok` with an infinity or a
+/// NaN produced by overflow from finite inputs.
+pub(crate) fn check_output(what: &'static str, xs: &[f64]) -> Result<(), LossError> {
+    match xs.iter().position(|x| !x.is_finite()) {
+        Some(index) => Err(LossError::Overflow { what, index }),
+        None => Ok(()),
     }
 }

@@ -2,7 +2,9 @@
 //! policies, with its gradient with respect to the logits.
 
 use crate::distributions::categorical::check_logits;
-use crate::losses::loss_error::{LossError, check_alpha, check_batch_finite, check_batch_len};
+use crate::losses::loss_error::{
+    LossError, check_alpha, check_batch_finite, check_batch_len, check_output,
+};
 use crate::numerics::log_sum_exp::log_softmax_into;
 
 /// A policy loss, its parts, and its gradient with respect to the logits.
@@ -25,20 +27,8 @@ pub(crate) fn check_categorical_batch(
     num_actions: usize,
     a_t: &[usize],
 ) -> Result<usize, LossError> {
-    if num_actions == 0 {
-        return Err(LossError::InvalidParameter {
-            what: "num_actions",
-            value: 0.0,
-            expected: "≥ 1",
-        });
-    }
-    let batch = a_t.len();
-    if batch == 0 {
-        return Err(LossError::EmptyBatch);
-    }
-    check_batch_len("logits_t", logits_t, batch * num_actions)?;
+    let batch = check_logits_batch(logits_t, num_actions, a_t.len())?;
     for (index, (row, &action)) in logits_t.chunks_exact(num_actions).zip(a_t).enumerate() {
-        check_logits(row).map_err(|source| LossError::InvalidPolicy { index, source })?;
         if action >= num_actions {
             return Err(LossError::ActionOutOfRange {
                 index,
@@ -49,6 +39,30 @@ pub(crate) fn check_categorical_batch(
         if row[action] == f64::NEG_INFINITY {
             return Err(LossError::MaskedAction { index, action });
         }
+    }
+    Ok(batch)
+}
+
+/// Validates `batch` rows of logits (row-major, `batch × num_actions`), naming the row of a
+/// bad logit, and returns `batch`.
+pub(crate) fn check_logits_batch(
+    logits_t: &[f64],
+    num_actions: usize,
+    batch: usize,
+) -> Result<usize, LossError> {
+    if num_actions == 0 {
+        return Err(LossError::InvalidParameter {
+            what: "num_actions",
+            value: 0.0,
+            expected: "≥ 1",
+        });
+    }
+    if batch == 0 {
+        return Err(LossError::EmptyBatch);
+    }
+    check_batch_len("logits_t", logits_t, batch * num_actions)?;
+    for (index, row) in logits_t.chunks_exact(num_actions).enumerate() {
+        check_logits(row).map_err(|source| LossError::InvalidPolicy { index, source })?;
     }
     Ok(batch)
 }
@@ -123,7 +137,9 @@ pub(crate) fn probs_and_entropy(log_probs: &[f64], probs: &mut [f64]) -> f64 {
 /// `B × num_actions` or `adv_t` not `B` long; [`LossError::InvalidPolicy`] for a bad row of
 /// logits; [`LossError::ActionOutOfRange`], [`LossError::MaskedAction`];
 /// [`LossError::NonFinite`] for an advantage; [`LossError::InvalidParameter`] for
-/// `num_actions = 0` or an `alpha` that is negative or not finite.
+/// `num_actions = 0` or an `alpha` that is negative or not finite;
+/// [`LossError::Overflow`] if the loss or its gradient overflows `f64` (finite inputs of
+/// magnitude near `1e308`); the outputs are checked, not the inputs.
 ///
 /// # Examples
 ///
@@ -177,8 +193,11 @@ pub fn entropy_regularised_pg_loss(
     }
     let policy_loss = pg_sum * inv_b;
     let mean_entropy = entropy_sum * inv_b;
+    let loss = policy_loss - alpha * mean_entropy;
+    check_output("loss", &[loss])?;
+    check_output("grad_logits", &grad_logits)?;
     Ok(PolicyLoss {
-        loss: policy_loss - alpha * mean_entropy,
+        loss,
         policy_loss,
         mean_entropy,
         grad_logits,

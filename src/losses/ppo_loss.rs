@@ -1,7 +1,9 @@
 //! PPO's clipped surrogate loss with an entropy bonus, for a batch of categorical
 //! policies, with its gradient with respect to the logits.
 
-use crate::losses::loss_error::{LossError, check_alpha, check_batch_finite, check_batch_len};
+use crate::losses::loss_error::{
+    LossError, check_alpha, check_batch_finite, check_batch_len, check_output,
+};
 use crate::losses::pg_loss::{check_categorical_batch, probs_and_entropy};
 use crate::numerics::log_sum_exp::log_softmax_into;
 
@@ -76,8 +78,12 @@ pub struct PpoLoss {
 /// # Errors
 ///
 /// As [`entropy_regularised_pg_loss`](crate::entropy_regularised_pg_loss), plus
-/// [`LossError::LengthMismatch`] / [`LossError::NonFinite`] for `log_pi_old_t`, and
-/// [`LossError::InvalidParameter`] for a `clip_epsilon` that is not finite and `> 0`.
+/// [`LossError::LengthMismatch`] / [`LossError::NonFinite`] for `log_pi_old_t`,
+/// [`LossError::NotALogProbability`] for an entry of `log_pi_old_t` above 0,
+/// [`LossError::InvalidParameter`] for a `clip_epsilon` that is not finite and `> 0`;
+/// [`LossError::Overflow`] if the loss or its gradient overflows `f64` (finite inputs of
+/// magnitude near `1e308`); the outputs are checked, not the inputs. A very negative `log_pi_old_t` (an action the old
+/// policy almost never took) makes the ratio overflow and lands here.
 ///
 /// # Examples
 ///
@@ -103,6 +109,13 @@ pub fn ppo_clipped_loss(
     let batch = check_categorical_batch(logits_t, num_actions, a_t)?;
     check_batch_len("log_pi_old_t", log_pi_old_t, batch)?;
     check_batch_finite("log_pi_old_t", log_pi_old_t)?;
+    if let Some(index) = log_pi_old_t.iter().position(|&lp| lp > 0.0) {
+        return Err(LossError::NotALogProbability {
+            what: "log_pi_old_t",
+            index,
+            value: log_pi_old_t[index],
+        });
+    }
     check_batch_len("adv_t", adv_t, batch)?;
     check_batch_finite("adv_t", adv_t)?;
     check_alpha(alpha)?;
@@ -150,8 +163,11 @@ pub fn ppo_clipped_loss(
     }
     let surrogate_loss = -surrogate_sum * inv_b;
     let mean_entropy = entropy_sum * inv_b;
+    let loss = surrogate_loss - alpha * mean_entropy;
+    check_output("loss", &[loss])?;
+    check_output("grad_logits", &grad_logits)?;
     Ok(PpoLoss {
-        loss: surrogate_loss - alpha * mean_entropy,
+        loss,
         surrogate_loss,
         mean_entropy,
         clip_fraction: clipped as f64 * inv_b,

@@ -2,7 +2,9 @@
 //! expectation form for discrete actions.
 
 use crate::distributions::categorical::check_logits;
-use crate::losses::loss_error::{LossError, check_alpha, check_batch_finite, check_batch_len};
+use crate::losses::loss_error::{
+    LossError, check_alpha, check_batch_finite, check_batch_len, check_output,
+};
 use crate::losses::pg_loss::probs_and_entropy;
 use crate::numerics::log_sum_exp::log_softmax_into;
 
@@ -60,7 +62,9 @@ pub fn sac_actor_loss(log_pi_t: &[f64], q_t: &[f64], alpha: f64) -> Result<f64, 
     check_batch_finite("q_t", q_t)?;
     check_alpha(alpha)?;
     let sum: f64 = log_pi_t.iter().zip(q_t).map(|(lp, q)| alpha * lp - q).sum();
-    Ok(sum / batch as f64)
+    let loss = sum / batch as f64;
+    check_output("loss", &[loss])?;
+    Ok(loss)
 }
 
 /// The discrete-action SAC actor loss, its mean entropy and its gradient with respect to
@@ -101,8 +105,10 @@ pub struct DiscreteActorLoss {
 /// # References
 ///
 /// P. Christodoulou (2019), *Soft Actor-Critic for Discrete Action Settings*,
-/// arXiv:1910.07207, eq. (12); cleanrl `sac_atari.py` computes
-/// `(action_probs * (alpha * log_pi - min_qf_values)).sum(1).mean()` — the same loss.
+/// arXiv:1910.07207, eq. (12). cleanrl `sac_atari.py` (commit 004f8a0) computes
+/// `(action_probs * ((alpha * log_pi) - min_qf_values)).mean()`, a mean over the actions as
+/// well as the batch: this loss divided by `|A|`, with the same minimiser and a gradient
+/// `|A|` times smaller (absorbed by its learning rate, or by Adam's scale invariance).
 ///
 /// # Numerical stability
 ///
@@ -201,8 +207,11 @@ pub fn discrete_sac_actor_loss(
             };
         }
     }
+    let loss = loss_sum * inv_b;
+    check_output("loss", &[loss])?;
+    check_output("grad_logits", &grad_logits)?;
     Ok(DiscreteActorLoss {
-        loss: loss_sum * inv_b,
+        loss,
         mean_entropy: entropy_sum * inv_b,
         grad_logits,
     })

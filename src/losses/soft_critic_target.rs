@@ -1,7 +1,9 @@
 //! SAC's soft critic target: the bootstrapped value a Q-function is regressed onto.
 
 use crate::distributions::categorical::check_logits;
-use crate::losses::loss_error::{LossError, check_alpha, check_batch_finite, check_batch_len};
+use crate::losses::loss_error::{
+    LossError, check_alpha, check_batch_finite, check_batch_len, check_output,
+};
 use crate::numerics::log_sum_exp::log_softmax_into;
 
 /// The soft Q-learning target of SAC with clipped double Q,
@@ -82,13 +84,15 @@ pub fn soft_critic_target(
             expected: "in [0, 1]",
         });
     }
-    Ok((0..batch)
+    let target: Vec<f64> = (0..batch)
         .map(|b| {
             let soft_value = q1_t[b].min(q2_t[b]) - alpha * log_pi_t[b];
             // A terminal transition ignores the next state exactly (0 · finite = 0).
             r_t[b] + discount_t[b] * soft_value
         })
-        .collect())
+        .collect();
+    check_output("target", &target)?;
+    Ok(target)
 }
 
 /// The soft critic target of discrete-action SAC, with the expectation over the next action
@@ -192,5 +196,6 @@ pub fn discrete_soft_critic_target(
         }
         out.push(r_t[b] + discount_t[b] * soft_value);
     }
+    check_output("target", &out)?;
     Ok(out)
 }

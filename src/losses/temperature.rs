@@ -1,7 +1,7 @@
 //! SAC's automatic temperature: the loss on `ln α`, its gradient, the update step, and the
 //! default target entropies.
 
-use crate::losses::loss_error::{LossError, check_batch_finite};
+use crate::losses::loss_error::{LossError, check_batch_finite, check_output};
 
 /// Fraction of the maximum entropy `ln|A|` used as the default discrete target entropy:
 /// `0.98` (Christodoulou 2019, §4).
@@ -98,7 +98,9 @@ fn mean_log_pi_plus_target(log_pi_t: &[f64], target_entropy: f64) -> Result<f64,
         });
     }
     let sum: f64 = log_pi_t.iter().map(|lp| lp + target_entropy).sum();
-    Ok(sum / log_pi_t.len() as f64)
+    let mean = sum / log_pi_t.len() as f64;
+    check_output("mean_log_pi_plus_target", &[mean])?;
+    Ok(mean)
 }
 
 /// SAC's temperature loss on `ln α`: `J(ln α) = −ln α · (1/B) Σ_b (ln π(a_b|s_b) + H̄)`, with
@@ -158,7 +160,9 @@ pub fn temperature_loss(
             expected: "finite",
         });
     }
-    Ok(-log_alpha * mean_log_pi_plus_target(log_pi_t, target_entropy)?)
+    let loss = -log_alpha * mean_log_pi_plus_target(log_pi_t, target_entropy)?;
+    check_output("loss", &[loss])?;
+    Ok(loss)
 }
 
 /// `∂J/∂ln α = Ĥ − H̄`, the gradient of [`temperature_loss`]: the batch entropy estimate
@@ -186,6 +190,10 @@ pub fn temperature_loss(
 pub fn temperature_loss_grad(log_pi_t: &[f64], target_entropy: f64) -> Result<f64, LossError> {
     Ok(-mean_log_pi_plus_target(log_pi_t, target_entropy)?)
 }
+
+/// The range of `ln α` that [`TemperatureState::update`] keeps: `α = e^{ln α}` is then a
+/// positive, finite, normal `f64` (`e^{−708} ≈ 3.3e-308`, `e^{709} ≈ 8.2e307`).
+const LOG_ALPHA_RANGE: (f64, f64) = (-708.0, 709.0);
 
 /// Hyperparameters of SAC's temperature update.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -246,8 +254,13 @@ impl TemperatureState {
     ///
     /// # Errors
     ///
-    /// As [`temperature_loss`], plus [`LossError::InvalidParameter`] for a learning rate
-    /// that is not finite and `> 0`. On error the state is unchanged.
+    /// As [`temperature_loss`] (which names `log_alpha` if the state's `ln α` is not
+    /// finite and `target_entropy` if the config's target is not), plus
+    /// [`LossError::InvalidParameter`] for a learning rate that is not finite and `> 0`,
+    /// and [`LossError::Overflow`] (`what: "log_alpha"`) if the step would take `ln α`
+    /// outside `[−708, 709]`, where `α = e^{ln α}` stops being a positive finite normal
+    /// number (a learning rate far too large for the batch). On error the state is
+    /// unchanged.
     ///
     /// # Examples
     ///
@@ -275,7 +288,15 @@ impl TemperatureState {
         }
         let loss = temperature_loss(self.log_alpha, log_pi_t, config.target_entropy)?;
         let grad = temperature_loss_grad(log_pi_t, config.target_entropy)?;
-        self.log_alpha -= config.learning_rate * grad;
+        let log_alpha = self.log_alpha - config.learning_rate * grad;
+        // α = e^{ln α} must stay a positive, finite, normal number.
+        if !(LOG_ALPHA_RANGE.0..=LOG_ALPHA_RANGE.1).contains(&log_alpha) {
+            return Err(LossError::Overflow {
+                what: "log_alpha",
+                index: 0,
+            });
+        }
+        self.log_alpha = log_alpha;
         self.steps += 1;
         Ok(TemperatureStep {
             entropy_estimate: grad + config.target_entropy,

@@ -3,8 +3,11 @@
 use crate::soft_dp::boltzmann::boltzmann_policy;
 use crate::soft_dp::soft_bellman::{q_from_v_unchecked, soft_values_of_q};
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_alpha, check_len, check_values};
+use crate::tabular::mdp_error::{
+    MdpError, check_allocatable, check_alpha, check_len, check_value_bound, check_values, table_len,
+};
 use crate::tabular::tabular_policy::TabularPolicy;
+use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 
 /// Time-indexed soft values, action values and policies of a finite-horizon problem.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +19,18 @@ pub struct FiniteHorizonSolution {
     pub q_values: Vec<Vec<f64>>,
     /// `π_0, …, π_{T−1}`, `π_t(a | s) = exp((Q_t(s, a) − V_t(s))/α)`.
     pub policies: Vec<TabularPolicy>,
+}
+
+impl FiniteHorizonSolution {
+    /// The policies `π_0, …, π_{T−1}` as one [`TimeIndexedPolicy`], ready for
+    /// [`forward_pass`](crate::forward_pass) or sampling.
+    ///
+    /// # Errors
+    ///
+    /// [`MdpError::Empty`] for a horizon of 0 (there is no policy to take).
+    pub fn time_indexed_policy(&self) -> Result<TimeIndexedPolicy, MdpError> {
+        TimeIndexedPolicy::from_policies(&self.policies)
+    }
 }
 
 /// Soft value iteration backwards in time over a horizon of `T` steps.
@@ -46,7 +61,10 @@ pub struct FiniteHorizonSolution {
 /// # Errors
 ///
 /// [`MdpError::InvalidTemperature`]; [`MdpError::DimensionMismatch`] or
-/// [`MdpError::NonFiniteValue`] for bad terminal values.
+/// [`MdpError::NonFiniteValue`] for bad terminal values; [`MdpError::ValuesOutOfRange`] if
+/// `(max |r| + α ln A) Σ_{t<T} γ^t + ‖V_T‖∞` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX); [`MdpError::TooLarge`] if the `T` tables
+/// cannot be allocated.
 ///
 /// # Examples
 ///
@@ -68,6 +86,15 @@ pub fn finite_horizon_soft_value_iteration(
     check_alpha(alpha)?;
     check_len("terminal_values", terminal_values.len(), mdp.num_states())?;
     check_values("terminal_values", terminal_values)?;
+    let terminal_max = terminal_values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    check_value_bound(mdp.value_bound(alpha, Some(horizon)) + terminal_max)?;
+    // T + 1 value rows and T Q-tables and policies: refuse what cannot be allocated.
+    let entries = table_len(
+        "finite-horizon tables",
+        &[horizon, mdp.num_states(), mdp.num_actions(), 3],
+    )?;
+    let bytes = table_len("finite-horizon tables", &[entries, 8])?;
+    check_allocatable("finite-horizon tables", entries, bytes)?;
     let n = mdp.num_states() * mdp.num_actions();
     let mut values = vec![terminal_values.to_vec()];
     let mut q_values = Vec::with_capacity(horizon);

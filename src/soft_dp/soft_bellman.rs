@@ -277,7 +277,11 @@ pub(crate) fn soft_sweep(
             }
             soft_state_value(q_row, alpha)
         };
-        change = change.max((new - v[s]).abs());
+        // `f64::max` would drop a NaN; keep it, so the caller sees it.
+        let d = (new - v[s]).abs();
+        if d > change || d.is_nan() {
+            change = d;
+        }
         v_out[s] = new;
     }
     change

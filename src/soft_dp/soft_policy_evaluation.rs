@@ -5,7 +5,9 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::soft_dp::soft_value_iteration::Termination;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_alpha, check_tolerance};
+use crate::tabular::mdp_error::{
+    MdpError, check_alpha, check_tolerance, check_value_bound, table_len, try_filled,
+};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// Per-state policy reward `r_π(s) + α H(π(· | s))`, 0 at terminal states.
@@ -31,7 +33,9 @@ fn entropy_regularised_rewards(mdp: &Mdp, policy: &TabularPolicy, alpha: f64) ->
 fn check_inputs(mdp: &Mdp, policy: &TabularPolicy, alpha: f64) -> Result<(), MdpError> {
     check_alpha(alpha)?;
     mdp.check_infinite_horizon()?;
-    policy.check_shape_of(mdp.num_states(), mdp.num_actions())
+    policy.check_shape_of(mdp.num_states(), mdp.num_actions())?;
+    // |V^π| ≤ (max|r| + α ln A)/(1 − γ): the entropy of any policy is at most ln A.
+    check_value_bound(mdp.value_bound(alpha, None))
 }
 
 /// The soft value `V^π` of a stochastic policy, by solving the linear system exactly.
@@ -62,7 +66,10 @@ fn check_inputs(mdp: &Mdp, policy: &TabularPolicy, alpha: f64) -> Result<(), Mdp
 /// # Errors
 ///
 /// [`MdpError::InvalidTemperature`], [`MdpError::DiscountNotBelowOne`],
-/// [`MdpError::DimensionMismatch`] if the policy's shape differs from the MDP's.
+/// [`MdpError::DimensionMismatch`] if the policy's shape differs from the MDP's,
+/// [`MdpError::ValuesOutOfRange`] if `(max |r| + α ln A)/(1 − γ)` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), and [`MdpError::TooLarge`] if the dense
+/// `S × S` matrix cannot be allocated (use [`soft_policy_evaluation_iterative`] there).
 ///
 /// # Examples
 ///
@@ -84,7 +91,10 @@ pub fn soft_policy_evaluation(
     let n = mdp.num_states();
     let gamma = mdp.discount();
     let b = entropy_regularised_rewards(mdp, policy, alpha);
-    let mut m = DMatrix::<f64>::identity(n, n);
+    // The dense S × S matrix: refuse it with a typed error if it cannot be allocated.
+    let len = table_len("dense matrix I − γP_π", &[n, n])?;
+    let mut m = DMatrix::from_vec(n, n, try_filled("dense matrix I − γP_π", len, 0.0)?);
+    m.fill_diagonal(1.0);
     for s in (0..n).filter(|&s| !mdp.is_terminal(s)) {
         for (a, &p_a) in policy.action_probs(s).iter().enumerate() {
             if p_a == 0.0 {
@@ -185,11 +195,18 @@ pub fn soft_policy_evaluation_iterative(
                     .sum();
                 b[s] + gamma * ev
             };
-            last_change = last_change.max((new - v[s]).abs());
+            // Not `f64::max`, which drops a NaN.
+            let d = (new - v[s]).abs();
+            if d > last_change || d.is_nan() {
+                last_change = d;
+            }
             v_next[s] = new;
         }
         std::mem::swap(&mut v, &mut v_next);
         iterations += 1;
+        if !last_change.is_finite() {
+            return Err(MdpError::ValuesOutOfRange { bound: last_change });
+        }
         if factor * last_change <= tolerance {
             termination = Termination::Converged;
             break;
@@ -199,7 +216,11 @@ pub fn soft_policy_evaluation_iterative(
         values: v,
         iterations,
         last_change,
-        error_bound: factor * last_change,
+        error_bound: if iterations == 0 {
+            f64::INFINITY
+        } else {
+            factor * last_change
+        },
         termination,
     })
 }

@@ -39,7 +39,9 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// [`SoftPolicyIteration::run`] returns [`MdpError::InvalidTemperature`],
 /// [`MdpError::InvalidParameter`] for a bad tolerance, [`MdpError::DiscountNotBelowOne`],
-/// and [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape.
+/// [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape, and, from
+/// the exact evaluation, [`MdpError::ValuesOutOfRange`] and [`MdpError::TooLarge`] (the
+/// dense `S × S` matrix of a large MDP).
 ///
 /// # Examples
 ///
@@ -66,12 +68,18 @@ pub struct SoftPolicyIteration {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SoftPolicyIterationResult {
-    /// The soft value `V^{π_k}` of the last evaluated policy.
+    /// The soft value `V^{π_k}` of the last evaluated policy, exactly.
     pub values: Vec<f64>,
     /// `Q_k = r + γ P V_k`, flat (`s · A + a`).
     pub q_values: Vec<f64>,
-    /// The last evaluated policy `π_k`.
+    /// The Boltzmann policy of the returned action values, `π(a|s) ∝ exp(Q_k(s, a)/α)`
+    /// (the improvement step applied once more, `π_{k+1}`): the policy that matches
+    /// `values` and `q_values` in the sense of the soft Bellman equation, as
+    /// [`ValueIterationResult::policy`](crate::ValueIterationResult::policy) does. By soft
+    /// policy improvement its value is at least `values` in every state.
     pub policy: TabularPolicy,
+    /// The last evaluated policy `π_k`, whose exact soft value is `values`.
+    pub evaluated_policy: TabularPolicy,
     /// `V^{π_0}, V^{π_1}, …, V^{π_k}`: one entry per evaluation.
     pub value_history: Vec<Vec<f64>>,
     /// Number of evaluations `k + 1`.
@@ -140,11 +148,15 @@ impl SoftPolicyIteration {
             let values = soft_policy_evaluation(mdp, &policy, self.alpha)?;
             q_from_v_unchecked(mdp, &values, &mut q_values);
             let backed_up = soft_values_of_q(mdp, &q_values, self.alpha);
+            // Not `fold(0.0, f64::max)`, which drops a NaN.
             let residual = backed_up
                 .iter()
                 .zip(&values)
                 .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+                .fold(0.0, |m: f64, d| if d > m || d.is_nan() { d } else { m });
+            if !residual.is_finite() {
+                return Err(MdpError::ValuesOutOfRange { bound: residual });
+            }
             error_bound = scale * residual;
             value_history.push(values);
             if error_bound <= self.tolerance {
@@ -156,13 +168,15 @@ impl SoftPolicyIteration {
             }
             policy = boltzmann_policy(&q_values, mdp.num_actions(), self.alpha)?;
         }
+        let improved = boltzmann_policy(&q_values, mdp.num_actions(), self.alpha)?;
         Ok(SoftPolicyIterationResult {
             values: value_history
                 .last()
                 .expect("at least one evaluation")
                 .clone(),
             q_values,
-            policy,
+            policy: improved,
+            evaluated_policy: policy,
             iterations: value_history.len(),
             value_history,
             error_bound,

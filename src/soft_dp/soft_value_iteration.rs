@@ -4,7 +4,9 @@
 use crate::soft_dp::boltzmann::boltzmann_policy;
 use crate::soft_dp::soft_bellman::{q_from_v_unchecked, soft_sweep};
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_alpha, check_len, check_tolerance, check_values};
+use crate::tabular::mdp_error::{
+    MdpError, check_alpha, check_len, check_tolerance, check_value_bound, check_values,
+};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// Why an iterative solver stopped.
@@ -48,7 +50,10 @@ pub enum Termination {
 ///
 /// [`SoftValueIteration::run`] returns [`MdpError::InvalidTemperature`],
 /// [`MdpError::InvalidParameter`] for a negative or non-finite tolerance, and
-/// [`MdpError::DiscountNotBelowOne`] for `γ = 1`.
+/// [`MdpError::DiscountNotBelowOne`] for `γ = 1`, and [`MdpError::ValuesOutOfRange`] when
+/// `max(‖V_0‖∞, (max |r| + α ln A)/(1 − γ))` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX) (`1e300`): within that domain no sweep can
+/// overflow, and the result is always finite.
 ///
 /// # Examples
 ///
@@ -116,6 +121,10 @@ impl SoftValueIteration {
         mdp.check_infinite_horizon()?;
         check_len("v0", v0.len(), mdp.num_states())?;
         check_values("v0", v0)?;
+        // Every iterate stays within max(‖V_0‖∞, (max|r| + α ln A)/(1 − γ)); refuse problems
+        // where that is near the f64 range, so no sweep can overflow.
+        let v0_max = v0.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        check_value_bound(mdp.value_bound(self.alpha, None).max(v0_max))?;
         let factor = mdp.discount() / (1.0 - mdp.discount());
         let mut v = v0.to_vec();
         let mut v_next = vec![0.0; mdp.num_states()];
@@ -127,6 +136,10 @@ impl SoftValueIteration {
             last_change = soft_sweep(mdp, self.alpha, &v, &mut v_next, &mut q_row);
             std::mem::swap(&mut v, &mut v_next);
             iterations += 1;
+            // Unreachable after the bound check; a solver never calls NaN converged.
+            if !last_change.is_finite() {
+                return Err(MdpError::ValuesOutOfRange { bound: last_change });
+            }
             if factor * last_change <= self.tolerance {
                 termination = Termination::Converged;
                 break;
@@ -141,7 +154,12 @@ impl SoftValueIteration {
             q_values,
             iterations,
             last_change,
-            error_bound: factor * last_change,
+            // No sweep ran: nothing is certified (and γ = 0 must not give 0 · ∞ = NaN).
+            error_bound: if iterations == 0 {
+                f64::INFINITY
+            } else {
+                factor * last_change
+            },
             termination,
         })
     }

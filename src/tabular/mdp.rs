@@ -1,9 +1,10 @@
 //! A validated tabular Markov decision process with sparse (CSR) transitions.
 
+use nalgebra::DMatrix;
 use rand::{Rng, RngExt};
 
 use crate::distributions::distribution_error::NORMALISATION_TOLERANCE;
-use crate::tabular::mdp_error::{MdpError, check_len};
+use crate::tabular::mdp_error::{MdpError, check_len, table_len};
 
 /// A finite Markov decision process `(S, A, P, r, γ, d₀)` with optional terminal states.
 ///
@@ -91,7 +92,7 @@ impl Mdp {
         discount: f64,
     ) -> Result<Self, MdpError> {
         check_sizes(num_states, num_actions)?;
-        let rows = num_states * num_actions;
+        let rows = table_len("transition rows", &[num_states, num_actions])?;
         check_len("transitions", transitions.len(), rows)?;
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
@@ -151,9 +152,13 @@ impl Mdp {
         )
     }
 
-    /// An MDP from a dense transition tensor: `p[(s · A + a) · S + s'] = P(s' | s, a)`.
+    /// An MDP from a dense transition tensor in row-major `(s, a, s')` order:
+    /// `p[(s · A + a) · S + s'] = P(s' | s, a)`, the layout of a C-contiguous numpy array
+    /// of shape `(S, A, S)`.
     ///
-    /// Zero entries are not stored. Otherwise as [`Mdp::new`].
+    /// Zero entries are not stored. Otherwise as [`Mdp::new`]. With nalgebra matrices
+    /// (column-major storage) use [`Mdp::from_matrices`], which indexes by `(s, s')` and
+    /// cannot be misread.
     ///
     /// # Errors
     ///
@@ -177,12 +182,77 @@ impl Mdp {
         discount: f64,
     ) -> Result<Self, MdpError> {
         check_sizes(num_states, num_actions)?;
-        check_len("p", p.len(), num_states * num_actions * num_states)?;
+        check_len(
+            "p",
+            p.len(),
+            table_len(
+                "dense transition tensor",
+                &[num_states, num_actions, num_states],
+            )?,
+        )?;
         let transitions: Vec<Vec<(usize, f64)>> = p
             .chunks_exact(num_states)
             .map(|row| row.iter().copied().enumerate().collect())
             .collect();
         Self::new(num_states, num_actions, &transitions, rewards, discount)
+    }
+
+    /// An MDP from one nalgebra transition matrix per action, `transitions[a][(s, s')] =
+    /// P(s' | s, a)` (each row a distribution), and the reward matrix `rewards[(s, a)] =
+    /// r(s, a)` of shape `S × A`.
+    ///
+    /// Entries are read by their `(row, column)` index, never from the storage order, so a
+    /// matrix built column-major is read correctly. Zero entries are not stored. Otherwise
+    /// as [`Mdp::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`MdpError::Empty`] for no matrices (no actions) or `S = 0`;
+    /// [`MdpError::DimensionMismatch`] if a transition matrix is not `S × S`
+    /// (`what: "transition matrix rows"` or `"transition matrix columns"`, with `S` the
+    /// first matrix's number of rows) or `rewards` is not `S × A` (`"reward matrix rows"`,
+    /// `"reward matrix columns"`); then as [`Mdp::new`], naming `(s, a)` of a bad row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use maxent_rl::Mdp;
+    /// use maxent_rl::nalgebra::DMatrix;
+    /// // Action 0 stays; action 1 moves 0 → 1 surely and 1 → 0 with probability ½.
+    /// let stay = DMatrix::identity(2, 2);
+    /// let moves = DMatrix::from_row_slice(2, 2, &[0.0, 1.0, 0.5, 0.5]);
+    /// let rewards = DMatrix::from_row_slice(2, 2, &[0.0, 1.0, 2.0, 0.0]);
+    /// let mdp = Mdp::from_matrices(&[stay, moves], &rewards, 0.9)?;
+    /// assert_eq!(mdp.transition_prob(1, 1, 0), 0.5);
+    /// assert_eq!(mdp.reward(1, 0), 2.0);
+    /// # Ok::<(), maxent_rl::MdpError>(())
+    /// ```
+    pub fn from_matrices(
+        transitions: &[DMatrix<f64>],
+        rewards: &DMatrix<f64>,
+        discount: f64,
+    ) -> Result<Self, MdpError> {
+        let first = transitions
+            .first()
+            .ok_or(MdpError::Empty { what: "actions" })?;
+        let (num_states, num_actions) = (first.nrows(), transitions.len());
+        check_sizes(num_states, num_actions)?;
+        for m in transitions {
+            check_len("transition matrix rows", m.nrows(), num_states)?;
+            check_len("transition matrix columns", m.ncols(), num_states)?;
+        }
+        check_len("reward matrix rows", rewards.nrows(), num_states)?;
+        check_len("reward matrix columns", rewards.ncols(), num_actions)?;
+        let len = table_len("transition rows", &[num_states, num_actions])?;
+        let mut rows = Vec::with_capacity(len);
+        let mut flat_rewards = Vec::with_capacity(len);
+        for s in 0..num_states {
+            for (a, m) in transitions.iter().enumerate() {
+                rows.push((0..num_states).map(|s2| (s2, m[(s, s2)])).collect());
+                flat_rewards.push(rewards[(s, a)]);
+            }
+        }
+        Self::new(num_states, num_actions, &rows, flat_rewards, discount)
     }
 
     /// Checks the rewards and discount and builds the MDP from validated CSR arrays.
@@ -195,7 +265,11 @@ impl Mdp {
         rewards: Vec<f64>,
         discount: f64,
     ) -> Result<Self, MdpError> {
-        check_len("rewards", rewards.len(), num_states * num_actions)?;
+        check_len(
+            "rewards",
+            rewards.len(),
+            table_len("rewards", &[num_states, num_actions])?,
+        )?;
         check_rewards(&rewards, num_actions)?;
         check_discount(discount)?;
         Ok(Self {
@@ -451,6 +525,35 @@ impl Mdp {
                 state: s,
                 num_states: self.num_states,
             })
+        }
+    }
+
+    /// A bound on `|V|` for every soft value function of this MDP at temperature `α`
+    /// over `horizon` steps (`None`: discounted, infinite horizon):
+    /// `(max |r| + α ln A) · Σ_{t<T} γ^t`, where terminal states' rewards do not count.
+    /// Infinite when the geometric sum diverges (`γ = 1` without a horizon).
+    pub(crate) fn value_bound(&self, alpha: f64, horizon: Option<usize>) -> f64 {
+        let max_reward = self
+            .rewards
+            .chunks_exact(self.num_actions)
+            .zip(&self.terminal)
+            .filter(|(_, t)| !**t)
+            .flat_map(|(row, _)| row.iter())
+            .fold(0.0f64, |m, r| m.max(r.abs()));
+        let per_step = max_reward + alpha * (self.num_actions as f64).ln();
+        let steps = match horizon {
+            None if self.discount < 1.0 => 1.0 / (1.0 - self.discount),
+            None => f64::INFINITY,
+            Some(t) if self.discount < 1.0 => {
+                (1.0 - self.discount.powf(t as f64)) / (1.0 - self.discount)
+            }
+            Some(t) => t as f64,
+        };
+        // 0 · ∞ (no reward, no entropy, γ = 1) is a zero value, not NaN.
+        if per_step == 0.0 {
+            0.0
+        } else {
+            per_step * steps
         }
     }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 use crate::distributions::distribution_error::NORMALISATION_TOLERANCE;
 
 /// Why an MDP, a tabular policy or a dynamic-programming solver rejected its input.
@@ -15,7 +17,7 @@ use crate::distributions::distribution_error::NORMALISATION_TOLERANCE;
 pub enum MdpError {
     /// There were no states or no actions.
     Empty {
-        /// `"states"` or `"actions"`.
+        /// `"states"`, `"actions"` or `"steps"` (a time-indexed policy with no steps).
         what: &'static str,
     },
     /// An argument had the wrong length for the MDP's number of states or actions.
@@ -139,6 +141,22 @@ pub enum MdpError {
         /// The rejected value.
         value: f64,
     },
+    /// A table the computation needs is too large: the number of entries overflows
+    /// `usize`, or the allocation was refused. Nothing was allocated.
+    TooLarge {
+        /// Which table (`"dense transition matrix"`, `"gridworld transitions"`, …).
+        what: &'static str,
+        /// Number of entries requested (approximate when it overflows `usize`).
+        entries: f64,
+    },
+    /// The values of this problem would exceed the `f64` range: the bound
+    /// `(max |r| + α ln A)/(1 − γ)` (or its finite-horizon form) on `|V|` is above
+    /// [`VALUE_BOUND_MAX`], where the solvers' arithmetic could overflow. Scale the
+    /// rewards or `α` down.
+    ValuesOutOfRange {
+        /// The bound on `|V|` that was computed (may be `+∞`).
+        bound: f64,
+    },
     /// A numerical parameter of a solver or an environment was out of its range.
     InvalidParameter {
         /// Which parameter (`"tolerance"`, `"slip"`, `"branching"`, …).
@@ -154,7 +172,7 @@ impl fmt::Display for MdpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tol = NORMALISATION_TOLERANCE;
         match self {
-            Self::Empty { what } => write!(f, "the MDP has no {what}; at least one is required"),
+            Self::Empty { what } => write!(f, "there are no {what}; at least one is required"),
             Self::DimensionMismatch {
                 what,
                 expected,
@@ -167,11 +185,13 @@ impl fmt::Display for MdpError {
                 value,
             } => write!(
                 f,
-                "P({next_state} | s = {s}, a = {a}) is {value}; probabilities must be finite and ≥ 0"
+                "P({next_state} | s = {s}, a = {a}) is {value_c}; probabilities must be finite and ≥ 0",
+                value_c = Compact(*value)
             ),
             Self::TransitionNotNormalised { s, a, sum } => write!(
                 f,
-                "transition probabilities of (s = {s}, a = {a}) sum to {sum}, not 1 (tolerance {tol:e})"
+                "transition probabilities of (s = {s}, a = {a}) sum to {sum_c}, not 1 (tolerance {tol:e})",
+                sum_c = Compact(*sum)
             ),
             Self::SuccessorOutOfRange {
                 s,
@@ -183,22 +203,33 @@ impl fmt::Display for MdpError {
                 "(s = {s}, a = {a}) has successor {next_state}, but the MDP has {num_states} states"
             ),
             Self::NonFiniteReward { s, a, value } => {
-                write!(f, "r(s = {s}, a = {a}) is {value}; rewards must be finite")
+                write!(
+                    f,
+                    "r(s = {s}, a = {a}) is {value_c}; rewards must be finite",
+                    value_c = Compact(*value)
+                )
             }
             Self::InvalidDiscount { value } => {
-                write!(f, "discount γ = {value}; it must lie in [0, 1]")
+                write!(
+                    f,
+                    "discount γ = {value_c}; it must lie in [0, 1]",
+                    value_c = Compact(*value)
+                )
             }
             Self::DiscountNotBelowOne { value } => write!(
                 f,
-                "discount γ = {value}; an infinite-horizon method needs γ < 1"
+                "discount γ = {value_c}; an infinite-horizon method needs γ < 1",
+                value_c = Compact(*value)
             ),
             Self::InvalidStateProbability { s, value } => write!(
                 f,
-                "probability of state {s} is {value}; probabilities must be finite and ≥ 0"
+                "probability of state {s} is {value_c}; probabilities must be finite and ≥ 0",
+                value_c = Compact(*value)
             ),
             Self::StateDistributionNotNormalised { sum } => write!(
                 f,
-                "state distribution sums to {sum}, not 1 (tolerance {tol:e})"
+                "state distribution sums to {sum_c}, not 1 (tolerance {tol:e})",
+                sum_c = Compact(*sum)
             ),
             Self::StateOutOfRange { state, num_states } => write!(
                 f,
@@ -206,12 +237,14 @@ impl fmt::Display for MdpError {
             ),
             Self::InvalidPolicyProbability { s, a, value } => write!(
                 f,
-                "π(a = {a} | s = {s}) is {value}; probabilities must be finite and ≥ 0 \
-                 (log-probabilities finite or −∞)"
+                "π(a = {a} | s = {s}) is {value_c}; probabilities must be finite and ≥ 0 \
+                 (log-probabilities finite or −∞)",
+                value_c = Compact(*value)
             ),
             Self::PolicyNotNormalised { s, sum } => write!(
                 f,
-                "policy probabilities in state {s} sum to {sum}, not 1 (tolerance {tol:e})"
+                "policy probabilities in state {s} sum to {sum_c}, not 1 (tolerance {tol:e})",
+                sum_c = Compact(*sum)
             ),
             Self::ActionOutOfRange {
                 s,
@@ -223,16 +256,34 @@ impl fmt::Display for MdpError {
             ),
             Self::InvalidTemperature { value } => write!(
                 f,
-                "temperature α = {value}; it must be finite and ≥ 0 (α = 0 is the hard max)"
+                "temperature α = {value_c}; it must be finite and ≥ 0 (α = 0 is the hard max)",
+                value_c = Compact(*value)
             ),
             Self::NonFiniteValue { what, index, value } => {
-                write!(f, "`{what}[{index}]` is {value}; it must be finite")
+                write!(
+                    f,
+                    "`{what}[{index}]` is {value_c}; it must be finite",
+                    value_c = Compact(*value)
+                )
             }
+            Self::TooLarge { what, entries } => write!(
+                f,
+                "the {what} would need {entries:.3e} entries, more than can be allocated"
+            ),
+            Self::ValuesOutOfRange { bound } => write!(
+                f,
+                "values may reach {bound:.3e} in magnitude, beyond what f64 arithmetic keeps \
+                 finite (at most {VALUE_BOUND_MAX:e}); scale the rewards or α down"
+            ),
             Self::InvalidParameter {
                 what,
                 value,
                 expected,
-            } => write!(f, "`{what}` is {value}; it must be {expected}"),
+            } => write!(
+                f,
+                "`{what}` is {value_c}; it must be {expected}",
+                value_c = Compact(*value)
+            ),
         }
     }
 }
@@ -284,4 +335,60 @@ pub(crate) fn check_tolerance(tolerance: f64) -> Result<(), MdpError> {
             expected: "finite and ≥ 0",
         })
     }
+}
+
+/// Largest accepted bound on `|V|`: `1e300`, leaving a factor of about `1e8` below
+/// `f64::MAX` for the sums and differences the solvers form (`r + γ E[V]`, `V_k − V_{k−1}`,
+/// `α · ln Σ exp(Q/α)`), so that no intermediate overflows.
+pub const VALUE_BOUND_MAX: f64 = 1e300;
+
+/// Checks that a bound on `|V|` is at most [`VALUE_BOUND_MAX`] (and not NaN).
+pub(crate) fn check_value_bound(bound: f64) -> Result<(), MdpError> {
+    if bound <= VALUE_BOUND_MAX {
+        Ok(())
+    } else {
+        Err(MdpError::ValuesOutOfRange { bound })
+    }
+}
+
+/// The product of `dims` as a table length, or [`MdpError::TooLarge`] if it overflows
+/// `usize`.
+pub(crate) fn table_len(what: &'static str, dims: &[usize]) -> Result<usize, MdpError> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or(MdpError::TooLarge {
+            what,
+            entries: dims.iter().map(|&d| d as f64).product(),
+        })
+}
+
+/// A vector of `len` copies of `value`, or [`MdpError::TooLarge`] if the allocator refuses
+/// it (instead of aborting the process).
+pub(crate) fn try_filled<T: Clone>(
+    what: &'static str,
+    len: usize,
+    value: T,
+) -> Result<Vec<T>, MdpError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| MdpError::TooLarge {
+        what,
+        entries: len as f64,
+    })?;
+    v.resize(len, value);
+    Ok(v)
+}
+
+/// Asks the allocator for `bytes` bytes and gives them back untouched: a table that size
+/// can be allocated now, or [`MdpError::TooLarge`] (with `entries`) if it cannot.
+pub(crate) fn check_allocatable(
+    what: &'static str,
+    entries: usize,
+    bytes: usize,
+) -> Result<(), MdpError> {
+    Vec::<u8>::new()
+        .try_reserve_exact(bytes)
+        .map_err(|_| MdpError::TooLarge {
+            what,
+            entries: entries as f64,
+        })
 }

@@ -12,7 +12,7 @@ pub(crate) mod time_indexed_policy;
 pub(crate) mod visitation;
 
 pub use mdp::Mdp;
-pub use mdp_error::MdpError;
+pub use mdp_error::{MdpError, VALUE_BOUND_MAX};
 pub use tabular_policy::TabularPolicy;
 pub use time_indexed_policy::TimeIndexedPolicy;
 pub use visitation::{

@@ -3,7 +3,7 @@
 use rand::{Rng, RngExt};
 
 use crate::distributions::distribution_error::NORMALISATION_TOLERANCE;
-use crate::tabular::mdp_error::{MdpError, check_len};
+use crate::tabular::mdp_error::{MdpError, check_len, table_len, try_filled};
 
 /// A stochastic policy `π(a | s)` on `S` states and `A` actions.
 ///
@@ -108,13 +108,13 @@ impl TabularPolicy {
     ///
     /// [`MdpError::Empty`] for no states or no actions.
     pub fn uniform(num_states: usize, num_actions: usize) -> Result<Self, MdpError> {
-        check_shape(num_states, num_actions, num_states * num_actions)?;
-        let n = num_states * num_actions;
+        let n = table_len("policy table", &[num_states, num_actions])?;
+        check_shape(num_states, num_actions, n)?;
         Ok(Self {
             num_states,
             num_actions,
-            probs: vec![1.0 / num_actions as f64; n],
-            log_probs: vec![-(num_actions as f64).ln(); n],
+            probs: try_filled("policy table", n, 1.0 / num_actions as f64)?,
+            log_probs: try_filled("policy table", n, -(num_actions as f64).ln())?,
         })
     }
 
@@ -125,8 +125,9 @@ impl TabularPolicy {
     /// [`MdpError::Empty`]; [`MdpError::ActionOutOfRange`] for `actions[s] ≥ A`.
     pub fn deterministic(num_actions: usize, actions: &[usize]) -> Result<Self, MdpError> {
         let num_states = actions.len();
-        check_shape(num_states, num_actions, num_states * num_actions)?;
-        let mut probs = vec![0.0f64; num_states * num_actions];
+        let n = table_len("policy table", &[num_states, num_actions])?;
+        check_shape(num_states, num_actions, n)?;
+        let mut probs = try_filled("policy table", n, 0.0f64)?;
         for (s, &a) in actions.iter().enumerate() {
             if a >= num_actions {
                 return Err(MdpError::ActionOutOfRange {
@@ -275,7 +276,11 @@ fn check_shape(num_states: usize, num_actions: usize, len: usize) -> Result<(), 
     if num_actions == 0 {
         return Err(MdpError::Empty { what: "actions" });
     }
-    check_len("policy", len, num_states * num_actions)
+    check_len(
+        "policy",
+        len,
+        table_len("policy table", &[num_states, num_actions])?,
+    )
 }
 
 fn check_rows(probs: &[f64], num_actions: usize) -> Result<(), MdpError> {

@@ -249,19 +249,18 @@ fn propagate(
 }
 
 fn check_shapes(mdp: &Mdp, initial: &[f64], policy: &TimeIndexedPolicy) -> Result<(), IrlError> {
+    check_initial(mdp, initial)?;
+    check_policy_shape(mdp, policy.num_states(), policy.num_actions())
+}
+
+/// `initial` must be a distribution over the MDP's states.
+fn check_initial(mdp: &Mdp, initial: &[f64]) -> Result<(), IrlError> {
     let s_count = mdp.num_states();
     if initial.len() != s_count {
         return Err(IrlError::DimensionMismatch {
             what: "initial",
             expected: s_count,
             found: initial.len(),
-        });
-    }
-    if policy.num_states() != s_count || policy.num_actions() != mdp.num_actions() {
-        return Err(IrlError::DimensionMismatch {
-            what: "policy",
-            expected: s_count * mdp.num_actions(),
-            found: policy.num_states() * policy.num_actions(),
         });
     }
     if let Some(s) = initial.iter().position(|p| !p.is_finite() || *p < 0.0) {
@@ -279,56 +278,12 @@ fn check_shapes(mdp: &Mdp, initial: &[f64], policy: &TimeIndexedPolicy) -> Resul
     Ok(())
 }
 
-/// Expected number of visits to each state before absorption, for a stationary policy.
-///
-/// # Formula
-///
-/// ```text
-/// d_0 = ρ₀,   d_{t+1}(s') = Σ_{s ∉ absorbing} Σ_a d_t(s) π(a | s) P(s' | s, a),   D = Σ_t d_t
-/// ```
-///
-/// An absorbing state is counted when it is reached and then the episode ends. The sum is
-/// run until the mass still in the episode, `Σ_s d_t(s)`, is at most `tolerance`.
-///
-/// This is the forward pass of Ziebart et al. (2008), Algorithm 1, with the stationary
-/// local action probabilities the paper uses, summed until the destination is reached.
-///
-/// # Errors
-///
-/// [`IrlError::DimensionMismatch`] for shapes that do not fit the MDP;
-/// [`IrlError::InvalidConfig`] for a non-positive tolerance; [`IrlError::NotAbsorbed`] if
-/// the mass has not fallen to the tolerance after `max_steps` steps (the policy does not
-/// reach the absorbing set with probability 1, or too slowly).
-///
-/// # Examples
-///
-/// ```
-/// use maxent_rl::{visitation_until_absorbed, Mdp, TabularPolicy};
-/// // From state 0, one action reaches the absorbing state 1 with probability ½ per step:
-/// // 2 expected visits to state 0, 1 to state 1.
-/// let mdp = Mdp::new(2, 1, &[vec![(0, 0.5), (1, 0.5)], vec![(1, 1.0)]], vec![0.0; 2], 1.0)?;
-/// let pi = TabularPolicy::uniform(2, 1)?;
-/// let d = visitation_until_absorbed(&mdp, &[1.0, 0.0], &pi, &[false, true], 1e-15, 1000)?;
-/// assert!((d[0] - 2.0).abs() < 1e-13 && (d[1] - 1.0).abs() < 1e-13);
-/// # Ok::<(), maxent_rl::IrlError>(())
-/// ```
-pub fn visitation_until_absorbed(
-    mdp: &Mdp,
-    initial: &[f64],
-    policy: &TabularPolicy,
-    absorbing: &[bool],
-    tolerance: f64,
-    max_steps: usize,
-) -> Result<Vec<f64>, IrlError> {
-    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
-    for (what, found, expected) in [
-        ("initial", initial.len(), s_count),
-        ("absorbing", absorbing.len(), s_count),
-        (
-            "policy",
-            policy.num_states() * policy.num_actions(),
-            s_count * a_count,
-        ),
+/// A policy must have the MDP's numbers of states and of actions (each, not only their
+/// product).
+fn check_policy_shape(mdp: &Mdp, num_states: usize, num_actions: usize) -> Result<(), IrlError> {
+    for (what, expected, found) in [
+        ("policy states", mdp.num_states(), num_states),
+        ("policy actions", mdp.num_actions(), num_actions),
     ] {
         if found != expected {
             return Err(IrlError::DimensionMismatch {
@@ -338,12 +293,70 @@ pub fn visitation_until_absorbed(
             });
         }
     }
+    Ok(())
+}
+
+/// Expected number of visits to each state before the episode ends in one of the MDP's
+/// terminal states, for a stationary policy.
+///
+/// # Formula
+///
+/// ```text
+/// d_0 = ρ₀,   d_{t+1}(s') = Σ_{s ∉ terminal} Σ_a d_t(s) π(a | s) P(s' | s, a),   D = Σ_t d_t
+/// ```
+///
+/// A terminal state ([`Mdp::with_terminal_states`]) is counted when it is reached and then
+/// the episode ends. The sum is run until the mass still in the episode, `Σ_{s ∉ terminal}
+/// d_t(s)`, is at most `tolerance`.
+///
+/// This is the forward pass of Ziebart et al. (2008), Algorithm 1, with the stationary
+/// local action probabilities the paper uses, summed until the destination is reached.
+///
+/// # Errors
+///
+/// [`IrlError::DimensionMismatch`] for shapes that do not fit the MDP; [`IrlError::Mdp`]
+/// if `initial` is not a distribution; [`IrlError::InvalidConfig`] for a non-positive
+/// tolerance; [`IrlError::NotAbsorbed`] if the mass has not fallen to the tolerance after
+/// `max_steps` steps (the policy does not reach a terminal state with probability 1, or
+/// too slowly).
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{visitation_until_absorbed, Mdp, TabularPolicy};
+/// // From state 0, one action reaches the terminal state 1 with probability ½ per step:
+/// // 2 expected visits to state 0, 1 to state 1.
+/// let mdp = Mdp::new(2, 1, &[vec![(0, 0.5), (1, 0.5)], vec![(1, 1.0)]], vec![0.0; 2], 1.0)?
+///     .with_terminal_states(&[1])?;
+/// let pi = TabularPolicy::uniform(2, 1)?;
+/// let d = visitation_until_absorbed(&mdp, &[1.0, 0.0], &pi, 1e-15, 1000)?;
+/// assert!((d[0] - 2.0).abs() < 1e-13 && (d[1] - 1.0).abs() < 1e-13);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn visitation_until_absorbed(
+    mdp: &Mdp,
+    initial: &[f64],
+    policy: &TabularPolicy,
+    tolerance: f64,
+    max_steps: usize,
+) -> Result<Vec<f64>, IrlError> {
+    check_initial(mdp, initial)?;
+    check_policy_shape(mdp, policy.num_states(), policy.num_actions())?;
     if !(tolerance.is_finite() && tolerance > 0.0) {
         return Err(IrlError::InvalidConfig {
             what: "tolerance",
             value: tolerance,
         });
     }
+    let s_count = mdp.num_states();
+    let absorbing = mdp.terminal_states();
+    let running_mass = |d: &[f64]| -> f64 {
+        d.iter()
+            .zip(absorbing)
+            .filter(|(_, a)| !**a)
+            .map(|(x, _)| x)
+            .sum()
+    };
     let mut total = initial.to_vec();
     let mut d = initial.to_vec();
     let mut next = vec![0.0; s_count];
@@ -364,25 +377,13 @@ pub fn visitation_until_absorbed(
         }
         std::mem::swap(&mut d, &mut next);
         total.iter_mut().zip(&d).for_each(|(x, y)| *x += y);
-        let running: f64 = d
-            .iter()
-            .zip(absorbing)
-            .filter(|(_, a)| !**a)
-            .map(|(x, _)| x)
-            .sum();
-        if running <= tolerance {
+        if running_mass(&d) <= tolerance {
             return Ok(total);
         }
     }
-    let remaining = d
-        .iter()
-        .zip(absorbing)
-        .filter(|(_, a)| !**a)
-        .map(|(x, _)| x)
-        .sum();
     Err(IrlError::NotAbsorbed {
         steps: max_steps,
-        remaining,
+        remaining: running_mass(&d),
     })
 }
 
@@ -407,8 +408,11 @@ pub fn visitation_until_absorbed(
 /// # Errors
 ///
 /// [`IrlError::DimensionMismatch`] for shapes that do not fit the MDP;
-/// [`IrlError::Mdp`] with [`MdpError::DiscountNotBelowOne`] for `γ = 1`;
-/// [`IrlError::InvalidConfig`] for a non-positive tolerance.
+/// [`IrlError::Mdp`] if `initial` is not a distribution, or with
+/// [`MdpError::DiscountNotBelowOne`] for `γ = 1`;
+/// [`IrlError::InvalidConfig`] for a non-positive tolerance; [`IrlError::NotAbsorbed`] if
+/// the tolerance is not met within `max_steps` steps (about `ln(tolerance (1 − γ))/ln γ`
+/// are needed without terminal states; a subnormal tolerance may never be met).
 ///
 /// # Examples
 ///
@@ -416,7 +420,7 @@ pub fn visitation_until_absorbed(
 /// use maxent_rl::{discounted_occupancy, Mdp, TabularPolicy};
 /// let p = vec![vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]];
 /// let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 0.9)?;
-/// let d = discounted_occupancy(&mdp, &[1.0, 0.0], &TabularPolicy::uniform(2, 2)?, 1e-12)?;
+/// let d = discounted_occupancy(&mdp, &[1.0, 0.0], &TabularPolicy::uniform(2, 2)?, 1e-12, 1000)?;
 /// assert!((d.iter().sum::<f64>() - 10.0).abs() < 1e-11); // 1/(1 − γ)
 /// # Ok::<(), maxent_rl::IrlError>(())
 /// ```
@@ -425,22 +429,11 @@ pub fn discounted_occupancy(
     initial: &[f64],
     policy: &TabularPolicy,
     tolerance: f64,
+    max_steps: usize,
 ) -> Result<Vec<f64>, IrlError> {
     let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
-    if initial.len() != s_count {
-        return Err(IrlError::DimensionMismatch {
-            what: "initial",
-            expected: s_count,
-            found: initial.len(),
-        });
-    }
-    if policy.num_states() != s_count || policy.num_actions() != a_count {
-        return Err(IrlError::DimensionMismatch {
-            what: "policy",
-            expected: s_count * a_count,
-            found: policy.num_states() * policy.num_actions(),
-        });
-    }
+    check_initial(mdp, initial)?;
+    check_policy_shape(mdp, policy.num_states(), policy.num_actions())?;
     let gamma = mdp.discount();
     if gamma >= 1.0 {
         return Err(IrlError::Mdp(MdpError::DiscountNotBelowOne {
@@ -456,9 +449,10 @@ pub fn discounted_occupancy(
     let mut occupancy = vec![0.0; s_count * a_count];
     let mut d = initial.to_vec();
     let mut next = vec![0.0; s_count];
-    loop {
+    let mut running = f64::INFINITY;
+    for _ in 0..max_steps {
         next.fill(0.0);
-        let mut running = 0.0;
+        running = 0.0;
         for s in 0..s_count {
             if d[s] == 0.0 || mdp.is_terminal(s) {
                 continue;
@@ -479,4 +473,8 @@ pub fn discounted_occupancy(
         }
         std::mem::swap(&mut d, &mut next);
     }
+    Err(IrlError::NotAbsorbed {
+        steps: max_steps,
+        remaining: running,
+    })
 }

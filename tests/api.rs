@@ -1,0 +1,450 @@
+//! The library used the way a new user would: the everyday computations that once needed
+//! workarounds, each checked against something computed independently in the test.
+
+use maxent_rl::nalgebra::{DMatrix, DVector};
+use maxent_rl::rand::SeedableRng;
+use maxent_rl::{
+    Demonstrations, Features, Gridworld, IrlError, IrlModel, IrlProblem, LossError,
+    MaxCausalEntSolution, Mdp, MdpError, SoftPolicyIteration, TabularPolicy, TimeIndexedPolicy,
+    Trajectory, boltzmann_policy, categorical_entropy, entropy_loss, expected_features,
+    finite_horizon_soft_value_iteration, forward_pass, garnet, soft_policy_evaluation,
+    visitation_until_absorbed,
+};
+
+/// `D_t = ρ₀ᵀ P_π^t` by dense matrix powers, sharing no code with the forward pass.
+fn dense_state_marginals(mdp: &Mdp, initial: &[f64], policies: &[&TabularPolicy]) -> Vec<Vec<f64>> {
+    let n = mdp.num_states();
+    let mut d = DVector::from_column_slice(initial);
+    let mut out = Vec::new();
+    for pi in policies {
+        out.push(d.as_slice().to_vec());
+        let mut p_pi = DMatrix::<f64>::zeros(n, n);
+        for s in 0..n {
+            for a in 0..mdp.num_actions() {
+                for s2 in 0..n {
+                    p_pi[(s, s2)] += pi.prob(s, a) * mdp.transition_prob(s, a, s2);
+                }
+            }
+        }
+        d = p_pi.transpose() * d;
+    }
+    out
+}
+
+#[test]
+fn finite_horizon_policies_feed_the_forward_pass() {
+    // Slippery, so the time-indexed policies differ from step to step and a reversed or
+    // shifted time index changes the visitation.
+    let mdp = Gridworld::new(3, 3)
+        .slip(0.2)
+        .build(1.0)
+        .unwrap()
+        .with_terminal_states(&[])
+        .unwrap();
+    let mut reward = vec![0.0; 9 * mdp.num_actions()];
+    reward[8 * mdp.num_actions()..].fill(1.0);
+    let mut mdp_r = mdp.clone();
+    mdp_r.set_rewards(&reward).unwrap();
+    let horizon = 6;
+    let sol = finite_horizon_soft_value_iteration(&mdp_r, 1.0, horizon, &[0.0; 9]).unwrap();
+    let policy = sol.time_indexed_policy().unwrap();
+    assert_eq!(policy.horizon(), horizon);
+    let mut initial = vec![0.0; 9];
+    initial[0] = 1.0;
+    let d = forward_pass(&mdp_r, &initial, &policy).unwrap();
+
+    // Witness: dense matrix powers of each step's own policy.
+    let steps: Vec<&TabularPolicy> = sol.policies.iter().collect();
+    let dense = dense_state_marginals(&mdp_r, &initial, &steps);
+    for (t, row) in dense.iter().enumerate() {
+        for (x, y) in d.at(t).iter().zip(row) {
+            // Each marginal is a sum of at most 9 · 4 · 9 products of numbers in [0, 1].
+            assert!((x - y).abs() < 1e-13, "t = {t}: {x} vs {y}");
+        }
+    }
+    // The same policy as maximum causal entropy's (α = 1, γ = 1, V_T = 0), computed by
+    // another module's recursion.
+    let causal = MaxCausalEntSolution::new(&mdp_r, &reward, horizon).unwrap();
+    for t in 0..horizon {
+        for (a, b) in policy
+            .log_probs_at(t)
+            .iter()
+            .zip(causal.policy().log_probs_at(t))
+        {
+            assert!((a - b).abs() < 1e-12);
+        }
+        assert_eq!(policy.policy_at(t), sol.policies[t]);
+    }
+}
+
+#[test]
+fn a_users_own_time_indexed_policy() {
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(7);
+    let mdp = garnet(5, 3, 2, 0.9, &mut rng).unwrap();
+    let pi = TabularPolicy::from_probs(
+        5,
+        3,
+        (0..5)
+            .flat_map(|s| [0.2 + 0.1 * s as f64, 0.3, 0.5 - 0.1 * s as f64])
+            .collect(),
+    )
+    .unwrap();
+    let stationary = TimeIndexedPolicy::stationary(&pi, 4).unwrap();
+    let initial = [0.2; 5];
+    let d = forward_pass(&mdp, &initial, &stationary).unwrap();
+    let dense = dense_state_marginals(&mdp, &initial, &[&pi; 4]);
+    for (t, row) in dense.iter().enumerate() {
+        for (x, y) in d.at(t).iter().zip(row) {
+            assert!((x - y).abs() < 1e-14);
+        }
+    }
+    // Shapes are checked separately: a 3 × 2 policy is not a 2 × 3 one.
+    let wide = TabularPolicy::uniform(3, 2).unwrap();
+    let tall = TabularPolicy::uniform(2, 3).unwrap();
+    assert_eq!(
+        TimeIndexedPolicy::from_policies(&[wide, tall]).unwrap_err(),
+        MdpError::DimensionMismatch {
+            what: "policy states",
+            expected: 3,
+            found: 2
+        }
+    );
+    assert_eq!(
+        TimeIndexedPolicy::from_policies(&[]).unwrap_err(),
+        MdpError::Empty { what: "steps" }
+    );
+    assert_eq!(
+        TimeIndexedPolicy::stationary(&pi, 0).unwrap_err(),
+        MdpError::Empty { what: "steps" }
+    );
+    let other_shape =
+        TimeIndexedPolicy::stationary(&TabularPolicy::uniform(3, 5).unwrap(), 2).unwrap();
+    assert!(matches!(
+        forward_pass(&mdp, &initial, &other_shape),
+        Err(IrlError::DimensionMismatch {
+            what: "policy states",
+            expected: 5,
+            found: 3
+        })
+    ));
+}
+
+#[test]
+fn soft_policy_iteration_returns_the_policy_of_its_values() {
+    let mdp = Gridworld::new(4, 3).slip(0.1).build(0.9).unwrap();
+    let alpha = 0.5;
+    for budget in [1, 2, 1000] {
+        let out = SoftPolicyIteration::new(alpha)
+            .tolerance(1e-10)
+            .max_iterations(budget)
+            .run(&mdp)
+            .unwrap();
+        // `policy` is the Boltzmann policy of the returned Q …
+        let expected = boltzmann_policy(&out.q_values, mdp.num_actions(), alpha).unwrap();
+        assert_eq!(out.policy, expected, "budget {budget}");
+        // … and `evaluated_policy` is the one whose exact soft value was returned.
+        let v = soft_policy_evaluation(&mdp, &out.evaluated_policy, alpha).unwrap();
+        for (a, b) in v.iter().zip(&out.values) {
+            assert!((a - b).abs() < 1e-12);
+        }
+        // Soft policy improvement: the returned policy is at least as good everywhere.
+        let v_improved = soft_policy_evaluation(&mdp, &out.policy, alpha).unwrap();
+        for (a, b) in v_improved.iter().zip(&out.values) {
+            assert!(*a >= b - 1e-12);
+        }
+    }
+    // With one evaluation, the evaluated policy is the uniform start.
+    let one = SoftPolicyIteration::new(alpha)
+        .max_iterations(1)
+        .run(&mdp)
+        .unwrap();
+    assert_eq!(
+        one.evaluated_policy,
+        TabularPolicy::uniform(mdp.num_states(), mdp.num_actions()).unwrap()
+    );
+}
+
+#[test]
+fn discounted_irl_exposes_its_own_empirical_features() {
+    let mdp = Gridworld::new(3, 3)
+        .build(0.8)
+        .unwrap()
+        .with_terminal_states(&[])
+        .unwrap();
+    let phi = Features::one_hot_states(&mdp);
+    let trajectories = vec![
+        Trajectory::new(vec![0, 1, 2, 5], vec![1, 1, 2]),
+        Trajectory::new(vec![0, 3, 4, 5], vec![2, 1, 1]),
+    ];
+    // Check the demonstrations are feasible before relying on them.
+    let demos = Demonstrations::new(&mdp, trajectories.clone()).unwrap();
+    let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
+    // Witness: the counts written out from the trajectories, one-hot features = visits.
+    let (mut plain, mut discounted) = (vec![0.0; 9], vec![0.0; 9]);
+    for tr in &trajectories {
+        for (t, &s) in tr.states[..tr.actions.len()].iter().enumerate() {
+            plain[s] += 0.5;
+            discounted[s] += 0.5 * 0.8f64.powi(t as i32);
+        }
+    }
+    for (a, b) in problem.empirical_features().iter().zip(&plain) {
+        assert!((a - b).abs() < 1e-15);
+    }
+    for (a, b) in problem
+        .discounted_empirical_features()
+        .iter()
+        .zip(&discounted)
+    {
+        assert!((a - b).abs() < 1e-15);
+    }
+    assert_eq!(
+        problem.empirical_features_for(IrlModel::MaxCausalEntDiscounted),
+        problem.discounted_empirical_features()
+    );
+    assert_eq!(
+        problem.empirical_features_for(IrlModel::MaxEnt),
+        problem.empirical_features()
+    );
+    // The discounted model's gradient is feature matching against the discounted counts.
+    let theta = [0.1, -0.2, 0.3, 0.0, 0.5, -0.1, 0.2, 0.0, 0.4];
+    let eval = problem
+        .evaluate(IrlModel::MaxCausalEntDiscounted, &theta)
+        .unwrap();
+    for ((g, f), e) in eval
+        .gradient
+        .iter()
+        .zip(&discounted)
+        .zip(&eval.expected_features)
+    {
+        assert!((g - (f - e)).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn expected_features_need_no_demonstrations() {
+    let mdp = Gridworld::new(3, 3)
+        .slip(0.1)
+        .build(0.9)
+        .unwrap()
+        .with_terminal_states(&[])
+        .unwrap();
+    let phi = Features::one_hot_states(&mdp);
+    let theta = [0.0, 0.1, 0.2, 0.0, 0.3, 0.0, -0.1, 0.0, 1.0];
+    let mut initial = vec![0.0; 9];
+    initial[0] = 1.0;
+    let horizon = 4;
+    for model in [
+        IrlModel::MaxEnt,
+        IrlModel::MaxCausalEnt,
+        IrlModel::MaxCausalEntDiscounted,
+    ] {
+        let f = expected_features(&mdp, &phi, model, &theta, &initial, horizon).unwrap();
+        // One-hot state features: visits over the horizon (or 1/(1 − γ) discounted).
+        let total: f64 = f.iter().sum();
+        let expected_total = match model {
+            IrlModel::MaxCausalEntDiscounted => 1.0 / (1.0 - 0.9),
+            _ => horizon as f64,
+        };
+        // The discounted occupancy is summed to a tolerance of 1e-15 · T.
+        assert!((total - expected_total).abs() < 1e-11, "{model:?}: {total}");
+        // The same numbers as the demonstration-based problem starting where we start.
+        let demos = Demonstrations::new(
+            &mdp,
+            vec![Trajectory::new(vec![0, 1, 2, 5, 8], vec![1, 1, 2, 2])],
+        )
+        .unwrap();
+        let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
+        let eval = problem.evaluate(model, &theta).unwrap();
+        assert_eq!(eval.expected_features, f, "{model:?}");
+    }
+    assert!(matches!(
+        expected_features(&mdp, &phi, IrlModel::MaxEnt, &theta, &[0.5; 9], horizon),
+        Err(IrlError::Mdp(
+            MdpError::StateDistributionNotNormalised { .. }
+        ))
+    ));
+}
+
+#[test]
+fn visits_until_the_mdps_terminal_states() {
+    // A stochastic policy on a slippery grid that ends at the far corner.
+    let grid = Gridworld::new(3, 3).slip(0.2);
+    let goal = grid.state(2, 2);
+    let mdp = grid
+        .build(1.0)
+        .unwrap()
+        .with_terminal_states(&[goal])
+        .unwrap();
+    let a = mdp.num_actions();
+    let pi = TabularPolicy::from_probs(
+        9,
+        a,
+        (0..9)
+            .flat_map(|_| (0..a).map(move |i| (i + 1) as f64 / (a * (a + 1) / 2) as f64))
+            .collect(),
+    )
+    .unwrap();
+    let mut initial = vec![0.0; 9];
+    initial[0] = 1.0;
+    let d = visitation_until_absorbed(&mdp, &initial, &pi, 1e-14, 100_000).unwrap();
+    // Witness: the fundamental matrix N = (I − Q)⁻¹ over the non-terminal states, by LU.
+    let transient: Vec<usize> = (0..9).filter(|&s| s != goal).collect();
+    let n = transient.len();
+    let mut q = DMatrix::<f64>::zeros(n, n);
+    for (i, &s) in transient.iter().enumerate() {
+        for (j, &s2) in transient.iter().enumerate() {
+            q[(i, j)] = (0..a)
+                .map(|b| pi.prob(s, b) * mdp.transition_prob(s, b, s2))
+                .sum();
+        }
+    }
+    let start = DVector::from_iterator(n, transient.iter().map(|&s| initial[s]));
+    let visits = (DMatrix::identity(n, n) - q)
+        .transpose()
+        .lu()
+        .solve(&start)
+        .unwrap();
+    for (i, &s) in transient.iter().enumerate() {
+        // The series stops with mass ≤ 1e-14 left; the LU solve is good to ~1e-13 here.
+        assert!(
+            (d[s] - visits[i]).abs() < 1e-11,
+            "state {s}: {} vs {}",
+            d[s],
+            visits[i]
+        );
+    }
+    // The goal is reached exactly once.
+    assert!((d[goal] - 1.0).abs() < 1e-12);
+    // Negative or non-finite start mass is rejected, naming the state.
+    let mut bad = initial.clone();
+    bad[3] = f64::NAN;
+    assert!(matches!(
+        visitation_until_absorbed(&mdp, &bad, &pi, 1e-12, 10),
+        Err(IrlError::Mdp(MdpError::InvalidStateProbability {
+            s: 3,
+            ..
+        }))
+    ));
+}
+
+#[test]
+fn weighted_entropy_loss_over_a_batch() {
+    let logits = [0.3, -1.2, 2.0, 0.0, 0.0, f64::NEG_INFINITY, -30.0, 5.0, 1.0];
+    let weights = [1.0, 0.25, 2.0];
+    let out = entropy_loss(&logits, 3, &weights).unwrap();
+    // The loss is −mean(w · H) with H from the single-row function.
+    let h: Vec<f64> = logits
+        .chunks(3)
+        .map(|row| categorical_entropy(row).unwrap())
+        .collect();
+    let expected = -(0..3).map(|b| weights[b] * h[b]).sum::<f64>() / 3.0;
+    assert!((out.loss - expected).abs() < 1e-15);
+    assert!((out.mean_entropy - h.iter().sum::<f64>() / 3.0).abs() < 1e-15);
+    // The gradient against central finite differences of the loss.
+    let step = 1e-6;
+    for i in 0..logits.len() {
+        if logits[i] == f64::NEG_INFINITY {
+            assert_eq!(out.grad_logits[i], 0.0);
+            continue;
+        }
+        let mut up = logits;
+        up[i] += step;
+        let mut down = logits;
+        down[i] -= step;
+        let fd = (entropy_loss(&up, 3, &weights).unwrap().loss
+            - entropy_loss(&down, 3, &weights).unwrap().loss)
+            / (2.0 * step);
+        // Central differences: truncation O(step²) ≈ 1e-12, rounding ≈ ε/step ≈ 1e-10.
+        assert!(
+            (out.grad_logits[i] - fd).abs() < 1e-8,
+            "logit {i}: {} vs {fd}",
+            out.grad_logits[i]
+        );
+    }
+    // Errors name the row or the weight.
+    assert!(matches!(
+        entropy_loss(&logits, 3, &[1.0, f64::NAN, 1.0]),
+        Err(LossError::NonFinite {
+            what: "w_t",
+            index: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        entropy_loss(&[0.0, f64::NAN], 2, &[1.0]),
+        Err(LossError::InvalidPolicy { index: 0, .. })
+    ));
+    assert!(matches!(
+        entropy_loss(&logits, 3, &[1.0]),
+        Err(LossError::LengthMismatch { .. })
+    ));
+}
+
+#[test]
+fn an_mdp_from_nalgebra_matrices_reads_by_index() {
+    // P(s' | s, a) for two actions on three states, written row by row.
+    let p0 = [0.5, 0.5, 0.0, 0.0, 0.2, 0.8, 1.0, 0.0, 0.0];
+    let p1 = [0.0, 0.0, 1.0, 0.3, 0.3, 0.4, 0.0, 0.9, 0.1];
+    let r = [1.0, -1.0, 0.0, 2.0, 0.5, 0.25];
+    // Built column-major (nalgebra's storage order) from the transposed data: same matrices.
+    let col_major = |rows: &[f64], n: usize, m: usize| {
+        let mut t = vec![0.0; n * m];
+        for i in 0..n {
+            for j in 0..m {
+                t[j * n + i] = rows[i * m + j];
+            }
+        }
+        DMatrix::from_column_slice(n, m, &t)
+    };
+    let mdp = Mdp::from_matrices(
+        &[col_major(&p0, 3, 3), col_major(&p1, 3, 3)],
+        &col_major(&r, 3, 2),
+        0.9,
+    )
+    .unwrap();
+    for s in 0..3 {
+        for s2 in 0..3 {
+            assert_eq!(mdp.transition_prob(s, 0, s2), p0[s * 3 + s2]);
+            assert_eq!(mdp.transition_prob(s, 1, s2), p1[s * 3 + s2]);
+        }
+        assert_eq!(mdp.reward(s, 0), r[s * 2]);
+        assert_eq!(mdp.reward(s, 1), r[s * 2 + 1]);
+    }
+    // A column-stochastic matrix (the transposed convention) is rejected, naming (s, a).
+    let transposed = DMatrix::from_row_slice(3, 3, &p0).transpose();
+    assert!(matches!(
+        Mdp::from_matrices(
+            &[transposed, DMatrix::from_row_slice(3, 3, &p1)],
+            &DMatrix::zeros(3, 2),
+            0.9
+        ),
+        Err(MdpError::TransitionNotNormalised { s: 0, a: 0, .. })
+    ));
+    // Shapes are named.
+    assert_eq!(
+        Mdp::from_matrices(&[DMatrix::identity(3, 3)], &DMatrix::zeros(3, 2), 0.9).unwrap_err(),
+        MdpError::DimensionMismatch {
+            what: "reward matrix columns",
+            expected: 1,
+            found: 2
+        }
+    );
+    assert_eq!(
+        Mdp::from_matrices(&[], &DMatrix::zeros(3, 2), 0.9).unwrap_err(),
+        MdpError::Empty { what: "actions" }
+    );
+}
+
+#[test]
+fn the_reexported_rand_drives_the_samplers() {
+    // A user names the RNG traits through the crate, with no rand version to match.
+    use maxent_rl::rand::rngs::StdRng;
+    let pi = TabularPolicy::from_probs(1, 2, vec![0.25, 0.75]).unwrap();
+    let mut rng = StdRng::seed_from_u64(3);
+    let n = 20_000;
+    let ones = (0..n)
+        .filter(|_| pi.sample_action(0, &mut rng) == 1)
+        .count() as f64;
+    // Binomial standard error sqrt(p(1−p)/n) ≈ 0.0031; 5 of them.
+    assert!((ones / n as f64 - 0.75).abs() < 5.0 * (0.75f64 * 0.25 / n as f64).sqrt());
+}
