@@ -745,6 +745,70 @@ fn claim_11_3_actor_gradient_matches_finite_differences() {
     }
 }
 
+#[test]
+fn claim_11_3_tanh_actor_gradient_matches_finite_differences() {
+    // The bounded (tanh-squashed, box-rescaled) actor: n = 2, m = 2, box [−2, 1] × [−1, 3].
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    let (n, m, b) = (2, 2, 5);
+    let w = QuadraticCritic::num_weights(n, m);
+    let mut critic = || {
+        let weights: Vec<f64> = (0..w).map(|_| 0.5 * std_normal(&mut rng)).collect();
+        QuadraticCritic::from_weights(n, m, weights).unwrap()
+    };
+    let (c1, c2) = (critic(), critic());
+    let states: Vec<f64> = (0..n * b).map(|_| std_normal(&mut rng)).collect();
+    let eps: Vec<f64> = (0..m * b).map(|_| std_normal(&mut rng)).collect();
+    let params: Vec<f64> = (0..m * n + m).map(|_| 0.5 * std_normal(&mut rng)).collect();
+    let bx = maxent_rl::ActionBox::new(vec![-2.0, -1.0], vec![1.0, 3.0]).unwrap();
+    let bounds = (-20.0, 2.0);
+    let loss = |p: &[f64], critics: &[QuadraticCritic]| {
+        maxent_rl::tanh_gaussian_actor_loss(p, (n, m), critics, &states, &eps, 0.3, bounds, &bx)
+            .unwrap()
+    };
+    for critics in [vec![c1.clone()], vec![c1.clone(), c2.clone()]] {
+        let out = loss(&params, &critics);
+        for i in 0..params.len() {
+            // Central differences as for the Gaussian actor: tolerance 1e-7.
+            let h = 1e-5;
+            let (mut plus, mut minus) = (params.clone(), params.clone());
+            plus[i] += h;
+            minus[i] -= h;
+            let fd = (loss(&plus, &critics).loss - loss(&minus, &critics).loss) / (2.0 * h);
+            assert!(
+                (fd - out.grad[i]).abs() < 1e-7,
+                "parameter {i}: {fd} vs {}",
+                out.grad[i]
+            );
+        }
+    }
+    // The returned ln π is the density of the box action: compare with the change of
+    // variables done here, ln N(u) − ln(1 − tanh² u) − ln s, per coordinate.
+    let out = loss(&params, std::slice::from_ref(&c1));
+    let u0: Vec<f64> = (0..m)
+        .map(|i| {
+            -(0..n).map(|j| params[i * n + j] * states[j]).sum::<f64>()
+                + params[m * n + i].exp() * eps[i]
+        })
+        .collect();
+    let expected: f64 = (0..m)
+        .map(|i| {
+            let normal = Normal::new(
+                u0[i] - params[m * n + i].exp() * eps[i],
+                params[m * n + i].exp(),
+            )
+            .unwrap();
+            statrs::distribution::Continuous::ln_pdf(&normal, u0[i])
+                - (1.0 - u0[i].tanh().powi(2)).ln()
+                - bx.scale()[i].ln()
+        })
+        .sum();
+    assert!(
+        (out.log_pi[0] - expected).abs() < 1e-12,
+        "{} vs {expected}",
+        out.log_pi[0]
+    );
+}
+
 // ---------------------------------------------------------------- Claim 11.4
 
 #[test]

@@ -110,6 +110,20 @@ impl ActionBox {
             .collect())
     }
 
+    /// The dimension `m`.
+    pub fn dim(&self) -> usize {
+        self.low.len()
+    }
+
+    /// The half-widths `s = (high − low)/2`.
+    pub fn scale(&self) -> Vec<f64> {
+        self.low
+            .iter()
+            .zip(&self.high)
+            .map(|(l, h)| 0.5 * (h - l))
+            .collect()
+    }
+
     /// `−Σᵢ ln sᵢ`: add it to `ln π_a(a)` to get `ln π_y(y)`.
     pub fn log_prob_correction(&self) -> f64 {
         -self.target_entropy_shift()

@@ -33,7 +33,7 @@ pub use replay_buffer::ContinuousReplayBuffer;
 pub use riccati::{RiccatiSolution, RiccatiSolver};
 pub use sac_lqr::{
     ActorLossGrad, SacLqrConfig, SacLqrRecord, SacLqrResult, SacLqrTemperature,
-    linear_gaussian_actor_loss, sac_lqr,
+    linear_gaussian_actor_loss, sac_lqr, tanh_gaussian_actor_loss,
 };
 pub use svgd::{svgd, svgd_direction};
 pub use tanh_gaussian_quadrature::{

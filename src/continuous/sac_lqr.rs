@@ -4,6 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::continuous::action_box::ActionBox;
 use crate::continuous::adam::Adam;
 use crate::continuous::lq_error::LqError;
 use crate::continuous::lq_problem::LqProblem;
@@ -11,6 +12,7 @@ use crate::continuous::quadratic_critic::QuadraticCritic;
 use crate::continuous::replay_buffer::ContinuousReplayBuffer;
 use crate::losses::soft_critic_target::soft_critic_target;
 use crate::losses::temperature::{TemperatureConfig, TemperatureState};
+use crate::numerics::special::log_one_minus_tanh_sq;
 
 /// How SAC's temperature is set.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,7 +28,7 @@ pub enum SacLqrTemperature {
 /// Hyperparameters of [`sac_lqr`]. Defaults ([`SacLqrConfig::new`]) follow cleanrl's
 /// `sac_continuous_action.py` where it has one: batch 256, `τ = 0.005`, critic step
 /// `1e-3`, actor step `3e-4` (Adam), and stable-baselines3's log-σ clamp `[−20, 2]`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SacLqrConfig {
     /// Fixed or learned temperature.
     pub temperature: SacLqrTemperature,
@@ -57,6 +59,10 @@ pub struct SacLqrConfig {
     pub record_every: usize,
     /// Standard deviation of the critics' random initial weights. Default 0.1.
     pub critic_init_std: f64,
+    /// Bounded actions: `None` (default) for the linear-Gaussian actor; `Some(box)` for
+    /// the tanh-squashed actor `y = c + s ⊙ tanh(−Kx + σ ⊙ ε)` acting in the box
+    /// ([`tanh_gaussian_actor_loss`]). The critics then see the box action `y`.
+    pub action_box: Option<ActionBox>,
 }
 
 impl SacLqrConfig {
@@ -77,6 +83,7 @@ impl SacLqrConfig {
             total_steps,
             record_every: 500,
             critic_init_std: 0.1,
+            action_box: None,
         }
     }
 
@@ -253,6 +260,15 @@ pub fn sac_lqr<R: Rng + ?Sized>(
 ) -> Result<SacLqrResult, LqError> {
     config.validate()?;
     let (n, m) = (problem.state_dim(), problem.action_dim());
+    if let Some(bx) = &config.action_box
+        && bx.dim() != m
+    {
+        return Err(LqError::DimensionMismatch {
+            what: "action_box",
+            expected: (m, 1),
+            found: (bx.dim(), 1),
+        });
+    }
     let gamma = problem.discount();
     let num_w = QuadraticCritic::num_weights(n, m);
     let num_critics = if config.twin_critics { 2 } else { 1 };
@@ -317,6 +333,10 @@ pub fn sac_lqr<R: Rng + ?Sized>(
             let mean: f64 = -(0..n).map(|j| actor[i * n + j] * x[j]).sum::<f64>();
             u[i] = mean + sigma * normal(rng);
         }
+        if let Some(bx) = &config.action_box {
+            let squashed: Vec<f64> = u.iter().map(|v| v.tanh()).collect();
+            u.copy_from_slice(&bx.rescale(&squashed)?);
+        }
         let xv = DVector::from_column_slice(&x);
         let uv = DVector::from_column_slice(&u);
         let r = problem.reward(&xv, &uv)?;
@@ -339,6 +359,13 @@ pub fn sac_lqr<R: Rng + ?Sized>(
                     let mean: f64 = -(0..n).map(|j| actor[i * n + j] * xn[j]).sum::<f64>();
                     next_u[k * m + i] = mean + ls.exp() * e;
                     logp += -0.5 * e * e - ls - half_ln_2pi;
+                }
+                if let Some(bx) = &config.action_box {
+                    let un = &mut next_u[k * m..(k + 1) * m];
+                    logp -= un.iter().map(|v| log_one_minus_tanh_sq(*v)).sum::<f64>();
+                    logp += bx.log_prob_correction();
+                    let squashed: Vec<f64> = un.iter().map(|v| v.tanh()).collect();
+                    un.copy_from_slice(&bx.rescale(&squashed)?);
                 }
                 let un = &next_u[k * m..(k + 1) * m];
                 q1_t[k] = targets[0].value_unchecked(xn, un);
@@ -370,15 +397,27 @@ pub fn sac_lqr<R: Rng + ?Sized>(
                 batch_states[k * n..(k + 1) * n].copy_from_slice(buffer.state(i));
             }
             batch_eps.iter_mut().for_each(|e| *e = normal(rng));
-            let actor_step = linear_gaussian_actor_loss(
-                &actor,
-                (n, m),
-                &critics,
-                &batch_states,
-                &batch_eps,
-                alpha,
-                config.log_std_bounds,
-            )?;
+            let actor_step = match &config.action_box {
+                None => linear_gaussian_actor_loss(
+                    &actor,
+                    (n, m),
+                    &critics,
+                    &batch_states,
+                    &batch_eps,
+                    alpha,
+                    config.log_std_bounds,
+                )?,
+                Some(bx) => tanh_gaussian_actor_loss(
+                    &actor,
+                    (n, m),
+                    &critics,
+                    &batch_states,
+                    &batch_eps,
+                    alpha,
+                    config.log_std_bounds,
+                    bx,
+                )?,
+            };
             let grad_actor = actor_step.grad;
             let actor_logp = actor_step.log_pi;
             actor_opt.step(&mut actor, &grad_actor)?;
@@ -494,39 +533,7 @@ pub fn linear_gaussian_actor_loss(
     alpha: f64,
     (lo, hi): (f64, f64),
 ) -> Result<ActorLossGrad, LqError> {
-    if n == 0 || m == 0 {
-        return Err(LqError::Empty {
-            what: if n == 0 { "state" } else { "action" },
-        });
-    }
-    if critics.is_empty() {
-        return Err(LqError::Empty { what: "critics" });
-    }
-    let b = states.len() / n;
-    let mismatch = |what, expected: usize, found: usize| LqError::DimensionMismatch {
-        what,
-        expected: (expected, 1),
-        found: (found, 1),
-    };
-    if params.len() != m * n + m {
-        return Err(mismatch("params", m * n + m, params.len()));
-    }
-    if states.len() != b * n {
-        return Err(mismatch("states", b * n, states.len()));
-    }
-    if eps.len() != b * m {
-        return Err(mismatch("eps", b * m, eps.len()));
-    }
-    if let Some(c) = critics
-        .iter()
-        .find(|c| c.dims() != (n, m) || c.weights.len() != QuadraticCritic::num_weights(n, m))
-    {
-        return Err(LqError::DimensionMismatch {
-            what: "critic (state, action) dimensions",
-            expected: (n, m),
-            found: c.dims(),
-        });
-    }
+    let b = check_actor_inputs(params, (n, m), critics, states, eps)?;
     let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
     let mut grad = vec![0.0; params.len()];
     let mut log_pi = vec![0.0; b];
@@ -563,6 +570,162 @@ pub fn linear_gaussian_actor_loss(
         }
     }
     Ok(ActorLossGrad { loss, grad, log_pi })
+}
+
+/// SAC's actor loss and its reparameterised gradient for the tanh-squashed actor in a box,
+/// `y = c + s ⊙ tanh(u)`, `u = −Kx + σ ⊙ ε`, against the minimum of quadratic critics of
+/// `(x, y)`.
+///
+/// # Formula
+///
+/// ```text
+/// ln π(y|x) = Σᵢ (−εᵢ²/2 − ln σᵢ − ln(1 − tanh² uᵢ) − ln sᵢ) − (m/2) ln 2π
+/// ∂L/∂K_ij  = (1/B) Σ_b [ −2α tanh(u_bi) + g_bi sᵢ (1 − tanh² u_bi) ] x_bj
+/// ∂L/∂ln σᵢ = (1/B) Σ_b [ α(−1 + 2 tanh(u_bi) σᵢ ε_bi) − g_bi sᵢ (1 − tanh² u_bi) σᵢ ε_bi ]
+/// ```
+///
+/// with `g = ∂Q_{c*}/∂y` at `(x_b, y_b)` and `d ln(1 − tanh² u)/du = −2 tanh u`. Layout of
+/// `params`, `states`, `eps` as in [`linear_gaussian_actor_loss`]; the `ln σ` gradient is 0
+/// where the clamp binds.
+///
+/// # References
+///
+/// Haarnoja et al. (2018), *Soft Actor-Critic*, ICML, Appendix C (the tanh change of
+/// variables); chapter 7 of the book for the four derivatives of the squashed sample.
+///
+/// # Numerical stability
+///
+/// `ln(1 − tanh² u)` by [`log_one_minus_tanh_sq`], exact at any `u`.
+///
+/// # Sign convention
+///
+/// Minimised.
+///
+/// # Errors
+///
+/// As [`linear_gaussian_actor_loss`], plus [`LqError::DimensionMismatch`] for a box of the
+/// wrong dimension.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{ActionBox, QuadraticCritic, tanh_gaussian_actor_loss};
+/// // A flat critic: only the entropy term acts. At u = 0 the tanh correction's slope is 0,
+/// // so ∂L/∂ln σ = −α as for the Gaussian, and ∂L/∂K = 0.
+/// let critic = QuadraticCritic::from_weights(1, 1, vec![0.0; 4])?;
+/// let bx = ActionBox::new(vec![-2.0], vec![2.0])?;
+/// let out = tanh_gaussian_actor_loss(&[0.0, -1.0], (1, 1), &[critic], &[0.5], &[0.0], 0.1,
+///                                    (-20.0, 2.0), &bx)?;
+/// assert_eq!(out.grad[0], 0.0);
+/// assert!((out.grad[1] + 0.1).abs() < 1e-15);
+/// # Ok::<(), maxent_rl::LqError>(())
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn tanh_gaussian_actor_loss(
+    params: &[f64],
+    (n, m): (usize, usize),
+    critics: &[QuadraticCritic],
+    states: &[f64],
+    eps: &[f64],
+    alpha: f64,
+    (lo, hi): (f64, f64),
+    action_box: &ActionBox,
+) -> Result<ActorLossGrad, LqError> {
+    let b = check_actor_inputs(params, (n, m), critics, states, eps)?;
+    if action_box.dim() != m {
+        return Err(LqError::DimensionMismatch {
+            what: "action_box",
+            expected: (m, 1),
+            found: (action_box.dim(), 1),
+        });
+    }
+    let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+    let scale = action_box.scale();
+    let mut grad = vec![0.0; params.len()];
+    let mut log_pi = vec![0.0; b];
+    let mut u = vec![0.0; m];
+    let mut g_y = vec![0.0; m];
+    let mut loss = 0.0;
+    for k in 0..b {
+        let xs = &states[k * n..(k + 1) * n];
+        let e = &eps[k * m..(k + 1) * m];
+        let mut logp = action_box.log_prob_correction();
+        for i in 0..m {
+            let ls = params[m * n + i].clamp(lo, hi);
+            let mean: f64 = -(0..n).map(|j| params[i * n + j] * xs[j]).sum::<f64>();
+            u[i] = mean + ls.exp() * e[i];
+            logp += -0.5 * e[i] * e[i] - ls - half_ln_2pi - log_one_minus_tanh_sq(u[i]);
+        }
+        log_pi[k] = logp;
+        let squashed: Vec<f64> = u.iter().map(|v| v.tanh()).collect();
+        let y = action_box.rescale(&squashed)?;
+        let (best, q_min) = critics
+            .iter()
+            .enumerate()
+            .map(|(c, critic)| (c, critic.value_unchecked(xs, &y)))
+            .min_by(|a, c| a.1.total_cmp(&c.1))
+            .unwrap_or((0, 0.0));
+        loss += (alpha * logp - q_min) / b as f64;
+        critics[best].action_gradient_unchecked(xs, &y, &mut g_y);
+        for i in 0..m {
+            let t = squashed[i];
+            let dy_du = scale[i] * log_one_minus_tanh_sq(u[i]).exp();
+            for j in 0..n {
+                grad[i * n + j] += (-2.0 * alpha * t + g_y[i] * dy_du) * xs[j] / b as f64;
+            }
+            let raw = params[m * n + i];
+            if raw > lo && raw < hi {
+                let sigma_eps = raw.exp() * e[i];
+                grad[m * n + i] +=
+                    (alpha * (-1.0 + 2.0 * t * sigma_eps) - g_y[i] * dy_du * sigma_eps) / b as f64;
+            }
+        }
+    }
+    Ok(ActorLossGrad { loss, grad, log_pi })
+}
+
+/// Checks the shapes shared by the actor losses and returns the batch size `B`.
+fn check_actor_inputs(
+    params: &[f64],
+    (n, m): (usize, usize),
+    critics: &[QuadraticCritic],
+    states: &[f64],
+    eps: &[f64],
+) -> Result<usize, LqError> {
+    if n == 0 || m == 0 {
+        return Err(LqError::Empty {
+            what: if n == 0 { "state" } else { "action" },
+        });
+    }
+    if critics.is_empty() {
+        return Err(LqError::Empty { what: "critics" });
+    }
+    let b = states.len() / n;
+    let mismatch = |what, expected: usize, found: usize| LqError::DimensionMismatch {
+        what,
+        expected: (expected, 1),
+        found: (found, 1),
+    };
+    if params.len() != m * n + m {
+        return Err(mismatch("params", m * n + m, params.len()));
+    }
+    if states.len() != b * n {
+        return Err(mismatch("states", b * n, states.len()));
+    }
+    if eps.len() != b * m {
+        return Err(mismatch("eps", b * m, eps.len()));
+    }
+    if let Some(c) = critics
+        .iter()
+        .find(|c| c.dims() != (n, m) || c.weights.len() != QuadraticCritic::num_weights(n, m))
+    {
+        return Err(LqError::DimensionMismatch {
+            what: "critic (state, action) dimensions",
+            expected: (n, m),
+            found: c.dims(),
+        });
+    }
+    Ok(b)
 }
 
 /// A standard-normal draw.
