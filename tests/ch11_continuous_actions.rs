@@ -829,10 +829,10 @@ fn bounded_sac_against_the_grid_optimum() {
     config.batch_size = 32;
     config.record_every = 250;
     config.action_box = Some(maxent_rl::ActionBox::new(vec![-0.5], vec![0.5]).unwrap());
-    let runs = run_seeds(&config, 4);
+    let runs = run_seeds(&config, 3);
     let (x, w) = maxent_rl::gauss_hermite(60).unwrap();
     let mut table = String::from(
-        "| $x$ | optimum $\\mathbb{E}[y]$ | SAC $\\mathbb{E}[y]$ (4 seeds) | optimum sd | SAC sd |\n|---|---|---|---|---|\n",
+        "| $x$ | optimum $\\mathbb{E}[y]$ | SAC $\\mathbb{E}[y]$ (3 seeds) | optimum sd | SAC sd |\n|---|---|---|---|---|\n",
     );
     for &x0 in &[-1.0, -0.5, 0.5, 1.0] {
         let i = grid.xs.iter().position(|x| (x - x0).abs() < 1e-9).unwrap();
@@ -873,7 +873,8 @@ fn bounded_sac_against_the_grid_optimum() {
             "| {x0} | {opt_mean:.3} | {mean:.3} ± {mean_se:.3} | {opt_sd:.3} | {sd:.3} |\n"
         ));
         // Every action stays in the box, and the learned mean is on the optimum's side
-        // and within 0.05 of it (a tenth of the box; measured gaps are below 0.02).
+        // and within 0.05 of it (a tenth of the box; measured gaps are about 0.02, and 0.026
+        // after 12 000 steps: the gap is still closing).
         assert!(mean.abs() < 0.5 && mean * opt_mean > 0.0);
         assert!(
             (mean - opt_mean).abs() < 0.05,
