@@ -45,6 +45,7 @@
 //! | [`soft_dp`] | soft Bellman operator, Boltzmann policy, soft value and policy iteration | 4, 5, 6 |
 //! | [`irl`] | maximum-entropy and maximum causal entropy inverse RL | 8, 9 |
 //! | [`learning`] | sampling, replay buffer, soft Q-learning, soft policy gradient, path consistency, discrete SAC | 10 |
+//! | [`continuous`] | the linear–quadratic problem, certified Riccati solver, maximum-entropy LQR; SAC on it; soft Q-learning's soft value and SVGD; tanh-Gaussian quadrature | 11 |
 //! | [`inference`] | control as inference: exact backward messages, the trajectory posterior, the ELBO | 12 |
 //! | [`kl_regularised`] | KL-regularised soft VI with a prior policy, mirror descent and NPG, Munchausen VI, linearly-solvable MDPs | 13 |
 //! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
@@ -87,6 +88,7 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod continuous;
 pub mod distributions;
 pub mod envs;
 pub mod experiments;
@@ -101,6 +103,8 @@ pub mod tabular;
 
 // The flat API: every core item is also reachable as `maxent_rl::Item`, so a listing
 // need not know the module tree. The experiment harnesses are deliberately not here.
+#[doc(no_inline)]
+pub use continuous::*;
 #[doc(no_inline)]
 pub use distributions::*;
 #[doc(no_inline)]

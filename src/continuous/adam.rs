@@ -1,0 +1,88 @@
+//! The Adam optimiser for a flat parameter vector.
+
+use crate::continuous::lq_error::LqError;
+
+/// Adam (Kingma & Ba 2015) on a flat parameter vector, with PyTorch's defaults
+/// `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`.
+///
+/// # Formula
+///
+/// ```text
+/// m_t = β₁ m_{t−1} + (1 − β₁) g_t,     v_t = β₂ v_{t−1} + (1 − β₂) g_t²
+/// θ_t = θ_{t−1} − η · (m_t / (1 − β₁ᵗ)) / (√(v_t / (1 − β₂ᵗ)) + ε)
+/// ```
+///
+/// # References
+///
+/// Kingma & Ba (2015), *Adam: A method for stochastic optimization*, ICLR, Algorithm 1
+/// (with `ε` added outside the square root, as in PyTorch's `torch.optim.Adam`).
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::Adam;
+/// // Minimise (θ − 3)²: the gradient is 2(θ − 3).
+/// let mut adam = Adam::new(1, 0.1);
+/// let mut theta = [0.0];
+/// for _ in 0..500 {
+///     let g = [2.0 * (theta[0] - 3.0)];
+///     adam.step(&mut theta, &g)?;
+/// }
+/// assert!((theta[0] - 3.0).abs() < 1e-2);
+/// # Ok::<(), maxent_rl::LqError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adam {
+    /// Step size `η`.
+    pub learning_rate: f64,
+    m: Vec<f64>,
+    v: Vec<f64>,
+    t: i32,
+}
+
+impl Adam {
+    /// Adam for `len` parameters with step size `learning_rate`, moments at zero.
+    pub fn new(len: usize, learning_rate: f64) -> Self {
+        Self {
+            learning_rate,
+            m: vec![0.0; len],
+            v: vec![0.0; len],
+            t: 0,
+        }
+    }
+
+    /// One step on `params` along `grad` (descent).
+    ///
+    /// # Errors
+    ///
+    /// [`LqError::DimensionMismatch`] if `params` or `grad` does not have the length given
+    /// to [`Adam::new`]; nothing is changed then.
+    pub fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<(), LqError> {
+        for (what, len) in [("params", params.len()), ("grad", grad.len())] {
+            if len != self.m.len() {
+                return Err(LqError::DimensionMismatch {
+                    what,
+                    expected: (self.m.len(), 1),
+                    found: (len, 1),
+                });
+            }
+        }
+        const B1: f64 = 0.9;
+        const B2: f64 = 0.999;
+        const EPS: f64 = 1e-8;
+        self.t = self.t.saturating_add(1);
+        let c1 = 1.0 - B1.powi(self.t);
+        let c2 = 1.0 - B2.powi(self.t);
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
+            *m = B1 * *m + (1.0 - B1) * g;
+            *v = B2 * *v + (1.0 - B2) * g * g;
+            *p -= self.learning_rate * (*m / c1) / ((*v / c2).sqrt() + EPS);
+        }
+        Ok(())
+    }
+}
