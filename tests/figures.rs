@@ -624,6 +624,8 @@ fn heatmap(
         .build_cartesian_2d(0.0..1.0, lowest..scale)
         .unwrap();
     bar.configure_mesh()
+        .label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 17))
         .disable_x_mesh()
         .disable_y_mesh()
         .disable_x_axis()
@@ -780,13 +782,15 @@ fn figure_ch12_gamble() {
             .unwrap();
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
             .x_desc("temperature α")
             .y_desc("P(gamble at s₀)")
             .draw()
             .unwrap();
         let series: [(&str, usize); 2] = [
-            ("exact posterior (optimistic backup α ln E e^{V/α})", 0),
-            ("variational / soft Bellman (E[V])", 1),
+            ("exact posterior (optimistic backup)", 0),
+            ("variational (soft Bellman, E[V])", 1),
         ];
         for (i, (label, index)) in series.into_iter().enumerate() {
             let color = palette(i);
@@ -835,10 +839,13 @@ fn figure_ch13_npg_rates() {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0.0..SHOWN, (1e-17..1e2f64).log_scale())
+            .build_cartesian_2d(0.0..SHOWN, (1e-24..1e2f64).log_scale())
             .unwrap();
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
+            .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("iteration k")
             .y_desc("‖Q*_τ − Q^(k)_τ‖∞")
             .y_label_formatter(&|y| format!("{y:.0e}"))

@@ -37,6 +37,7 @@ fn draw_legend<'a, CT: plotters::coord::CoordTranslate>(
         .configure_series_labels()
         .border_style(BLACK)
         .background_style(WHITE.mix(0.9))
+        .label_font(("sans-serif", 16))
         .position(position)
         .draw()
         .unwrap();
@@ -77,6 +78,8 @@ fn figure_ch11_covariance_ellipses() {
             .unwrap();
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
             .x_desc("u₁ + (Kx)₁")
             .y_desc("u₂ + (Kx)₂")
             .draw()
@@ -187,6 +190,8 @@ fn figure_ch11_sac_learning_curves() {
                 .unwrap();
             chart
                 .configure_mesh()
+                .label_style(("sans-serif", 16))
+                .axis_desc_style(("sans-serif", 17))
                 .x_desc("environment step")
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_desc(label)
@@ -292,6 +297,8 @@ fn figure_ch11_svgd_two_modes() {
             .unwrap();
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 17))
             .x_desc("u")
             .y_desc("density")
             .draw()
