@@ -371,3 +371,60 @@ fn an_overlong_first_step_is_shortened_not_reported_as_a_bad_theta() {
         "{fit:?}"
     );
 }
+
+// ------------------------------------------------------------------ found by mutation testing
+
+#[test]
+fn subnormal_temperatures_act_as_the_hard_maximum() {
+    use maxent_rl::{boltzmann_policy, soft_state_value};
+    // 1/α overflows to ∞ for a subnormal α: both functions must take the hard-max branch
+    // rather than form 0 · ∞.
+    let tiny = 5e-324;
+    assert_eq!(soft_state_value(&[1.0, 0.0, -2.0], tiny), 1.0);
+    let pi = boltzmann_policy(&[1.0, 0.0, -2.0], 3, tiny).unwrap();
+    assert_eq!(pi.log_probs(), &[0.0, f64::NEG_INFINITY, f64::NEG_INFINITY]);
+}
+
+#[test]
+fn the_greedy_policy_splits_ties_evenly() {
+    use maxent_rl::boltzmann_policy;
+    // α = 0: uniform over the maximisers, ln π = −ln(number of ties), exactly.
+    let pi = boltzmann_policy(&[1.0, 1.0, 0.0, 1.0, -3.0, 0.5], 3, 0.0).unwrap();
+    let third = -(3.0f64.ln());
+    assert_eq!(
+        &pi.log_probs()[..3],
+        &[-(2.0f64.ln()), -(2.0f64.ln()), f64::NEG_INFINITY]
+    );
+    assert_eq!(
+        &pi.log_probs()[3..],
+        &[0.0, f64::NEG_INFINITY, f64::NEG_INFINITY]
+    );
+    let all_tied = boltzmann_policy(&[2.0, 2.0, 2.0], 3, 0.0).unwrap();
+    assert_eq!(all_tied.log_probs(), &[third, third, third]);
+}
+
+#[test]
+fn error_payloads_name_the_expected_size() {
+    use maxent_rl::boltzmann_policy;
+    // Five Q-values for two actions: the next whole table has six.
+    assert_eq!(
+        boltzmann_policy(&[0.0; 5], 2, 1.0).unwrap_err(),
+        MdpError::DimensionMismatch {
+            what: "q_values",
+            expected: 6,
+            found: 5
+        }
+    );
+}
+
+#[test]
+fn terminal_values_count_in_the_finite_horizon_value_bound() {
+    // Rewards of 2e299 over one step plus terminal values of 9e299 can reach 1.1e300 > 1e300.
+    let mdp = small_mdp(&[2e299; 4], 1.0).unwrap();
+    assert!(matches!(
+        finite_horizon_soft_value_iteration(&mdp, 0.0, 1, &[9e299, 0.0]),
+        Err(MdpError::ValuesOutOfRange { .. })
+    ));
+    // Below the bound it is accepted.
+    assert!(finite_horizon_soft_value_iteration(&mdp, 0.0, 1, &[7e299, 0.0]).is_ok());
+}
