@@ -1,5 +1,9 @@
 //! Claims of chapter 14, "Exploration and entropy".
 
+mod common;
+
+use common::check_generated_block;
+
 use maxent_rl::{
     DeepSea, ExplorationConfig, Explorer, GrowthFit, Mdp, SoftValueIteration, TabularPolicy,
     boltzmann_operator, chain_mdp, fit_growth, hitting_probability, mellowmax, run_exploration,
@@ -105,9 +109,18 @@ fn directed_agents() -> [(&'static str, Explorer); 2] {
 
 #[test]
 fn claim_14_1_dithering_grows_exponentially_directed_polynomially() {
+    let runs = (SEEDS as usize) * DITHERING_SIZES.len();
+    let mut table = String::from(
+        "| Agent | sizes $N$ | rate $b$ [95% CI] | degree $d$ [95% CI] | censored |\n\
+         |---|---|---|---|---|\n",
+    );
     for (name, explorer) in dithering_agents() {
         let (exp_fit, _, censored) = growth_fits(&first_rewards(explorer, &DITHERING_SIZES));
         let (lo, hi) = slope_ci(&exp_fit);
+        table += &format!(
+            "| {name} | 3–8 | {:.2} [{lo:.2}, {hi:.2}] | — | {censored} of {runs} |\n",
+            exp_fit.slope
+        );
         eprintln!(
             "{name}: rate {:.3} [{lo:.3}, {hi:.3}], censored {censored}",
             exp_fit.slope
@@ -131,7 +144,12 @@ fn claim_14_1_dithering_grows_exponentially_directed_polynomially() {
         // degree below what exponential growth at the dithering agents' rate would show.
         assert_eq!(censored, 0, "{name}");
         assert!(d_hi < degree_bound, "{name}: degree CI [{d_lo}, {d_hi}]");
+        table += &format!(
+            "| {name} | 4–14 | {:.2} [{lo:.2}, {hi:.2}] | {:.2} [{d_lo:.2}, {d_hi:.2}] | 0 of {runs} |\n",
+            exp_fit.slope, poly_fit.slope
+        );
     }
+    check_generated_block("book/src/ch14-exploration.md", "ch14-deep-sea", &table);
 }
 
 /// The witness can fail: the count-bonus agent without its bonus (β = 0) is a greedy

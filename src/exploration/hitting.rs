@@ -69,20 +69,20 @@ pub fn hitting_probability(
     let mut next = vec![0.0; s_count];
     for _ in 0..budget {
         next.iter_mut().for_each(|x| *x = 0.0);
-        for s in 0..s_count {
-            if p[s] == 0.0 || mdp.is_terminal(s) {
+        for (s, &ps) in p.iter().enumerate() {
+            if ps == 0.0 || mdp.is_terminal(s) {
                 continue;
             }
             for (a, &pa) in policy.action_probs(s).iter().enumerate() {
                 for (s2, ps2) in mdp.successors(s, a) {
-                    next[s2] += p[s] * pa * ps2;
+                    next[s2] += ps * pa * ps2;
                 }
             }
         }
-        for s in 0..s_count {
-            if is_target[s] {
-                hit += next[s];
-                next[s] = 0.0;
+        for (x, &target) in next.iter_mut().zip(&is_target) {
+            if target {
+                hit += *x;
+                *x = 0.0;
             }
         }
         std::mem::swap(&mut p, &mut next);
