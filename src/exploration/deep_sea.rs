@@ -44,12 +44,16 @@ use crate::tabular::mdp_error::MdpError;
 /// # Examples
 ///
 /// ```
-/// use maxent_rl::{DeepSea, value_iteration};
+/// use maxent_rl::DeepSea;
 /// let mdp = DeepSea::new(5).build()?;
 /// assert_eq!((mdp.num_states(), mdp.num_actions()), (26, 2));
 /// // Going right five times earns the treasure less the move costs: 1 − 0.01.
-/// let v = value_iteration(&mdp, 1e-12, 100)?;
-/// assert!((v.values[0] - 0.99).abs() < 1e-12);
+/// let (mut s, mut total) = (0, 0.0);
+/// for _ in 0..5 {
+///     total += mdp.reward(s, 1);
+///     s = mdp.successors(s, 1).next().unwrap().0;
+/// }
+/// assert!((total - 0.99).abs() < 1e-12 && mdp.is_terminal(s));
 /// # Ok::<(), maxent_rl::MdpError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

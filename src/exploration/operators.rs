@@ -5,6 +5,8 @@ use crate::numerics::log_sum_exp;
 
 /// The Boltzmann operator: the average of `x` weighted by `softmax(βx)`.
 ///
+/// NaN for an empty `x`; IEEE semantics for non-finite entries or `β`.
+///
 /// # Formula
 ///
 /// ```text
@@ -31,8 +33,6 @@ use crate::numerics::log_sum_exp;
 /// // Equal weights at β = 0: the mean.
 /// assert!((boltzmann_operator(&[1.0, 3.0], 0.0) - 2.0).abs() < 1e-15);
 /// ```
-///
-/// Returns NaN for an empty `x` or a non-finite entry or `β`, like `f64` arithmetic.
 pub fn boltzmann_operator(x: &[f64], beta: f64) -> f64 {
     if x.is_empty() {
         return f64::NAN;
@@ -48,6 +48,8 @@ pub fn boltzmann_operator(x: &[f64], beta: f64) -> f64 {
 }
 
 /// Mellowmax: a log-mean-exp that is a non-expansion for every `ω > 0`.
+///
+/// NaN for an empty `x`; IEEE semantics otherwise.
 ///
 /// # Formula
 ///
@@ -75,8 +77,6 @@ pub fn boltzmann_operator(x: &[f64], beta: f64) -> f64 {
 /// let expect = ((2f64.exp() + 4f64.exp()) / 2.0).ln() / 2.0;
 /// assert!((mellowmax(&[1.0, 2.0], 2.0) - expect).abs() < 1e-14);
 /// ```
-///
-/// Returns NaN for an empty `x`; IEEE semantics otherwise.
 pub fn mellowmax(x: &[f64], omega: f64) -> f64 {
     if x.is_empty() {
         return f64::NAN;
@@ -87,6 +87,8 @@ pub fn mellowmax(x: &[f64], omega: f64) -> f64 {
 
 /// The soft maximum at temperature `α`: `α · lse(x/α)`, the soft state value of
 /// chapter 4 seen as an operator on one row of `Q`.
+///
+/// NaN for an empty `x`; IEEE semantics otherwise.
 ///
 /// # Formula
 ///
@@ -112,8 +114,6 @@ pub fn mellowmax(x: &[f64], omega: f64) -> f64 {
 /// use maxent_rl::soft_maximum;
 /// assert!((soft_maximum(&[0.0, 0.0], 0.5) - 0.5 * 2f64.ln()).abs() < 1e-15);
 /// ```
-///
-/// Returns NaN for an empty `x`; IEEE semantics otherwise.
 pub fn soft_maximum(x: &[f64], alpha: f64) -> f64 {
     if x.is_empty() {
         return f64::NAN;
