@@ -350,3 +350,69 @@ fn claim_14_3_the_entropy_bonus_at_most_restores_the_uniform_chance() {
     let se = (exact * (1.0 - exact) / episodes as f64).sqrt();
     assert!((hits as f64 / episodes as f64 - exact).abs() < 4.0 * se);
 }
+
+// ---------------------------------------------------------------- Bad input
+
+#[test]
+fn bad_input_gives_typed_errors_naming_the_value() {
+    use maxent_rl::{LearningError, MdpError};
+    assert!(matches!(
+        DeepSea::new(0).build(),
+        Err(MdpError::InvalidParameter { what: "size", .. })
+    ));
+    assert!(matches!(
+        DeepSea::new(3).move_cost(f64::NAN).build(),
+        Err(MdpError::InvalidParameter {
+            what: "move_cost",
+            ..
+        })
+    ));
+    let mdp = DeepSea::new(3).build().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let bad = [
+        (Explorer::SoftQ { alpha: 0.0 }, 10, 3, 1.0),
+        (
+            Explorer::Boltzmann {
+                temperature: f64::NAN,
+            },
+            10,
+            3,
+            1.0,
+        ),
+        (Explorer::CountBonus { beta: -1.0 }, 10, 3, 1.0),
+        (
+            Explorer::RandomisedValue {
+                sigma: f64::INFINITY,
+            },
+            10,
+            3,
+            1.0,
+        ),
+        (
+            Explorer::EpsilonGreedy {
+                epsilon0: 1.5,
+                decay_episodes: 1.0,
+            },
+            10,
+            3,
+            1.0,
+        ),
+        (Explorer::CountBonus { beta: 1.0 }, 0, 3, 1.0),
+        (Explorer::CountBonus { beta: 1.0 }, 10, 0, 1.0),
+        (Explorer::SoftQ { alpha: 1.0 }, 10, 3, 0.0),
+    ];
+    for (explorer, episodes, len, eta) in bad {
+        let config = ExplorationConfig::new(explorer, episodes, len).step_size(eta);
+        let err = run_exploration(&mdp, &config, &mut rng).unwrap_err();
+        assert!(matches!(err, LearningError::InvalidConfig { .. }), "{err}");
+    }
+    assert!(fit_growth(&[1.0, 2.0], &[1.0, 2.0]).is_err());
+    assert!(fit_growth(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_err());
+    assert!(fit_growth(&[1.0, 2.0, f64::NAN], &[1.0, 2.0, 3.0]).is_err());
+    let uniform = TabularPolicy::uniform(mdp.num_states(), 2).unwrap();
+    assert!(hitting_probability(&mdp, &uniform, &[0], 0).is_err());
+    assert!(matches!(
+        hitting_probability(&mdp, &uniform, &[99], 3),
+        Err(LearningError::IndexOutOfRange { index: 99, .. })
+    ));
+}
