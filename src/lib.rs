@@ -48,6 +48,7 @@
 //! | [`continuous`] | the linear–quadratic problem, certified Riccati solver, maximum-entropy LQR; SAC on it; soft Q-learning's soft value and SVGD; tanh-Gaussian quadrature | 11 |
 //! | [`inference`] | control as inference: exact backward messages, the trajectory posterior, the ELBO | 12 |
 //! | [`kl_regularised`] | KL-regularised soft VI with a prior policy, mirror descent and NPG, Munchausen VI, linearly-solvable MDPs | 13 |
+//! | [`exploration`] | DeepSea, ε-greedy, Boltzmann, soft-Q, count-bonus and randomised-value explorers; growth fits; Boltzmann, mellowmax and soft-maximum operators; hitting probabilities | 14 |
 //! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
 //!
 //! ## Notation
@@ -92,6 +93,7 @@ pub mod continuous;
 pub mod distributions;
 pub mod envs;
 pub mod experiments;
+pub mod exploration;
 pub mod inference;
 pub mod irl;
 pub mod kl_regularised;
@@ -109,6 +111,8 @@ pub use continuous::*;
 pub use distributions::*;
 #[doc(no_inline)]
 pub use envs::*;
+#[doc(no_inline)]
+pub use exploration::*;
 #[doc(no_inline)]
 pub use inference::*;
 #[doc(no_inline)]

@@ -1,0 +1,378 @@
+//! Tabular exploration agents run for a budget of episodes, with the episode of their
+//! first positive reward recorded.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::learning::learning_error::{
+    LearningCurve, LearningError, check_positive, check_range, check_soft_alpha,
+};
+use crate::learning::sampling::{check_startable, sample_transition_unchecked};
+use crate::learning::soft_q_learning_update;
+use crate::tabular::Mdp;
+
+/// How an agent chooses its actions (and, for the model-based agents, what it plans on).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Explorer {
+    /// Q-learning acting ε-greedily with `ε_k = ε₀ / (1 + k/k₀)` in episode `k`.
+    EpsilonGreedy {
+        /// Initial `ε₀ ∈ [0, 1]`.
+        epsilon0: f64,
+        /// Decay scale `k₀ > 0` in episodes.
+        decay_episodes: f64,
+    },
+    /// Q-learning acting with `π(a|s) ∝ exp(Q(s, a)/τ)`.
+    Boltzmann {
+        /// Temperature `τ > 0`.
+        temperature: f64,
+    },
+    /// Soft Q-learning at fixed temperature `α` ([`soft_q_learning_update`]), acting with
+    /// its Boltzmann policy `π ∝ exp(Q/α)`.
+    SoftQ {
+        /// Temperature `α > 0`.
+        alpha: f64,
+    },
+    /// Model-based, MBIE-EB style: plans greedily on the empirical model with the reward
+    /// bonus `β/√n(s, a)`; an untried pair is worth `β H`, the most bonus an episode of
+    /// `H` steps can collect.
+    CountBonus {
+        /// Bonus scale `β ≥ 0`.
+        beta: f64,
+    },
+    /// Model-based, RLSVI style: before each episode perturbs the empirical reward of
+    /// every pair by `σ ξ/√(n(s, a) + 1)`, `ξ ~ N(0, 1)`, and plans greedily on it; an
+    /// untried pair is worth its noise alone.
+    RandomisedValue {
+        /// Noise scale `σ ≥ 0`.
+        sigma: f64,
+    },
+}
+
+/// Configuration of an exploration run.
+///
+/// # Formula
+///
+/// Every agent starts with zero tables and breaks ties between equal action values
+/// uniformly at random. The model-free agents update after every transition,
+///
+/// ```text
+/// Q(s, a) ← Q(s, a) + η (r + γ(1 − done) V(s') − Q(s, a)),
+/// V(s') = max_a' Q(s', a')          (ε-greedy, Boltzmann)
+/// V(s') = α ln Σ_a' exp(Q(s', a')/α)  (soft Q-learning)
+/// ```
+///
+/// and the model-based agents plan before every episode by `H = max_episode_length`
+/// backward sweeps of
+///
+/// ```text
+/// Q̃(s, a) = r̂(s, a) + b(s, a) + γ Σ_s' P̂(s'|s, a) max_a' Q̃(s', a')   if n(s, a) > 0
+/// Q̃(s, a) = u(s, a)                                                 if n(s, a) = 0
+/// count bonus:       b = β/√n,        u = β H
+/// randomised value:  b = σ ξ/√(n + 1), u = σ ξ,   ξ ~ N(0, 1) per pair and episode
+/// ```
+///
+/// where `r̂`, `P̂` are the empirical mean reward and transition frequencies.
+///
+/// # References
+///
+/// Strehl & Littman (2008), *An analysis of model-based Interval Estimation for Markov
+/// Decision Processes* (MBIE-EB's bonus `β/√n`); Osband, Van Roy & Wen (2016),
+/// *Generalization and Exploration via Randomized Value Functions* (RLSVI); Fox, Pakman
+/// & Tishby (2016), *Taming the Noise in Reinforcement Learning via Soft Updates*.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplorationConfig {
+    explorer: Explorer,
+    episodes: usize,
+    max_episode_length: usize,
+    step_size: f64,
+    stop_at_first_reward: bool,
+}
+
+/// The result of [`run_exploration`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplorationRun {
+    /// The 1-based index of the first episode with a positive reward, `None` if the
+    /// budget ran out first (a censored run).
+    pub first_reward_episode: Option<usize>,
+    /// The return of every episode played (step = episode index, 1-based).
+    pub returns: LearningCurve,
+    /// Environment steps taken in total.
+    pub steps: usize,
+}
+
+impl ExplorationConfig {
+    /// A run of at most `episodes` episodes of at most `max_episode_length` steps, with
+    /// step size `η = 1` for the model-free agents, stopping at the first reward.
+    pub fn new(explorer: Explorer, episodes: usize, max_episode_length: usize) -> Self {
+        Self {
+            explorer,
+            episodes,
+            max_episode_length,
+            step_size: 1.0,
+            stop_at_first_reward: true,
+        }
+    }
+
+    /// The step size `η ∈ (0, 1]` of the model-free agents.
+    pub fn step_size(mut self, step_size: f64) -> Self {
+        self.step_size = step_size;
+        self
+    }
+
+    /// Whether to stop at the first episode with a positive reward (default `true`).
+    pub fn stop_at_first_reward(mut self, stop: bool) -> Self {
+        self.stop_at_first_reward = stop;
+        self
+    }
+
+    fn validate(&self) -> Result<(), LearningError> {
+        check_positive("episodes", self.episodes)?;
+        check_positive("max_episode_length", self.max_episode_length)?;
+        check_range("step_size", self.step_size, 0.0, 1.0, true, "in (0, 1]")?;
+        match self.explorer {
+            Explorer::EpsilonGreedy {
+                epsilon0,
+                decay_episodes,
+            } => {
+                check_range("epsilon0", epsilon0, 0.0, 1.0, false, "in [0, 1]")?;
+                check_range(
+                    "decay_episodes",
+                    decay_episodes,
+                    0.0,
+                    f64::MAX,
+                    true,
+                    "positive and finite",
+                )
+            }
+            Explorer::Boltzmann { temperature } => check_soft_alpha(temperature),
+            Explorer::SoftQ { alpha } => check_soft_alpha(alpha),
+            Explorer::CountBonus { beta: x } | Explorer::RandomisedValue { sigma: x } => {
+                check_range(
+                    "bonus or noise scale",
+                    x,
+                    0.0,
+                    f64::MAX,
+                    false,
+                    "finite, ≥ 0",
+                )
+            }
+        }
+    }
+}
+
+/// Runs one exploration agent on `mdp` for the configured budget of episodes.
+///
+/// # Errors
+///
+/// [`LearningError::InvalidConfig`] for a zero budget or episode length, a step size
+/// outside `(0, 1]`, `ε₀ ∉ [0, 1]`, a non-positive temperature or decay scale, a negative
+/// or non-finite bonus or noise scale, or an MDP whose every start state is terminal;
+/// [`LearningError::Diverged`] if a table stops being finite.
+///
+/// # Examples
+///
+/// ```
+/// use maxent_rl::{DeepSea, ExplorationConfig, Explorer, run_exploration};
+/// use rand::SeedableRng;
+/// let mdp = DeepSea::new(6).build()?;
+/// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+/// let agent = Explorer::CountBonus { beta: 1.0 };
+/// let run = run_exploration(&mdp, &ExplorationConfig::new(agent, 500, 6), &mut rng)?;
+/// // Directed exploration finds the treasure within a few dozen episodes.
+/// assert!(run.first_reward_episode.unwrap() <= 60);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_exploration<R: Rng + ?Sized>(
+    mdp: &Mdp,
+    config: &ExplorationConfig,
+    rng: &mut R,
+) -> Result<ExplorationRun, LearningError> {
+    config.validate()?;
+    check_startable(mdp)?;
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    let len = s_count
+        .checked_mul(a_count)
+        .ok_or(LearningError::InvalidConfig {
+            what: "S · A",
+            value: f64::INFINITY,
+            expected: "a table size that fits in memory",
+        })?;
+    let mut q = vec![0.0; len];
+    let mut model = EmpiricalModel::new(len);
+    let mut run = ExplorationRun {
+        first_reward_episode: None,
+        returns: LearningCurve::default(),
+        steps: 0,
+    };
+    let mut noise = vec![0.0; len];
+    for episode in 1..=config.episodes {
+        if let Explorer::CountBonus { beta } = config.explorer {
+            for (i, b) in noise.iter_mut().enumerate() {
+                *b = match model.count[i] {
+                    0 => beta * config.max_episode_length as f64,
+                    n => beta / (n as f64).sqrt(),
+                };
+            }
+            model.plan(mdp, &noise, config.max_episode_length, &mut q);
+        } else if let Explorer::RandomisedValue { sigma } = config.explorer {
+            for (i, b) in noise.iter_mut().enumerate() {
+                let xi: f64 = StandardNormal.sample(rng);
+                *b = sigma * xi / ((model.count[i] + 1) as f64).sqrt();
+            }
+            model.plan(mdp, &noise, config.max_episode_length, &mut q);
+        }
+        let mut s = loop {
+            let s0 = mdp.sample_initial_state(rng);
+            if !mdp.is_terminal(s0) {
+                break s0;
+            }
+        };
+        let mut total = 0.0;
+        let mut rewarded = false;
+        for _ in 0..config.max_episode_length {
+            let row = &q[s * a_count..(s + 1) * a_count];
+            let a = choose(config.explorer, row, episode, rng);
+            let t = sample_transition_unchecked(mdp, s, a, rng);
+            run.steps += 1;
+            total += t.r;
+            rewarded |= t.r > 0.0;
+            let i = s * a_count + a;
+            match config.explorer {
+                Explorer::EpsilonGreedy { .. } | Explorer::Boltzmann { .. } => {
+                    let next = if t.done {
+                        0.0
+                    } else {
+                        let r = &q[t.next_s * a_count..(t.next_s + 1) * a_count];
+                        r.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                    };
+                    q[i] += config.step_size * (t.r + mdp.discount() * next - q[i]);
+                }
+                Explorer::SoftQ { alpha } => {
+                    soft_q_learning_update(mdp, &mut q, &t, alpha, config.step_size)?;
+                }
+                Explorer::CountBonus { .. } | Explorer::RandomisedValue { .. } => {
+                    model.record(i, t.r, t.next_s);
+                }
+            }
+            if !q[i].is_finite() {
+                return Err(LearningError::Diverged { step: run.steps });
+            }
+            s = t.next_s;
+            if t.done {
+                break;
+            }
+        }
+        run.returns.push(episode, total);
+        if rewarded && run.first_reward_episode.is_none() {
+            run.first_reward_episode = Some(episode);
+            if config.stop_at_first_reward {
+                break;
+            }
+        }
+    }
+    Ok(run)
+}
+
+/// An action from one row of `Q`, by the explorer's rule; ties broken uniformly.
+fn choose<R: Rng + ?Sized>(explorer: Explorer, row: &[f64], episode: usize, rng: &mut R) -> usize {
+    match explorer {
+        Explorer::EpsilonGreedy {
+            epsilon0,
+            decay_episodes,
+        } => {
+            let epsilon = epsilon0 / (1.0 + (episode - 1) as f64 / decay_episodes);
+            if rng.random::<f64>() < epsilon {
+                rng.random_range(0..row.len())
+            } else {
+                greedy(row, rng)
+            }
+        }
+        Explorer::Boltzmann { temperature: tau } | Explorer::SoftQ { alpha: tau } => {
+            let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let total: f64 = row.iter().map(|&x| ((x - m) / tau).exp()).sum();
+            let mut u = rng.random::<f64>() * total;
+            for (a, &x) in row.iter().enumerate() {
+                u -= ((x - m) / tau).exp();
+                if u < 0.0 {
+                    return a;
+                }
+            }
+            row.len() - 1
+        }
+        Explorer::CountBonus { .. } | Explorer::RandomisedValue { .. } => greedy(row, rng),
+    }
+}
+
+/// An action of largest value, uniformly among ties.
+fn greedy<R: Rng + ?Sized>(row: &[f64], rng: &mut R) -> usize {
+    let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let ties = row.iter().filter(|&&x| x == m).count();
+    let mut k = rng.random_range(0..ties);
+    for (a, &x) in row.iter().enumerate() {
+        if x == m {
+            if k == 0 {
+                return a;
+            }
+            k -= 1;
+        }
+    }
+    0
+}
+
+/// Visit counts, reward sums and successor counts of every state–action pair.
+struct EmpiricalModel {
+    count: Vec<u64>,
+    reward_sum: Vec<f64>,
+    successors: Vec<Vec<(usize, u64)>>,
+}
+
+impl EmpiricalModel {
+    fn new(len: usize) -> Self {
+        Self {
+            count: vec![0; len],
+            reward_sum: vec![0.0; len],
+            successors: vec![Vec::new(); len],
+        }
+    }
+
+    fn record(&mut self, i: usize, r: f64, next_s: usize) {
+        self.count[i] += 1;
+        self.reward_sum[i] += r;
+        match self.successors[i].iter_mut().find(|(s, _)| *s == next_s) {
+            Some((_, c)) => *c += 1,
+            None => self.successors[i].push((next_s, 1)),
+        }
+    }
+
+    /// `horizon` backward sweeps of the optimistic/perturbed backup into `q`.
+    fn plan(&self, mdp: &Mdp, bonus: &[f64], horizon: usize, q: &mut [f64]) {
+        let a_count = mdp.num_actions();
+        let mut v = vec![0.0; mdp.num_states()];
+        for _ in 0..horizon {
+            for (i, qi) in q.iter_mut().enumerate() {
+                let n = self.count[i];
+                *qi = if n == 0 {
+                    bonus[i]
+                } else {
+                    let expected: f64 = self.successors[i]
+                        .iter()
+                        .map(|&(s2, c)| c as f64 * v[s2])
+                        .sum::<f64>()
+                        / n as f64;
+                    self.reward_sum[i] / n as f64 + bonus[i] + mdp.discount() * expected
+                };
+            }
+            for (s, vs) in v.iter_mut().enumerate() {
+                *vs = if mdp.is_terminal(s) {
+                    0.0
+                } else {
+                    q[s * a_count..(s + 1) * a_count]
+                        .iter()
+                        .copied()
+                        .fold(f64::NEG_INFINITY, f64::max)
+                };
+            }
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! Claims of chapter 14, "Exploration and entropy".
+
+mod common;
+
+use common::check_generated_block;
+
+use maxent_rl::{
+    DeepSea, ExplorationConfig, Explorer, GrowthFit, Mdp, SoftValueIteration, TabularPolicy,
+    boltzmann_operator, chain_mdp, fit_growth, hitting_probability, mellowmax, run_exploration,
+    sample_episode, soft_maximum,
+};
+use proptest::prelude::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+// ---------------------------------------------------------------- Claim 14.1
+
+/// DeepSea sizes of the small sweeps in the test: the dithering agents need ~2^N
+/// episodes, so they are run on small N; the directed agents on a wider range.
+const DITHERING_SIZES: [usize; 6] = [3, 4, 5, 6, 7, 8];
+const DIRECTED_SIZES: [usize; 6] = [4, 6, 8, 10, 12, 14];
+const SEEDS: u64 = 12;
+const BUDGET: usize = 3000;
+
+/// Episodes to first reward of `explorer` on DeepSea of every size, one entry per seed;
+/// `None` for a run censored by the budget.
+fn first_rewards(explorer: Explorer, sizes: &[usize]) -> Vec<(usize, Option<usize>)> {
+    let mut out = Vec::new();
+    for &n in sizes {
+        let mdp = DeepSea::new(n).build().unwrap();
+        for seed in 0..SEEDS {
+            let mut rng = ChaCha8Rng::seed_from_u64(1000 * n as u64 + seed);
+            let config = ExplorationConfig::new(explorer, BUDGET, n);
+            let run = run_exploration(&mdp, &config, &mut rng).unwrap();
+            out.push((n, run.first_reward_episode));
+        }
+    }
+    out
+}
+
+/// The log-linear fit `ln T ≈ a + b N` and the log-log fit `ln T ≈ a + d ln N` over all
+/// (size, seed) points, censored runs entered at the budget (which biases both slopes
+/// *down*), and the number of censored runs.
+fn growth_fits(points: &[(usize, Option<usize>)]) -> (GrowthFit, GrowthFit, usize) {
+    let ln_t: Vec<f64> = points
+        .iter()
+        .map(|&(_, t)| (t.unwrap_or(BUDGET) as f64).ln())
+        .collect();
+    let n: Vec<f64> = points.iter().map(|&(n, _)| n as f64).collect();
+    let ln_n: Vec<f64> = n.iter().map(|x| x.ln()).collect();
+    let censored = points.iter().filter(|(_, t)| t.is_none()).count();
+    (
+        fit_growth(&n, &ln_t).unwrap(),
+        fit_growth(&ln_n, &ln_t).unwrap(),
+        censored,
+    )
+}
+
+/// The 95% confidence interval of a fitted slope: slope ± t₀.₉₇₅(m − 2) · se.
+fn slope_ci(fit: &GrowthFit) -> (f64, f64) {
+    let t = StudentsT::new(0.0, 1.0, (fit.points - 2) as f64)
+        .unwrap()
+        .inverse_cdf(0.975);
+    (
+        fit.slope - t * fit.slope_std_error,
+        fit.slope + t * fit.slope_std_error,
+    )
+}
+
+/// The exponential rate the dithering agents must beat: the uniform policy's is
+/// ln 2 ≈ 0.69 (2^N episodes on average); 0.5 leaves room for the seeds' spread.
+const EXPONENTIAL_RATE: f64 = 0.5;
+
+/// The log-log slope that growth `e^{rN}` shows on the directed agents' range: what a
+/// directed agent would show if it grew exponentially at the rate `r`.
+fn degree_of_exponential(rate: f64) -> f64 {
+    let n: Vec<f64> = DIRECTED_SIZES.iter().map(|&n| (n as f64).ln()).collect();
+    let ln_t: Vec<f64> = DIRECTED_SIZES.iter().map(|&n| rate * n as f64).collect();
+    fit_growth(&n, &ln_t).unwrap().slope
+}
+
+fn dithering_agents() -> [(&'static str, Explorer); 3] {
+    [
+        (
+            "ε-greedy Q-learning (ε₀ = 1, k₀ = 500)",
+            Explorer::EpsilonGreedy {
+                epsilon0: 1.0,
+                decay_episodes: 500.0,
+            },
+        ),
+        (
+            "Boltzmann Q-learning (τ = 0.1)",
+            Explorer::Boltzmann { temperature: 0.1 },
+        ),
+        ("soft Q-learning (α = 0.1)", Explorer::SoftQ { alpha: 0.1 }),
+    ]
+}
+
+fn directed_agents() -> [(&'static str, Explorer); 2] {
+    [
+        ("count bonus (β = 1)", Explorer::CountBonus { beta: 1.0 }),
+        (
+            "randomised value (σ = 1)",
+            Explorer::RandomisedValue { sigma: 1.0 },
+        ),
+    ]
+}
+
+#[test]
+fn claim_14_1_dithering_grows_exponentially_directed_polynomially() {
+    let runs = (SEEDS as usize) * DITHERING_SIZES.len();
+    let mut table = String::from(
+        "| Agent | sizes $N$ | rate $b$ [95% CI] | degree $d$ [95% CI] | censored |\n\
+         |---|---|---|---|---|\n",
+    );
+    for (name, explorer) in dithering_agents() {
+        let (exp_fit, _, censored) = growth_fits(&first_rewards(explorer, &DITHERING_SIZES));
+        let (lo, hi) = slope_ci(&exp_fit);
+        table += &format!(
+            "| {name} | 3–8 | {:.2} [{lo:.2}, {hi:.2}] | — | {censored} of {runs} |\n",
+            exp_fit.slope
+        );
+        eprintln!(
+            "{name}: rate {:.3} [{lo:.3}, {hi:.3}], censored {censored}",
+            exp_fit.slope
+        );
+        // Censored runs enter at the budget, which can only lower the fitted rate; the
+        // whole 95% interval must still lie above the exponential rate.
+        assert!(lo > EXPONENTIAL_RATE, "{name}: rate CI [{lo}, {hi}]");
+    }
+    // e^{0.5 N} on N = 4..14 has log-log slope ≈ 4.5: a directed agent must stay below it.
+    let degree_bound = degree_of_exponential(EXPONENTIAL_RATE);
+    for (name, explorer) in directed_agents() {
+        let (exp_fit, poly_fit, censored) = growth_fits(&first_rewards(explorer, &DIRECTED_SIZES));
+        let (lo, hi) = slope_ci(&exp_fit);
+        let (d_lo, d_hi) = slope_ci(&poly_fit);
+        eprintln!(
+            "{name}: rate {:.3} [{lo:.3}, {hi:.3}], degree {:.2} [{d_lo:.2}, {d_hi:.2}] \
+             (bound {degree_bound:.2}), censored {censored}",
+            exp_fit.slope, poly_fit.slope
+        );
+        // No censoring (so the fit is of true values), and the whole interval of the
+        // degree below what exponential growth at the dithering agents' rate would show.
+        assert_eq!(censored, 0, "{name}");
+        assert!(d_hi < degree_bound, "{name}: degree CI [{d_lo}, {d_hi}]");
+        table += &format!(
+            "| {name} | 4–14 | {:.2} [{lo:.2}, {hi:.2}] | {:.2} [{d_lo:.2}, {d_hi:.2}] | 0 of {runs} |\n",
+            exp_fit.slope, poly_fit.slope
+        );
+    }
+    check_generated_block("book/src/ch14-exploration.md", "ch14-deep-sea", &table);
+}
+
+/// The witness can fail: the count-bonus agent without its bonus (β = 0) is a greedy
+/// learner whose move cost pushes it away from the treasure.
+#[test]
+fn claim_14_1_without_its_bonus_the_count_agent_fails() {
+    let points = first_rewards(Explorer::CountBonus { beta: 0.0 }, &DIRECTED_SIZES);
+    let (_, poly_fit, censored) = growth_fits(&points);
+    let (_, d_hi) = slope_ci(&poly_fit);
+    eprintln!(
+        "count bonus (β = 0): censored {censored} of {}, degree CI to {d_hi:.2}",
+        points.len()
+    );
+    // The claim's test rejects it: censored runs.
+    assert!(censored > points.len() / 2);
+}
+
+/// The environment: under the uniform policy the treasure is reached with probability
+/// exactly 2^{−N} per episode (only the all-right path reaches the bottom-right cell),
+/// checked by the exact hitting probability and by Monte-Carlo.
+#[test]
+fn claim_14_1_deep_sea_uniform_policy_finds_treasure_with_probability_two_to_minus_n() {
+    for n in [1, 3, 6] {
+        let sea = DeepSea::new(n);
+        let mdp = sea.build().unwrap();
+        let uniform = TabularPolicy::uniform(mdp.num_states(), 2).unwrap();
+        let target = sea.state(n - 1, n - 1);
+        let p = hitting_probability(&mdp, &uniform, &[target], n).unwrap();
+        // Reaching (N−1, N−1) needs N − 1 right moves, then one more right for the treasure.
+        assert!((p - 0.5f64.powi(n as i32 - 1)).abs() < 1e-15);
+        let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
+        let episodes = 20_000;
+        let hits = (0..episodes)
+            .filter(|_| {
+                let e = sample_episode(&mdp, &uniform, n, &mut rng).unwrap();
+                e.transitions.iter().any(|t| t.r > 0.0)
+            })
+            .count();
+        let q = 0.5f64.powi(n as i32);
+        let se = (q * (1.0 - q) / episodes as f64).sqrt();
+        // 4 standard errors: a false failure has probability < 1e-4.
+        assert!((hits as f64 / episodes as f64 - q).abs() < 4.0 * se);
+    }
+}
+
+// ---------------------------------------------------------------- Claim 14.2
+
+#[test]
+fn claim_14_2_boltzmann_operator_expands_a_sup_norm_distance() {
+    // Two entries x = (0, c): boltz_β(x) = c·σ(βc), σ the logistic function, worked by
+    // hand from the definition (weights 1 and e^{βc}).
+    let beta = 16.55;
+    let by_hand = |c: f64| c / (1.0 + (-beta * c).exp());
+    for c in [0.0, 0.1, 0.14, 0.15, 1.0] {
+        assert!((boltzmann_operator(&[0.0, c], beta) - by_hand(c)).abs() < 1e-15);
+    }
+    // x = (0, 0.14), y = (0, 0.15): ‖x − y‖∞ = 0.01, yet the outputs differ by more.
+    let gap = by_hand(0.15) - by_hand(0.14);
+    assert!(gap > 1.09 * 0.01, "gap {gap}");
+    let op_gap = boltzmann_operator(&[0.0, 0.15], beta) - boltzmann_operator(&[0.0, 0.14], beta);
+    assert!(op_gap > 1.09 * 0.01);
+    // Mellowmax and the soft maximum at the same parameter do not expand this pair.
+    for f in [
+        |x: &[f64]| mellowmax(x, 16.55),
+        |x: &[f64]| soft_maximum(x, 1.0 / 16.55),
+    ] {
+        assert!((f(&[0.0, 0.15]) - f(&[0.0, 0.14])).abs() <= 0.01);
+    }
+}
+
+/// Relative rounding allowance of the non-expansion checks: log-sum-exp of ≤ 8 terms of
+/// size ≤ 10 loses a few ulps; 1e-12 absolute is far above that and far below any real
+/// violation (the Boltzmann operator's are ~10% of the distance).
+const ROUNDING: f64 = 1e-12;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn claim_14_2_mellowmax_and_soft_maximum_are_non_expansions(
+        pair in (1usize..8).prop_flat_map(|n| (
+            proptest::collection::vec(-10.0f64..10.0, n),
+            proptest::collection::vec(-10.0f64..10.0, n),
+        )),
+        param in 0.01f64..50.0,
+    ) {
+        let (x, y) = pair;
+        let dist = x.iter().zip(&y).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        let mm = (mellowmax(&x, param) - mellowmax(&y, param)).abs();
+        prop_assert!(mm <= dist + ROUNDING, "mellowmax: {mm} > {dist}");
+        let sm = (soft_maximum(&x, 1.0 / param) - soft_maximum(&y, 1.0 / param)).abs();
+        prop_assert!(sm <= dist + ROUNDING, "soft maximum: {sm} > {dist}");
+    }
+}
+
+/// The same search finds Boltzmann violations: the property check can fail.
+#[test]
+fn claim_14_2_the_same_check_catches_the_boltzmann_operator() {
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    use rand::RngExt;
+    let violations = (0..2000)
+        .filter(|_| {
+            let x: Vec<f64> = (0..3).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let y: Vec<f64> = x.iter().map(|v| v + rng.random_range(-0.1..0.1)).collect();
+            let dist = x
+                .iter()
+                .zip(&y)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            (boltzmann_operator(&x, 10.0) - boltzmann_operator(&y, 10.0)).abs() > dist + ROUNDING
+        })
+        .count();
+    assert!(violations > 0);
+}
+
+// ---------------------------------------------------------------- Claim 14.3
+
+/// P(a run of k heads within T fair coin flips), by the renewal recursion on the first
+/// tail: q_T = P(no run) = Σ_{j=0}^{k−1} 2^{−(j+1)} q_{T−j−1} for T ≥ k, q_T = 1 for T < k.
+fn run_of_heads_probability(k: usize, t_budget: usize) -> f64 {
+    let mut q = vec![1.0; t_budget + 1];
+    for t in k..=t_budget {
+        q[t] = (0..k)
+            .map(|j| 0.5f64.powi(j as i32 + 1) * q[t - j - 1])
+            .sum();
+    }
+    1.0 - q[t_budget]
+}
+
+#[test]
+fn claim_14_3_uniform_policy_hits_the_chain_end_like_a_run_of_heads() {
+    for (n, budget) in [(4, 10), (6, 40), (8, 100)] {
+        let mdp = chain_mdp(n, 0.0, 0.99).unwrap();
+        let uniform = TabularPolicy::uniform(n, 2).unwrap();
+        let exact = hitting_probability(&mdp, &uniform, &[n - 1], budget).unwrap();
+        // Reaching state n − 1 from 0 needs n − 1 forward moves in a row.
+        let renewal = run_of_heads_probability(n - 1, budget);
+        assert!((exact - renewal).abs() < 1e-13, "{exact} vs {renewal}");
+        let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
+        let episodes = 10_000;
+        let hits = (0..episodes)
+            .filter(|_| {
+                let e = sample_episode(&mdp, &uniform, budget, &mut rng).unwrap();
+                e.transitions.iter().any(|t| t.next_s == n - 1)
+            })
+            .count();
+        let se = (exact * (1.0 - exact) / episodes as f64).sqrt();
+        // 4 standard errors.
+        assert!((hits as f64 / episodes as f64 - exact).abs() < 4.0 * se);
+    }
+}
+
+/// The chain as a learner sees it before it has found the far reward: only `back` pays.
+fn chain_without_far_reward(n: usize) -> Mdp {
+    let mut mdp = chain_mdp(n, 0.0, 0.9).unwrap();
+    let rewards: Vec<f64> = (0..2 * n)
+        .map(|i| if i % 2 == 1 { 2.0 } else { 0.0 })
+        .collect();
+    mdp.set_rewards(&rewards).unwrap();
+    mdp
+}
+
+#[test]
+fn claim_14_3_the_entropy_bonus_at_most_restores_the_uniform_chance() {
+    let (n, budget) = (6, 40);
+    let mdp = chain_without_far_reward(n);
+    let uniform = TabularPolicy::uniform(n, 2).unwrap();
+    let p_uniform = hitting_probability(&mdp, &uniform, &[n - 1], budget).unwrap();
+    let mut previous = 0.0;
+    for alpha in [0.5, 1.0, 2.0, 5.0, 20.0, 100.0] {
+        let policy = SoftValueIteration::new(alpha)
+            .tolerance(1e-10)
+            .run(&mdp)
+            .unwrap()
+            .policy()
+            .unwrap();
+        let p = hitting_probability(&mdp, &policy, &[n - 1], budget).unwrap();
+        eprintln!("α = {alpha}: P(hit within {budget}) = {p:.3e} (uniform {p_uniform:.3e})");
+        assert!(p > previous && p < p_uniform, "α = {alpha}: {p}");
+        previous = p;
+    }
+    // Monte-Carlo witness of one of them (α = 5).
+    let policy = SoftValueIteration::new(5.0)
+        .tolerance(1e-10)
+        .run(&mdp)
+        .unwrap()
+        .policy()
+        .unwrap();
+    let exact = hitting_probability(&mdp, &policy, &[n - 1], budget).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let episodes = 20_000;
+    let hits = (0..episodes)
+        .filter(|_| {
+            let e = sample_episode(&mdp, &policy, budget, &mut rng).unwrap();
+            e.transitions.iter().any(|t| t.next_s == n - 1)
+        })
+        .count();
+    let se = (exact * (1.0 - exact) / episodes as f64).sqrt();
+    assert!((hits as f64 / episodes as f64 - exact).abs() < 4.0 * se);
+}
+
+// ---------------------------------------------------------------- Bad input
+
+#[test]
+fn bad_input_gives_typed_errors_naming_the_value() {
+    use maxent_rl::{LearningError, MdpError};
+    assert!(matches!(
+        DeepSea::new(0).build(),
+        Err(MdpError::InvalidParameter { what: "size", .. })
+    ));
+    assert!(matches!(
+        DeepSea::new(3).move_cost(f64::NAN).build(),
+        Err(MdpError::InvalidParameter {
+            what: "move_cost",
+            ..
+        })
+    ));
+    let mdp = DeepSea::new(3).build().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let bad = [
+        (Explorer::SoftQ { alpha: 0.0 }, 10, 3, 1.0),
+        (
+            Explorer::Boltzmann {
+                temperature: f64::NAN,
+            },
+            10,
+            3,
+            1.0,
+        ),
+        (Explorer::CountBonus { beta: -1.0 }, 10, 3, 1.0),
+        (
+            Explorer::RandomisedValue {
+                sigma: f64::INFINITY,
+            },
+            10,
+            3,
+            1.0,
+        ),
+        (
+            Explorer::EpsilonGreedy {
+                epsilon0: 1.5,
+                decay_episodes: 1.0,
+            },
+            10,
+            3,
+            1.0,
+        ),
+        (Explorer::CountBonus { beta: 1.0 }, 0, 3, 1.0),
+        (Explorer::CountBonus { beta: 1.0 }, 10, 0, 1.0),
+        (Explorer::SoftQ { alpha: 1.0 }, 10, 3, 0.0),
+    ];
+    for (explorer, episodes, len, eta) in bad {
+        let config = ExplorationConfig::new(explorer, episodes, len).step_size(eta);
+        let err = run_exploration(&mdp, &config, &mut rng).unwrap_err();
+        assert!(matches!(err, LearningError::InvalidConfig { .. }), "{err}");
+    }
+    assert!(fit_growth(&[1.0, 2.0], &[1.0, 2.0]).is_err());
+    assert!(fit_growth(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_err());
+    assert!(fit_growth(&[1.0, 2.0, f64::NAN], &[1.0, 2.0, 3.0]).is_err());
+    let uniform = TabularPolicy::uniform(mdp.num_states(), 2).unwrap();
+    assert!(hitting_probability(&mdp, &uniform, &[0], 0).is_err());
+    assert!(matches!(
+        hitting_probability(&mdp, &uniform, &[99], 3),
+        Err(LearningError::IndexOutOfRange { index: 99, .. })
+    ));
+}
