@@ -83,14 +83,14 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// ```
 /// use maxent_rl::{Gridworld, NewtonSoftPolicyIteration, SoftValueIteration, Termination};
-/// let mdp = Gridworld::new(6, 5).goal(5, 4).slip(0.1).build(0.99)?;
+/// let mdp = Gridworld::new(20, 20).slip(0.1).build(0.99)?;
 /// let newton = NewtonSoftPolicyIteration::new(0.1).tolerance(1e-10).run(&mdp)?;
 /// assert_eq!(newton.termination, Termination::Converged);
 /// assert!(newton.error_bound <= 1e-10);
 /// let vi = SoftValueIteration::new(0.1).tolerance(1e-10).run(&mdp)?;
 /// // Both are within 1e-10 of V*, so within 2e-10 of each other.
 /// assert!(newton.values.iter().zip(&vi.values).all(|(a, b)| (a - b).abs() <= 2e-10));
-/// assert!(newton.sweeps < vi.iterations / 10);
+/// assert!(newton.sweeps * 5 < vi.iterations);
 /// # Ok::<(), maxent_rl::MdpError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
