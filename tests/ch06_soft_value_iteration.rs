@@ -4,8 +4,8 @@
 mod independent_dp;
 
 use maxent_rl::{
-    Gridworld, Mdp, NewtonSoftPolicyIteration, SoftPolicyIteration, SoftValueIteration, TabularPolicy, Termination,
-    finite_horizon_soft_value_iteration, garnet, soft_bellman_backup,
+    Gridworld, Mdp, NewtonSoftPolicyIteration, SoftPolicyIteration, SoftValueIteration,
+    TabularPolicy, Termination, finite_horizon_soft_value_iteration, garnet, soft_bellman_backup,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
