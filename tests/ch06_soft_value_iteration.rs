@@ -475,3 +475,51 @@ fn claim_6_7_newton_soft_policy_iteration_reaches_the_fixed_point_within_its_bou
         newton.error_bound
     );
 }
+
+#[test]
+fn newton_soft_policy_iteration_rejects_bad_input_with_typed_errors() {
+    use maxent_rl::MdpError;
+    let mdp = Gridworld::new(3, 3).build(0.9).unwrap();
+    for alpha in [f64::NAN, -1.0, f64::INFINITY] {
+        assert!(matches!(
+            NewtonSoftPolicyIteration::new(alpha).run(&mdp),
+            Err(MdpError::InvalidTemperature { .. })
+        ));
+    }
+    assert!(matches!(
+        NewtonSoftPolicyIteration::new(0.1)
+            .tolerance(-1.0)
+            .run(&mdp),
+        Err(MdpError::InvalidParameter { .. })
+    ));
+    let undiscounted = mdp.clone().with_discount(1.0).unwrap();
+    assert!(matches!(
+        NewtonSoftPolicyIteration::new(0.1).run(&undiscounted),
+        Err(MdpError::DiscountNotBelowOne { .. })
+    ));
+    let newton = NewtonSoftPolicyIteration::new(0.1);
+    assert!(matches!(
+        newton.run_from(&mdp, &[0.0; 2]),
+        Err(MdpError::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        newton.run_from(&mdp, &[f64::NAN; 9]),
+        Err(MdpError::NonFiniteValue { .. })
+    ));
+    // Rewards near f64::MAX: refused before any sweep, as soft value iteration does.
+    let mut huge = mdp.clone();
+    huge.set_rewards(&vec![-1e308; 36]).unwrap();
+    assert!(matches!(
+        newton.run(&huge),
+        Err(MdpError::ValuesOutOfRange { .. })
+    ));
+    // α = 0 (Howard's policy iteration, inexact) reaches the hard optimum's certificate.
+    let hard = NewtonSoftPolicyIteration::new(0.0)
+        .tolerance(1e-9)
+        .run(&mdp)
+        .unwrap();
+    assert_eq!(hard.termination, Termination::Converged);
+    let vi = maxent_rl::value_iteration(&mdp, 1e-12, 100_000).unwrap();
+    // Both certified; 1e-12 covers rounding of values of size ≤ 10.
+    assert!(sup_distance(&hard.values, &vi.values) <= hard.error_bound + vi.error_bound + 1e-12);
+}

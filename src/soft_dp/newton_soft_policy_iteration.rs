@@ -190,7 +190,11 @@ impl NewtonSoftPolicyIteration {
     ///
     /// See the type's documentation.
     pub fn run(&self, mdp: &Mdp) -> Result<NewtonSoftPolicyIterationResult, MdpError> {
+        check_alpha(self.alpha)?;
         mdp.check_infinite_horizon()?;
+        // |start| ≤ max|r|/(1 − γ) ≤ the value bound: finite once the bound is checked, so a
+        // huge reward is reported as out of range, not as a bad V_0 the caller never passed.
+        check_value_bound(mdp.value_bound(self.alpha, None))?;
         let lowest_reward = mdp
             .rewards()
             .chunks_exact(mdp.num_actions())
@@ -198,7 +202,6 @@ impl NewtonSoftPolicyIteration {
             .filter(|(_, t)| !**t)
             .flat_map(|(row, _)| row.iter())
             .fold(0.0f64, |m, &r| m.min(r));
-        // Not NaN-safe on purpose: `run_from` rejects a non-finite V_0 with a typed error.
         let start = lowest_reward / (1.0 - mdp.discount());
         self.run_from(mdp, &vec![start; mdp.num_states()])
     }
