@@ -26,7 +26,7 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// which is exactly the soft policy evaluation of `π_{V_k}`: Newton's method on `F` is
 /// soft policy iteration. Here the linear system is solved only to a relative accuracy
-/// (an inexact Newton step, forcing term `η_k = min(0.1, ‖F(V_k)‖∞)`) by BiCGSTAB, which
+/// (an inexact Newton step, forcing term `min(0.1, ‖F(V_k)‖∞)`) by BiCGSTAB, which
 /// needs only products `x ↦ x − γ P_π x` (one pass over the sparse transitions each) and
 /// starts from `T_α V_k`. Each outer iteration costs one soft Bellman sweep, which also
 /// gives the certificate
@@ -45,7 +45,7 @@ use crate::tabular::tabular_policy::TabularPolicy;
 /// solve breaks down or leaves the value range, it is replaced by the plain soft value
 /// iteration step `T_α V_k`. [`run`](Self::run) starts from the constant sub-solution
 /// `V_0 = min(0, min_{s,a} r(s, a))/(1 − γ)`. Near `V*` the steps converge superlinearly
-/// (Newton with forcing terms `η_k → 0`).
+/// (Newton with forcing terms tending to 0).
 ///
 /// *What is not proven:* the residual test alone would make every kept step at least as
 /// good as a plain sweep, but it rejects most steps of policy iteration's global phase,
