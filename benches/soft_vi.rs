@@ -4,6 +4,10 @@
 //! time to stream the dense transition tensor once from memory, and the time for the
 //! S·A exponentials a gridworld sweep needs.
 //!
+//! Also the time to a certified `‖V − V*‖∞ ≤ 1e-8` of Newton soft policy iteration
+//! against plain soft value iteration on the gridworld at γ = 0.99 and γ = 0.999, and on
+//! the dense MDP (group `certified_1e-8`).
+//!
 //! Run with `cargo bench --bench soft_vi`. The figures are reported in
 //! `book/src/appendix-performance.md`.
 
@@ -11,7 +15,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 #[path = "common/soft_vi_mdps.rs"]
 mod soft_vi_mdps;
 
-use maxent_rl::{SoftValueIteration, soft_bellman_backup};
+use maxent_rl::{NewtonSoftPolicyIteration, SoftValueIteration, soft_bellman_backup};
 use soft_vi_mdps::{dense_mdp, gridworld};
 use std::hint::black_box;
 use std::time::Duration;
@@ -115,5 +119,38 @@ fn dense_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, gridworld_benches, dense_benches);
+/// Time to a certified `‖V − V*‖∞ ≤ 1e-8`: plain soft value iteration against Newton
+/// soft policy iteration (inexact BiCGSTAB evaluation), from their default starts.
+fn certified_benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("certified_1e-8");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    let (dense, _) = dense_mdp(1000, 8);
+    let cases = [
+        ("gridworld_100x100_gamma_0.99", gridworld()),
+        (
+            "gridworld_100x100_gamma_0.999",
+            gridworld().with_discount(0.999).unwrap(),
+        ),
+        ("dense_S1000_A8_gamma_0.99", dense),
+    ];
+    for (name, mdp) in &cases {
+        let vi = SoftValueIteration::new(ALPHA)
+            .tolerance(TOLERANCE)
+            .max_iterations(1_000_000);
+        let newton = NewtonSoftPolicyIteration::new(ALPHA).tolerance(TOLERANCE);
+        // Certified bounds are checked once outside the timing.
+        assert!(vi.run(mdp).unwrap().error_bound <= TOLERANCE);
+        assert!(newton.run(mdp).unwrap().error_bound <= TOLERANCE);
+        group.bench_function(format!("{name}/soft_value_iteration"), |b| {
+            b.iter(|| vi.run(black_box(mdp)).unwrap().error_bound)
+        });
+        group.bench_function(format!("{name}/newton_soft_policy_iteration"), |b| {
+            b.iter(|| newton.run(black_box(mdp)).unwrap().error_bound)
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, gridworld_benches, dense_benches, certified_benches);
 criterion_main!(benches);

@@ -10,11 +10,22 @@
 //! compressed sparse rows as raw little-endian arrays `offsets.u64`, `next_states.u32`,
 //! `probs.f64` (row `s·A + a`), `rewards.f64`, `terminal.u8`, and Rust's answer
 //! `values.f64`. Timings are medians of repeated runs, measured here with `Instant`.
+//!
+//! ```text
+//! cargo run --release --example compare_soft_vi -- --time-once GAMMA vi|newton
+//! ```
+//!
+//! times one solve of the 100 × 100 gridworld at discount `GAMMA` to a certified 1e-8
+//! (soft value iteration or Newton soft policy iteration) and prints `seconds error_bound
+//! sweeps`: the Python driver calls it once per repetition, alternating with its own
+//! solves, so that machine load falls on both sides alike.
 
 #[path = "../benches/common/soft_vi_mdps.rs"]
 mod soft_vi_mdps;
 
-use maxent_rl::{Gridworld, Mdp, SoftValueIteration, soft_bellman_backup};
+use maxent_rl::{
+    Gridworld, Mdp, NewtonSoftPolicyIteration, SoftValueIteration, soft_bellman_backup,
+};
 use soft_vi_mdps::{DISCOUNT, dense_mdp, gridworld};
 use std::fs;
 use std::hint::black_box;
@@ -103,7 +114,38 @@ fn export(dir: &Path, name: &str, mdp: &Mdp, sweep_reps: usize, full_reps: usize
     println!("{name}:\n{meta}");
 }
 
+/// One timed solve of the gridworld at discount `gamma`; prints `seconds bound sweeps`.
+fn time_once(gamma: f64, solver: &str) {
+    let mdp = gridworld().with_discount(gamma).unwrap();
+    let t = Instant::now();
+    let (bound, sweeps) = match solver {
+        "newton" => {
+            let r = NewtonSoftPolicyIteration::new(ALPHA)
+                .tolerance(TOLERANCE)
+                .run(black_box(&mdp))
+                .unwrap();
+            (r.error_bound, r.sweeps)
+        }
+        _ => {
+            let r = SoftValueIteration::new(ALPHA)
+                .tolerance(TOLERANCE)
+                .max_iterations(1_000_000)
+                .run(black_box(&mdp))
+                .unwrap();
+            (r.error_bound, r.iterations)
+        }
+    };
+    let seconds = t.elapsed().as_secs_f64();
+    assert!(bound <= TOLERANCE);
+    println!("{seconds:e} {bound:e} {sweeps}");
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 4 && args[1] == "--time-once" {
+        time_once(args[2].parse().unwrap(), &args[3]);
+        return;
+    }
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "target/compare-soft-vi".to_string());

@@ -69,6 +69,40 @@ def median_time(f, reps):
     return float(np.median(times))
 
 
+def interleaved(root: Path, rust_bin: str, reps: int):
+    """Newton soft policy iteration and soft VI in Rust against numpy's soft VI on the
+    100 x 100 gridworld, to a certified 1e-8: the repetitions of the three alternate in
+    this one driver (Rust through a subprocess that times only its solve), so machine
+    load falls on all alike. Prints medians, min-max and the load average."""
+    import os
+    import subprocess
+    meta, n, k, P, r, terminal, v_rust = load(root / "gridworld_100x100")
+    alpha, tol = meta["alpha"], meta["tolerance"]
+    print(f"interleaved, {reps} repetitions each; load average before: {os.getloadavg()}")
+    print("| γ | Rust soft VI | Rust Newton SPI | numpy soft VI | numpy / Newton | numpy / Rust VI |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for gamma in [0.99, 0.999]:
+        sweep = make_sweep(P, r, terminal, n, k, gamma, alpha, lse_numpy)
+        times = {"vi": [], "newton": [], "numpy": []}
+        for _ in range(reps):
+            for solver in ["vi", "newton"]:
+                out = subprocess.run([rust_bin, "--time-once", str(gamma), solver],
+                                     check=True, capture_output=True, text=True).stdout
+                times[solver].append(float(out.split()[0]))
+            t = time.perf_counter()
+            v, _ = solve(sweep, n, gamma, tol)
+            times["numpy"].append(time.perf_counter() - t)
+            if gamma == meta["discount"]:
+                diff = float(np.max(np.abs(v - v_rust)))
+                assert diff <= 2 * tol + 1e-12, f"answers differ by {diff}"
+        med = {key: float(np.median(x)) for key, x in times.items()}
+        def cell(key):
+            return f"{med[key] * 1e3:.0f} ms [{min(times[key]) * 1e3:.0f}, {max(times[key]) * 1e3:.0f}]"
+        print(f"| {gamma} | {cell('vi')} | {cell('newton')} | {cell('numpy')} "
+              f"| {med['numpy'] / med['newton']:.1f}× | {med['numpy'] / med['vi']:.1f}× |")
+    print(f"(median [min, max] in ms; load average after: {os.getloadavg()})")
+
+
 def main(root: Path):
     import os
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
@@ -114,4 +148,7 @@ def main(root: Path):
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "target/compare-soft-vi"))
+    if len(sys.argv) == 5 and sys.argv[2] == "--interleave":
+        interleaved(Path(sys.argv[1]), sys.argv[3], int(sys.argv[4]))
+    else:
+        main(Path(sys.argv[1] if len(sys.argv) > 1 else "target/compare-soft-vi"))

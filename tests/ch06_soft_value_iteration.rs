@@ -4,8 +4,8 @@
 mod independent_dp;
 
 use maxent_rl::{
-    Gridworld, Mdp, SoftPolicyIteration, SoftValueIteration, TabularPolicy, Termination,
-    finite_horizon_soft_value_iteration, garnet, soft_bellman_backup,
+    Gridworld, Mdp, NewtonSoftPolicyIteration, SoftPolicyIteration, SoftValueIteration,
+    TabularPolicy, Termination, finite_horizon_soft_value_iteration, garnet, soft_bellman_backup,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -388,4 +388,138 @@ fn claim_6_6_finite_horizon_soft_value_iteration_equals_brute_force() {
         // V_k is within 1e-13 of V* (certified), once in the gap and once in the norm.
         assert!(gap <= 0.9f64.powi(horizon as i32) * norm + 2e-13);
     }
+}
+
+// ---------------------------------------------------------------- Claim 6.7
+
+#[test]
+fn claim_6_7_newton_soft_policy_iteration_reaches_the_fixed_point_within_its_bound() {
+    // Witness 1: soft policy iteration with exact LU evaluations (a second algorithm),
+    // certified to 1e-11, on the gridworld and the two Garnets.
+    for (name, mdp) in test_mdps() {
+        for alpha in [0.01, 0.3, 2.0] {
+            let reference = SoftPolicyIteration::new(alpha)
+                .tolerance(1e-11)
+                .run(&mdp)
+                .unwrap();
+            assert_eq!(reference.termination, Termination::Converged);
+            for tolerance in [1e-3, 1e-6, 1e-9] {
+                let newton = NewtonSoftPolicyIteration::new(alpha)
+                    .tolerance(tolerance)
+                    .run(&mdp)
+                    .unwrap();
+                assert_eq!(newton.termination, Termination::Converged, "{name}");
+                assert!(newton.error_bound <= tolerance);
+                let error = sup_distance(&newton.values, &reference.values);
+                // Both certified: the sum of the two bounds, plus 1e-12 for the rounding of
+                // values of size ≤ 300 (a few hundred ulps).
+                assert!(
+                    error <= newton.error_bound + reference.error_bound + 1e-12,
+                    "{name}, α = {alpha}, tol = {tolerance}: {error:e} > {:e}",
+                    newton.error_bound
+                );
+                // Newton converges superlinearly: a handful of sweeps, never the
+                // hundreds soft value iteration needs at γ ≥ 0.9 to reach 1e-9. Exact
+                // soft policy iteration takes 3–6 evaluations here; the inexact inner
+                // solves and the sweep that certifies each iterate add a few.
+                assert!(
+                    newton.sweeps <= 12 && newton.fallback_steps == 0,
+                    "{name}, α = {alpha}: {} sweeps, {} fallbacks",
+                    newton.sweeps,
+                    newton.fallback_steps
+                );
+            }
+            // Stopped by the budget, the reported bound still holds.
+            let early = NewtonSoftPolicyIteration::new(alpha)
+                .max_iterations(2)
+                .run(&mdp)
+                .unwrap();
+            assert_eq!(early.termination, Termination::MaxIterations);
+            assert!(
+                sup_distance(&early.values, &reference.values)
+                    <= early.error_bound + reference.error_bound + 1e-12
+            );
+            // No inner iterations at all: every step is the plain sweep T V (the
+            // safeguard's path), and the certificate is the same.
+            let plain = NewtonSoftPolicyIteration::new(alpha)
+                .tolerance(1e-9)
+                .max_inner_iterations(0)
+                .run(&mdp)
+                .unwrap();
+            assert_eq!(plain.termination, Termination::Converged);
+            assert!(
+                sup_distance(&plain.values, &reference.values)
+                    <= plain.error_bound + reference.error_bound + 1e-12
+            );
+        }
+    }
+    // Witness 2: plain soft value iteration at a tight tolerance, on a 20 × 20 gridworld
+    // with slip at γ = 0.999 (too large for the dense LU reference to be quick).
+    let mdp = Gridworld::new(20, 20).slip(0.1).build(0.999).unwrap();
+    let vi = SoftValueIteration::new(0.1)
+        .tolerance(1e-10)
+        .max_iterations(1_000_000)
+        .run(&mdp)
+        .unwrap();
+    assert_eq!(vi.termination, Termination::Converged);
+    let newton = NewtonSoftPolicyIteration::new(0.1)
+        .tolerance(1e-8)
+        .run(&mdp)
+        .unwrap();
+    assert_eq!(newton.termination, Termination::Converged);
+    let error = sup_distance(&newton.values, &vi.values);
+    // Values ≈ 40 here; 1e-11 covers their rounding.
+    assert!(
+        error <= newton.error_bound + vi.error_bound + 1e-11,
+        "{error:e} > {:e}",
+        newton.error_bound
+    );
+}
+
+#[test]
+fn newton_soft_policy_iteration_rejects_bad_input_with_typed_errors() {
+    use maxent_rl::MdpError;
+    let mdp = Gridworld::new(3, 3).build(0.9).unwrap();
+    for alpha in [f64::NAN, -1.0, f64::INFINITY] {
+        assert!(matches!(
+            NewtonSoftPolicyIteration::new(alpha).run(&mdp),
+            Err(MdpError::InvalidTemperature { .. })
+        ));
+    }
+    assert!(matches!(
+        NewtonSoftPolicyIteration::new(0.1)
+            .tolerance(-1.0)
+            .run(&mdp),
+        Err(MdpError::InvalidParameter { .. })
+    ));
+    let undiscounted = mdp.clone().with_discount(1.0).unwrap();
+    assert!(matches!(
+        NewtonSoftPolicyIteration::new(0.1).run(&undiscounted),
+        Err(MdpError::DiscountNotBelowOne { .. })
+    ));
+    let newton = NewtonSoftPolicyIteration::new(0.1);
+    assert!(matches!(
+        newton.run_from(&mdp, &[0.0; 2]),
+        Err(MdpError::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        newton.run_from(&mdp, &[f64::NAN; 9]),
+        Err(MdpError::NonFiniteValue { .. })
+    ));
+    // Rewards near f64::MAX: refused before any sweep, as soft value iteration does.
+    let mut huge = mdp.clone();
+    huge.set_rewards(&vec![-1e308; 36]).unwrap();
+    assert!(matches!(
+        newton.run(&huge),
+        Err(MdpError::ValuesOutOfRange { .. })
+    ));
+    // α = 0 (Howard's policy iteration, inexact) reaches the hard optimum's certificate.
+    let hard = NewtonSoftPolicyIteration::new(0.0)
+        .tolerance(1e-9)
+        .run(&mdp)
+        .unwrap();
+    assert_eq!(hard.termination, Termination::Converged);
+    let vi = maxent_rl::value_iteration(&mdp, 1e-12, 100_000).unwrap();
+    // Both certified; 1e-12 covers rounding of values of size ≤ 10.
+    assert!(sup_distance(&hard.values, &vi.values) <= hard.error_bound + vi.error_bound + 1e-12);
 }

@@ -7,6 +7,7 @@
 
 pub(crate) mod boltzmann;
 pub(crate) mod finite_horizon;
+pub(crate) mod newton_soft_policy_iteration;
 pub(crate) mod soft_bellman;
 pub(crate) mod soft_policy_evaluation;
 pub(crate) mod soft_policy_iteration;
@@ -14,6 +15,9 @@ pub(crate) mod soft_value_iteration;
 
 pub use boltzmann::boltzmann_policy;
 pub use finite_horizon::{FiniteHorizonSolution, finite_horizon_soft_value_iteration};
+pub use newton_soft_policy_iteration::{
+    NewtonSoftPolicyIteration, NewtonSoftPolicyIterationResult,
+};
 pub use soft_bellman::{
     q_values_from_values, soft_bellman_backup, soft_bellman_q_backup, soft_state_value,
 };
