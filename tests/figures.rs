@@ -4,10 +4,13 @@
 #[path = "common/ch07_bandit.rs"]
 mod ch07_bandit;
 mod common;
+#[path = "common/figure_style.rs"]
+mod figure_style;
 
 use std::path::Path;
 
 use common::check_generated_file;
+use figure_style::{draw_legend, palette};
 use maxent_rl::{TanhGaussian, log_one_minus_tanh_sq};
 use plotters::prelude::*;
 
@@ -23,33 +26,6 @@ fn svg(draw: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>)) -
         root.present().unwrap();
     }
     out
-}
-
-/// The legend box every figure uses: black border, translucent white, at `position`.
-fn draw_legend<'a, CT: plotters::coord::CoordTranslate>(
-    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
-    position: SeriesLabelPosition,
-) {
-    chart
-        .configure_series_labels()
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.9))
-        .label_font(("sans-serif", 16))
-        .position(position)
-        .draw()
-        .unwrap();
-}
-
-fn palette(i: usize) -> RGBColor {
-    // Colour-blind-safe (Okabe & Ito 2008).
-    [
-        RGBColor(0, 114, 178),
-        RGBColor(213, 94, 0),
-        RGBColor(0, 158, 115),
-        RGBColor(204, 121, 167),
-        RGBColor(86, 180, 233),
-        RGBColor(230, 159, 0),
-    ][i % 6]
 }
 
 #[test]

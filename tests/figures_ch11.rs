@@ -1,14 +1,16 @@
 //! The figures of chapter 11, drawn from the library. The committed SVGs must equal what
 //! this code draws; regenerate them with `MAXENT_BLESS=1 cargo test --test figures_ch11`.
-//! (Kept apart from `tests/figures.rs` while chapter 11 is developed on its own branch;
-//! the helpers follow that file's conventions: 720-pixel width, SVG strings, the
-//! Okabe–Ito palette, one legend style.)
+//! The palette and legend box are shared with `tests/figures.rs`
+//! (`tests/common/figure_style.rs`).
 
 mod common;
+#[path = "common/figure_style.rs"]
+mod figure_style;
 
 use std::path::Path;
 
 use common::check_generated_file;
+use figure_style::{draw_legend, palette};
 use maxent_rl::{
     LqProblem, MaxEntLqr, RiccatiSolver, SacLqrConfig, SacLqrResult, SacLqrTemperature, sac_lqr,
 };
@@ -16,32 +18,6 @@ use nalgebra::DMatrix;
 use plotters::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-
-fn palette(i: usize) -> RGBColor {
-    // Colour-blind-safe (Okabe & Ito 2008).
-    [
-        RGBColor(0, 114, 178),
-        RGBColor(213, 94, 0),
-        RGBColor(0, 158, 115),
-        RGBColor(204, 121, 167),
-        RGBColor(86, 180, 233),
-        RGBColor(230, 159, 0),
-    ][i % 6]
-}
-
-fn draw_legend<'a, CT: plotters::coord::CoordTranslate>(
-    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
-    position: SeriesLabelPosition,
-) {
-    chart
-        .configure_series_labels()
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.9))
-        .label_font(("sans-serif", 16))
-        .position(position)
-        .draw()
-        .unwrap();
-}
 
 /// The open-loop-unstable 3-state, 2-action problem of the chapter's tests.
 fn three_by_two() -> LqProblem {
