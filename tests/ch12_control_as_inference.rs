@@ -6,7 +6,7 @@ mod common;
 
 use ch12_gamble::{gamble, gamble_numbers};
 
-use common::{MC_Z, check_generated_block};
+use common::{MC_Z, check_generated_block, extreme_f64};
 use maxent_rl::{
     BackwardMessages, Mdp, MonteCarloEstimate, TabularPolicy, TimeIndexedPolicy,
     TrajectoryPosterior, evidence_lower_bound, finite_horizon_soft_value_iteration,
@@ -378,23 +378,6 @@ fn bad_input_gives_typed_errors_not_panics() {
     assert!(messages.log_evidence(&[f64::NAN, 0.5, 0.5]).is_err());
     let wrong = TimeIndexedPolicy::stationary(&TabularPolicy::uniform(2, 2).unwrap(), 2).unwrap();
     assert!(evidence_lower_bound(&mdp, &wrong, 1.0, &uniform(3)).is_err());
-}
-
-/// Ordinary values and the extremes: ±0, subnormal, ±1e308, ±∞, NaN.
-fn extreme_f64() -> impl proptest::strategy::Strategy<Value = f64> {
-    use proptest::prelude::*;
-    prop_oneof![
-        -10.0..10.0f64,
-        Just(0.0),
-        Just(-0.0),
-        Just(5e-324),
-        Just(1e-300),
-        Just(1e308),
-        Just(-1e308),
-        Just(f64::NAN),
-        Just(f64::INFINITY),
-        Just(f64::NEG_INFINITY),
-    ]
 }
 
 proptest::proptest! {

@@ -6,7 +6,7 @@ mod common;
 
 use ch13_npg::npg_runs;
 
-use common::check_generated_block;
+use common::{check_generated_block, extreme_f64};
 use maxent_rl::{
     KlSoftValueIteration, LinearlySolvableMdp, Mdp, MirrorDescentPolicyIteration,
     SoftValueIteration, TabularPolicy, Termination, finite_horizon_kl_soft_value_iteration, garnet,
@@ -442,23 +442,6 @@ fn bad_input_gives_typed_errors_not_panics() {
         .unwrap();
     let lmdp = LinearlySolvableMdp::new(&passive, &[0.0, 0.0], 1.0).unwrap();
     assert!(lmdp.first_exit_desirability().is_err());
-}
-
-/// Ordinary values and the extremes: ±0, subnormal, ±1e308, ±∞, NaN.
-fn extreme_f64() -> impl proptest::strategy::Strategy<Value = f64> {
-    use proptest::prelude::*;
-    prop_oneof![
-        -10.0..10.0f64,
-        Just(0.0),
-        Just(-0.0),
-        Just(5e-324),
-        Just(1e-300),
-        Just(1e308),
-        Just(-1e308),
-        Just(f64::NAN),
-        Just(f64::INFINITY),
-        Just(f64::NEG_INFINITY),
-    ]
 }
 
 proptest::proptest! {

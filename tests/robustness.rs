@@ -16,28 +16,9 @@ use maxent_rl::{
 };
 use proptest::prelude::*;
 
-/// Values that break careless numerics: the IEEE specials, the extremes of the range,
-/// subnormals, and ordinary numbers of every size.
-fn wild() -> impl Strategy<Value = f64> {
-    prop_oneof![
-        4 => -10.0..10.0f64,
-        2 => -1000.0..1000.0f64,
-        1 => Just(f64::NAN),
-        1 => Just(f64::INFINITY),
-        1 => Just(f64::NEG_INFINITY),
-        1 => Just(0.0),
-        1 => Just(-0.0),
-        1 => Just(1e308),
-        1 => Just(-1e308),
-        1 => Just(f64::MAX),
-        1 => Just(f64::MIN),
-        1 => Just(5e-324),
-        1 => Just(-1e-310),
-        1 => Just(800.0),
-        1 => Just(-800.0),
-        1 => any::<f64>(),
-    ]
-}
+mod common;
+
+use common::extreme_f64 as wild;
 
 fn wild_vec(max_len: usize) -> impl Strategy<Value = Vec<f64>> {
     prop::collection::vec(wild(), 0..=max_len)

@@ -132,3 +132,28 @@ pub fn gauss_legendre(f: impl Fn(f64) -> f64, a: f64, b: f64, panels: usize) -> 
     }
     0.5 * width * sum
 }
+
+/// Values that break careless numerics, for robustness properties: ordinary numbers of
+/// every size, the IEEE specials, ±0, subnormals and the extremes of the range.
+pub fn extreme_f64() -> impl proptest::strategy::Strategy<Value = f64> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => -10.0..10.0f64,
+        2 => -1000.0..1000.0f64,
+        1 => Just(f64::NAN),
+        1 => Just(f64::INFINITY),
+        1 => Just(f64::NEG_INFINITY),
+        1 => Just(0.0),
+        1 => Just(-0.0),
+        1 => Just(1e308),
+        1 => Just(-1e308),
+        1 => Just(f64::MAX),
+        1 => Just(f64::MIN),
+        1 => Just(5e-324),
+        1 => Just(-1e-310),
+        1 => Just(1e-300),
+        1 => Just(800.0),
+        1 => Just(-800.0),
+        1 => any::<f64>(),
+    ]
+}
