@@ -31,7 +31,7 @@ fn setup() -> (Mdp, Features, Vec<f64>, Demonstrations) {
             }
         })
         .collect();
-    let phi = Features::one_hot_states(&mdp);
+    let phi = Features::one_hot_states(&mdp).expect("one-hot features fit");
     let expert = MaxCausalEntSolution::new(&mdp, &phi.reward(&theta).unwrap(), HORIZON).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(30);
     let trajs: Vec<Trajectory> = (0..100)

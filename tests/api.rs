@@ -171,7 +171,7 @@ fn discounted_irl_exposes_its_own_empirical_features() {
         .unwrap()
         .with_terminal_states(&[])
         .unwrap();
-    let phi = Features::one_hot_states(&mdp);
+    let phi = Features::one_hot_states(&mdp).unwrap();
     let trajectories = vec![
         Trajectory::new(vec![0, 1, 2, 5], vec![1, 1, 2]),
         Trajectory::new(vec![0, 3, 4, 5], vec![2, 1, 1]),
@@ -228,7 +228,7 @@ fn expected_features_need_no_demonstrations() {
         .unwrap()
         .with_terminal_states(&[])
         .unwrap();
-    let phi = Features::one_hot_states(&mdp);
+    let phi = Features::one_hot_states(&mdp).unwrap();
     let theta = [0.0, 0.1, 0.2, 0.0, 0.3, 0.0, -0.1, 0.0, 1.0];
     let mut initial = vec![0.0; 9];
     initial[0] = 1.0;

@@ -161,7 +161,7 @@ fn claim_8_3_algorithm_1_gradient_is_exact_only_for_deterministic_dynamics() {
     let det = deterministic_mdp(5, 2, &mut rng);
     let stoch = garnet(5, 2, 3, 0.9, &mut rng).unwrap();
     for (mdp, exact) in [(det, true), (stoch, false)] {
-        let phi = Features::one_hot_states(&mdp);
+        let phi = Features::one_hot_states(&mdp).unwrap();
         let demos = brute::uniform_demos(&mdp, 4, 3, &mut rng);
         let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
         let theta = random_reward(5, 1.5, &mut rng);
@@ -537,11 +537,11 @@ fn bad_input_gives_typed_errors_naming_the_value() {
     ];
     let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 1.0).unwrap();
     let other = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0; 2], 1.0).unwrap();
-    let phi = Features::one_hot_states(&mdp);
+    let phi = Features::one_hot_states(&mdp).unwrap();
     let demos = Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1], vec![1])]).unwrap();
 
     // Features of another MDP.
-    let phi_other = Features::one_hot_states(&other);
+    let phi_other = Features::one_hot_states(&other).unwrap();
     assert_eq!(
         IrlProblem::new(&mdp, &phi_other, &demos).unwrap_err(),
         IrlError::DimensionMismatch {

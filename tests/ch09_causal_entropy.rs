@@ -204,7 +204,7 @@ fn claim_9_4_causal_objective_is_expected_action_log_likelihood() {
         .map(|_| vec![(rng.random_range(0..6), 1.0)])
         .collect();
     let det = Mdp::new(6, 2, &det, vec![0.0; 12], 1.0).unwrap();
-    let phi = Features::one_hot_states(&det);
+    let phi = Features::one_hot_states(&det).unwrap();
     let demos = brute::uniform_demos(&det, 8, 5, &mut rng);
     let problem = IrlProblem::new(&det, &phi, &demos).unwrap();
     let theta: Vec<f64> = (0..6).map(|_| rng.random_range(-1.0..1.0)).collect();
@@ -215,7 +215,7 @@ fn claim_9_4_causal_objective_is_expected_action_log_likelihood() {
     // demonstrations follow the dynamics. Monte-Carlo over data sets sampled from the
     // causal policy itself.
     let stoch = garnet(6, 2, 3, 0.9, &mut rng).unwrap();
-    let phi = Features::one_hot_states(&stoch);
+    let phi = Features::one_hot_states(&stoch).unwrap();
     let reward = phi.reward(&theta).unwrap();
     let sol = MaxCausalEntSolution::new(&stoch, &reward, 5).unwrap();
     let diffs = (0..2000).map(|_| {

@@ -245,7 +245,7 @@ proptest! {
         discount in prop_oneof![8 => 0.0..1.0f64, 1 => Just(0.9999)],
     ) {
         let mdp = small_mdp(&[0.0; 4], discount).unwrap();
-        let phi = Features::one_hot_states(&mdp);
+        let phi = Features::one_hot_states(&mdp)?;
         let demos = Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 0], vec![1, 1])]).unwrap();
         let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
         for model in [IrlModel::MaxEnt, IrlModel::MaxCausalEnt, IrlModel::MaxCausalEntDiscounted] {
@@ -280,10 +280,25 @@ proptest! {
 }
 
 #[test]
+fn one_hot_features_that_cannot_fit_are_a_typed_error() {
+    // Once an abort: S² = 1.3e11 entries (1 TB) for a 600×600 gridworld.
+    let mdp = Gridworld::new(600, 600).build(0.9).unwrap();
+    let err = Features::one_hot_states(&mdp).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            maxent_rl::IrlError::Mdp(MdpError::TooLarge { entries, .. })
+                if entries == 360_000.0 * 360_000.0
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn near_one_discounts_finish_with_a_typed_answer() {
     // Once a hang: the discounted causal model at γ = 0.9999 on a two-state MDP.
     let mdp = small_mdp(&[0.0; 4], 0.9999).unwrap();
-    let phi = Features::one_hot_states(&mdp);
+    let phi = Features::one_hot_states(&mdp).unwrap();
     let demos =
         Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 0], vec![1, 1])]).unwrap();
     let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
@@ -333,7 +348,7 @@ fn overflow_is_named_not_reported_as_converged() {
 fn an_overlong_first_step_is_shortened_not_reported_as_a_bad_theta() {
     use maxent_rl::{IrlConfig, fit_irl};
     let mdp = small_mdp(&[0.0; 4], 0.9).unwrap();
-    let phi = Features::one_hot_states(&mdp);
+    let phi = Features::one_hot_states(&mdp).unwrap();
     let demos =
         Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 1], vec![0, 1])]).unwrap();
     let problem = IrlProblem::new(&mdp, &phi, &demos)

@@ -2,6 +2,7 @@
 
 use crate::irl::irl_error::IrlError;
 use crate::tabular::mdp::Mdp;
+use crate::tabular::mdp_error::{table_len, try_filled};
 
 /// Features `φ(s) ∈ ℝᴷ` or `φ(s, a) ∈ ℝᴷ` of a tabular MDP, defining linear rewards.
 ///
@@ -31,7 +32,7 @@ use crate::tabular::mdp::Mdp;
 /// use maxent_rl::{Features, Mdp};
 /// let mdp = Mdp::new(2, 1, &[vec![(1, 1.0)], vec![(1, 1.0)]], vec![0.0; 2], 0.9)?;
 /// // One-hot state features: θ is then the state reward itself.
-/// let phi = Features::one_hot_states(&mdp);
+/// let phi = Features::one_hot_states(&mdp)?;
 /// assert_eq!(phi.reward(&[0.5, -1.0])?, vec![0.5, -1.0]);
 /// # Ok::<(), maxent_rl::IrlError>(())
 /// ```
@@ -68,13 +69,21 @@ impl Features {
     }
 
     /// One-hot state features, `φ(s) = e_s` (`K = S`): every state has its own reward.
-    pub fn one_hot_states(mdp: &Mdp) -> Self {
+    ///
+    /// The features are stored densely, `S²` entries.
+    ///
+    /// # Errors
+    ///
+    /// [`IrlError::Mdp`] with [`MdpError::TooLarge`](crate::MdpError::TooLarge) if `S²` overflows `usize` or the
+    /// allocator refuses the table (a 10⁶-state MDP would need 8 TB).
+    pub fn one_hot_states(mdp: &Mdp) -> Result<Self, IrlError> {
         let s_count = mdp.num_states();
-        let mut values = vec![0.0; s_count * s_count];
+        let len = table_len("one-hot features", &[s_count, s_count])?;
+        let mut values = try_filled("one-hot features", len, 0.0)?;
         for s in 0..s_count {
             values[s * s_count + s] = 1.0;
         }
-        Self::state(mdp, s_count, values).expect("one-hot features are valid")
+        Self::state(mdp, s_count, values)
     }
 
     fn build(

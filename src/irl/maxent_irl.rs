@@ -369,7 +369,7 @@ fn solve_model(
 /// ```
 /// use maxent_rl::{expected_features, Features, Gridworld, IrlModel};
 /// let mdp = Gridworld::new(3, 3).build(1.0)?.with_terminal_states(&[])?;
-/// let phi = Features::one_hot_states(&mdp);
+/// let phi = Features::one_hot_states(&mdp)?;
 /// let mut initial = vec![0.0; 9];
 /// initial[0] = 1.0;
 /// let f = expected_features(&mdp, &phi, IrlModel::MaxCausalEnt, &[0.0; 9], &initial, 5)?;
@@ -510,7 +510,7 @@ pub struct IrlFit {
 /// // Two states; the expert always moves to (or stays in) state 1.
 /// let p = vec![vec![(0, 1.0)], vec![(1, 1.0)], vec![(1, 1.0)], vec![(0, 1.0)]];
 /// let mdp = Mdp::new(2, 2, &p, vec![0.0; 4], 1.0)?;
-/// let phi = Features::one_hot_states(&mdp);
+/// let phi = Features::one_hot_states(&mdp)?;
 /// let demos = Demonstrations::new(&mdp, vec![
 ///     Trajectory::new(vec![0, 1, 1, 1], vec![1, 0, 0]),
 ///     Trajectory::new(vec![0, 0, 1, 1], vec![0, 1, 0]),

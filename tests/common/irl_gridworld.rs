@@ -71,7 +71,7 @@ pub fn run(setup: &Setup) -> Outcome {
     let mdp = grid.build(1.0).unwrap().with_terminal_states(&[]).unwrap();
     let s_count = mdp.num_states();
     let true_reward = true_reward(&grid);
-    let phi = Features::one_hot_states(&mdp);
+    let phi = Features::one_hot_states(&mdp).unwrap();
     let reward_sa = phi.reward(&true_reward).unwrap();
     let expert = MaxCausalEntSolution::new(&mdp, &reward_sa, setup.horizon).unwrap();
 
