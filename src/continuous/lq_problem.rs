@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::{LqError, check_finite_output};
 
 /// Relative tolerance for symmetry and semidefiniteness checks (of the largest entry).
 const SYMMETRY_TOLERANCE: f64 = 1e-10;
@@ -183,7 +183,10 @@ impl LqProblem {
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length,
+    /// [`LqError::NonFinite`] if either has a NaN or infinite entry, and
+    /// [`LqError::Overflow`] if the next state is not finite (entries of `A x` or `B u`
+    /// beyond `f64::MAX`).
     pub fn step<R: Rng + ?Sized>(
         &self,
         x: &DVector<f64>,
@@ -194,7 +197,9 @@ impl LqProblem {
         self.check_action(u)?;
         let n = self.state_dim();
         let eps = DVector::from_iterator(n, (0..n).map(|_| StandardNormal.sample(rng)));
-        Ok(&self.a * x + &self.b * u + &self.w_factor * eps)
+        let next = &self.a * x + &self.b * u + &self.w_factor * eps;
+        check_finite_output("next_state", next.as_slice())?;
+        Ok(next)
     }
 
     pub(crate) fn check_state(&self, x: &DVector<f64>) -> Result<(), LqError> {

@@ -5,7 +5,7 @@ use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::{LqError, check_finite_output};
 use crate::continuous::lq_problem::{LqProblem, check_vector};
 use crate::continuous::riccati::{RiccatiSolution, RiccatiSolver};
 
@@ -47,8 +47,9 @@ use crate::continuous::riccati::{RiccatiSolution, RiccatiSolver};
 /// # Errors
 ///
 /// [`MaxEntLqr::solve`] returns [`LqError::InvalidTemperature`] for `α` negative or not
-/// finite, or so large or small that `Σ` or `c` would leave the range of `f64`; and the
-/// errors of [`RiccatiSolver::solve`].
+/// finite; [`LqError::Overflow`] naming `"Σ"`, `"ln det(2πΣ)"` or `"c"` if one of them
+/// leaves the range of `f64` (`α` extreme, or `R + γBᵀPB` nearly singular, as for a
+/// subnormal `R`); and the errors of [`RiccatiSolver::solve`].
 ///
 /// # Examples
 ///
@@ -153,17 +154,12 @@ impl MaxEntLqr {
             (zero.clone(), zero.clone(), zero, f64::NEG_INFINITY, 0.0)
         };
         let constant = (gamma * trace_pw - entropy_term) / (1.0 - gamma);
-        // A temperature so large (or small) that Σ or c leaves the range of f64.
-        let representable = if alpha > 0.0 {
-            constant.is_finite()
-                && log_det_2pi_sigma.is_finite()
-                && covariance.iter().all(|v| v.is_finite())
-        } else {
-            constant.is_finite()
-        };
-        if !representable {
-            return Err(LqError::InvalidTemperature { value: alpha });
+        // An extreme α, or a nearly singular R + γBᵀPB, can push Σ or c out of f64.
+        check_finite_output("Σ", covariance.as_slice())?;
+        if alpha > 0.0 {
+            check_finite_output("ln det(2πΣ)", &[log_det_2pi_sigma])?;
         }
+        check_finite_output("c", &[constant])?;
         Ok(Self {
             problem: problem.clone(),
             alpha,

@@ -282,10 +282,10 @@ pub fn sac_lqr<R: Rng + ?Sized>(
     let mut targets = critics.clone();
     let mut critic_opt: Vec<Adam> = (0..num_critics)
         .map(|_| Adam::new(num_w, config.critic_learning_rate))
-        .collect();
+        .collect::<Result<_, _>>()?;
     // Actor parameters: K row-major (m×n), then the unclamped ln σ.
     let mut actor: Vec<f64> = vec![0.0; m * n + m];
-    let mut actor_opt = Adam::new(actor.len(), config.actor_learning_rate);
+    let mut actor_opt = Adam::new(actor.len(), config.actor_learning_rate)?;
     let mut temperature = match config.temperature {
         SacLqrTemperature::Auto(t) => Some((t, TemperatureState::new(&t))),
         SacLqrTemperature::Fixed(_) => None,

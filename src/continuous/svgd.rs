@@ -1,6 +1,6 @@
 //! Stein variational gradient descent with an RBF kernel and the median bandwidth.
 
-use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len};
+use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len, check_output};
 
 /// One direction of Stein variational gradient descent (SVGD) for `N` particles in
 /// `ℝᵈ`, with the RBF kernel and, unless a bandwidth is given, the median heuristic.
@@ -35,7 +35,8 @@ use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len};
 /// [`LossError::EmptyBatch`] for no particles or `dim = 0`; [`LossError::LengthMismatch`] if
 /// `particles` or `grad_log_p` is not `N × dim`; [`LossError::NonFinite`] for a NaN or
 /// infinite entry; [`LossError::InvalidParameter`] for a given bandwidth that is not finite
-/// and `> 0`.
+/// and `> 0`; [`LossError::Overflow`] if the direction is not finite although every input
+/// was (gradients near `±f64::MAX` summed over particles).
 ///
 /// # Examples
 ///
@@ -106,6 +107,7 @@ pub fn svgd_direction(
         }
     }
     phi.iter_mut().for_each(|v| *v /= n as f64);
+    check_output("svgd direction", &phi)?;
     Ok((phi, h))
 }
 

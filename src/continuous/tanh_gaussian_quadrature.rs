@@ -2,7 +2,7 @@
 
 use nalgebra::DMatrix;
 
-use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::{LqError, check_finite_output};
 use crate::numerics::special::softplus;
 
 /// Largest number of Gauss–Hermite nodes accepted (the eigenproblem is `O(n³)`).
@@ -92,7 +92,8 @@ pub fn gauss_hermite(n: usize) -> Result<(Vec<f64>, Vec<f64>), LqError> {
 ///
 /// [`LqError::DimensionMismatch`] if `mean` and `log_std` differ in length, or are empty;
 /// [`LqError::NonFinite`] for a NaN or infinite entry; [`LqError::InvalidParameter`] for
-/// `|ln σ| > 700`; the errors of [`gauss_hermite`].
+/// `|ln σ| > 700`; the errors of [`gauss_hermite`]; [`LqError::Overflow`] if the entropy
+/// is below `−f64::MAX` (means near `±1e308`, where it is about `−2 Σ|μ|`).
 ///
 /// # Examples
 ///
@@ -150,5 +151,6 @@ pub fn tanh_gaussian_entropy_quadrature(
             / std::f64::consts::PI.sqrt();
         h += half_ln_2pi_e + ls + expectation;
     }
+    check_finite_output("entropy", &[h])?;
     Ok(h)
 }

@@ -49,7 +49,9 @@ pub fn boltzmann_operator(x: &[f64], beta: f64) -> f64 {
 
 /// Mellowmax: a log-mean-exp that is a non-expansion for every `ω > 0`.
 ///
-/// NaN for an empty `x`; IEEE semantics otherwise.
+/// Domain: `ω > 0` finite and entries that are not NaN; the value is finite whenever the
+/// entries are. NaN for an empty `x` or a NaN entry, `±∞` when `max x` is; outside the
+/// domain of `ω`, IEEE semantics.
 ///
 /// # Formula
 ///
@@ -67,7 +69,11 @@ pub fn boltzmann_operator(x: &[f64], beta: f64) -> f64 {
 ///
 /// # Numerical stability
 ///
-/// Computed as `(lse(ωx) − ln n)/ω` with a shifted log-sum-exp.
+/// Computed as `m + ln(1 + mean_i expm1(ω(x_i − m)))/ω` with `m = max x`: the
+/// exponents are `≤ 0`, so nothing overflows for any `ω > 0` and entries up to
+/// `±f64::MAX`, and `expm1`/`ln_1p` keep the mean-like limit accurate for small `ω`. When
+/// `ω (max x − min x) < 1e-8` the second-order expansion `mean + ω var/2` is used instead
+/// (its error is below `1e-16` of the spread), which stays exact for subnormal `ω`.
 ///
 /// # Examples
 ///
@@ -81,14 +87,42 @@ pub fn mellowmax(x: &[f64], omega: f64) -> f64 {
     if x.is_empty() {
         return f64::NAN;
     }
-    let scaled: Vec<f64> = x.iter().map(|&xi| omega * xi).collect();
-    (log_sum_exp(&scaled) - (x.len() as f64).ln()) / omega
+    let n = x.len() as f64;
+    let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if x.iter().any(|xi| xi.is_nan()) || m.is_infinite() {
+        // NaN propagates (`f64::max` would drop it); an infinite maximum is the value.
+        return if x.iter().any(|xi| xi.is_nan()) {
+            f64::NAN
+        } else {
+            m
+        };
+    }
+    let lo = x.iter().copied().fold(f64::INFINITY, f64::min);
+    if omega * (m - lo) < 1e-8 {
+        // mm_ω(x) = mean + (ω/2) var + O(ω² spread³), written in the deviations from the
+        // maximum so that no product of two entries is formed.
+        let mean_dev = x.iter().map(|&xi| (xi - m) / n).sum::<f64>();
+        let half_var = x
+            .iter()
+            .map(|&xi| {
+                let d = xi - m - mean_dev;
+                (omega * d) * d / (2.0 * n)
+            })
+            .sum::<f64>();
+        return m + mean_dev + half_var;
+    }
+    let mean_expm1 = x
+        .iter()
+        .map(|&xi| (omega * (xi - m)).exp_m1() / n)
+        .sum::<f64>();
+    m + mean_expm1.ln_1p() / omega
 }
 
 /// The soft maximum at temperature `α`: `α · lse(x/α)`, the soft state value of
 /// chapter 4 seen as an operator on one row of `Q`.
 ///
-/// NaN for an empty `x`; IEEE semantics otherwise.
+/// Domain: `α > 0` finite and entries that are not NaN. NaN for an empty `x` or a NaN
+/// entry, `±∞` when `max x` is; outside the domain of `α`, IEEE semantics.
 ///
 /// # Formula
 ///
@@ -106,7 +140,10 @@ pub fn mellowmax(x: &[f64], omega: f64) -> f64 {
 ///
 /// # Numerical stability
 ///
-/// A shifted log-sum-exp.
+/// Computed as `m + α lse((x − m)/α)` with `m = max x`: the scaled deviations are `≤ 0`,
+/// so a subnormal `α` gives the maximum rather than `∞ · 0`, and entries up to
+/// `±f64::MAX` do not overflow. The value itself exceeds `f64::MAX`, and `+∞` is
+/// returned, only when `max x + α ln n` does (`α` near `f64::MAX`).
 ///
 /// # Examples
 ///
@@ -118,6 +155,15 @@ pub fn soft_maximum(x: &[f64], alpha: f64) -> f64 {
     if x.is_empty() {
         return f64::NAN;
     }
-    let scaled: Vec<f64> = x.iter().map(|&xi| xi / alpha).collect();
-    alpha * log_sum_exp(&scaled)
+    let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if x.iter().any(|xi| xi.is_nan()) || m.is_infinite() {
+        // NaN propagates (`f64::max` would drop it); an infinite maximum is the value.
+        return if x.iter().any(|xi| xi.is_nan()) {
+            f64::NAN
+        } else {
+            m
+        };
+    }
+    let scaled: Vec<f64> = x.iter().map(|&xi| (xi - m) / alpha).collect();
+    m + alpha * log_sum_exp(&scaled)
 }

@@ -5,8 +5,8 @@
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_len, check_positive, check_range,
-    check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_len,
+    check_positive, check_range, check_soft_alpha,
 };
 use crate::learning::replay_buffer::ReplayBuffer;
 use crate::learning::sampling::{Transition, sample_transition_unchecked};
@@ -265,7 +265,9 @@ pub struct SacLosses {
 ///
 /// [`LearningError::DimensionMismatch`] for tables of the wrong size;
 /// [`LearningError::IndexOutOfRange`] for a transition outside the MDP;
-/// [`LearningError::Loss`] for a non-finite table entry or a bad `α`.
+/// [`LearningError::Loss`] for a non-finite table entry or a bad `α`;
+/// [`LearningError::Overflow`] if a loss, target or gradient is not finite although every
+/// input was (rewards or values near `±1e308`, or `α` so small that `Q/α` overflows).
 ///
 /// # Examples
 ///
@@ -343,6 +345,16 @@ fn losses_into(
     let (critic_loss, targets) =
         critic_grads_into(mdp, tables, batch, sc, &mut grad_q1, &mut grad_q2)?;
     let (actor_loss, mean_entropy) = actor_grads_into(tables, batch, sc, &mut grad_logits)?;
+    for (what, xs) in [
+        ("critic_loss", &critic_loss[..]),
+        ("grad_q1", &grad_q1),
+        ("grad_q2", &grad_q2),
+        ("targets", &targets),
+        ("grad_logits", &grad_logits),
+        ("actor_loss", &[actor_loss, mean_entropy]),
+    ] {
+        check_finite_output(what, xs)?;
+    }
     Ok(SacLosses {
         critic_loss,
         grad_q1,

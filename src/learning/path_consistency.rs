@@ -4,8 +4,8 @@
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_len, check_positive, check_range,
-    check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_len,
+    check_positive, check_range, check_soft_alpha,
 };
 use crate::learning::replay_buffer::ReplayBuffer;
 use crate::learning::sampling::{Transition, check_state_action, sample_transition_unchecked};
@@ -38,8 +38,10 @@ use crate::tabular::Mdp;
 /// [`LearningError::IndexOutOfRange`] for a transition outside it;
 /// [`LearningError::InvalidConfig`] for an empty path or a path that is not connected
 /// (`s_{i+1}` of one transition is not `s` of the next), `α < 0`, a non-finite value or
-/// reward, or a NaN or `+∞` log-probability. (A `−∞` log-probability on the path gives
-/// `C = +∞`: that path is impossible under `π`.)
+/// reward, or a NaN or `+∞` log-probability; [`LearningError::Overflow`] if the discounted
+/// sum leaves the range of `f64` (rewards or values near `±1e308`). A `−∞`
+/// log-probability on the path with `α > 0` gives `C = +∞`: that path is impossible under
+/// `π`. At `α = 0` log-probabilities do not enter.
 ///
 /// # Examples
 ///
@@ -101,14 +103,23 @@ pub fn path_consistency_error(
             });
         }
     }
-    Ok(consistency_unchecked(
+    let impossible = alpha > 0.0
+        && path
+            .iter()
+            .any(|t| log_pi[t.s * mdp.num_actions() + t.a] == f64::NEG_INFINITY);
+    if impossible {
+        return Ok(f64::INFINITY);
+    }
+    let c = consistency_unchecked(
         values,
         log_pi,
         mdp.num_actions(),
         path,
         alpha,
         mdp.discount(),
-    ))
+    );
+    check_finite_output("path consistency error", &[c])?;
+    Ok(c)
 }
 
 fn consistency_unchecked(
@@ -122,7 +133,13 @@ fn consistency_unchecked(
     let mut c = -values[path[0].s];
     let mut discount = 1.0;
     for t in path {
-        c += discount * (t.r - alpha * log_pi[t.s * num_actions + t.a]);
+        // At α = 0 the entropy term is 0 even where ln π = −∞ (not 0 · ∞ = NaN).
+        let entropy_term = if alpha > 0.0 {
+            alpha * log_pi[t.s * num_actions + t.a]
+        } else {
+            0.0
+        };
+        c += discount * (t.r - entropy_term);
         discount *= gamma;
     }
     let last = path[path.len() - 1];

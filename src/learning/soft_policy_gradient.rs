@@ -4,7 +4,9 @@
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 
-use crate::learning::learning_error::{LearningError, check_len, check_positive, check_range};
+use crate::learning::learning_error::{
+    LearningError, check_finite_output, check_len, check_positive, check_range,
+};
 use crate::learning::sampling::sample_transition_unchecked;
 use crate::numerics::log_softmax_into;
 use crate::soft_dp::soft_policy_evaluation;
@@ -122,6 +124,18 @@ fn q_from_v(mdp: &Mdp, v: &[f64]) -> Vec<f64> {
     q
 }
 
+impl PolicyGradient {
+    /// `Ok(self)` if every number is finite, else [`LearningError::Overflow`] naming it.
+    fn checked(self) -> Result<Self, LearningError> {
+        check_finite_output("objective", &[self.objective])?;
+        check_finite_output("gradient", &self.gradient)?;
+        check_finite_output("values", &self.values)?;
+        check_finite_output("q_values", &self.q_values)?;
+        check_finite_output("occupancy", &self.occupancy)?;
+        Ok(self)
+    }
+}
+
 /// The exact gradient of the soft objective `J(z) = Σ_s d₀(s) V^π(s)` of a softmax policy
 /// `π = softmax(z(s, ·))` with respect to its table of logits: the soft policy gradient
 /// theorem.
@@ -156,7 +170,9 @@ fn q_from_v(mdp: &Mdp, v: &[f64]) -> Vec<f64> {
 /// # Errors
 ///
 /// [`LearningError::DimensionMismatch`] unless there are `S · A` logits;
-/// [`LearningError::InvalidConfig`] for a non-finite logit, `α < 0` or `γ = 1`.
+/// [`LearningError::InvalidConfig`] for a non-finite logit, `α < 0` or `γ = 1`;
+/// [`LearningError::Overflow`] if a returned number is not finite although every input
+/// was (`α ln π` overflowing for `α` near `f64::MAX`, or values near `±1e308`).
 ///
 /// # Examples
 ///
@@ -195,13 +211,14 @@ pub fn soft_policy_gradient(
         }
     }
     let objective = dot(mdp.initial_distribution(), &values);
-    Ok(PolicyGradient {
+    PolicyGradient {
         objective,
         gradient,
         values,
         q_values,
         occupancy,
-    })
+    }
+    .checked()
 }
 
 /// The expected update direction of A2C's loss with an entropy bonus, on a tabular softmax
@@ -270,13 +287,14 @@ pub fn a2c_bonus_gradient(
         }
     }
     let objective = dot(mdp.initial_distribution(), &values);
-    Ok(PolicyGradient {
+    PolicyGradient {
         objective,
         gradient,
         values,
         q_values,
         occupancy,
-    })
+    }
+    .checked()
 }
 
 /// A Monte-Carlo gradient estimate: the mean over episodes and its standard error, per

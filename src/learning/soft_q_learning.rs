@@ -3,8 +3,8 @@
 use rand::Rng;
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_positive, check_range,
-    check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_positive,
+    check_range, check_soft_alpha,
 };
 use crate::learning::sampling::{
     Transition, check_policy_shape, check_state_action, sample_transition_unchecked,
@@ -39,7 +39,9 @@ use crate::tabular::{Mdp, TabularPolicy};
 /// [`LearningError::DimensionMismatch`] if `q` is not `S · A` long;
 /// [`LearningError::IndexOutOfRange`] for a transition outside the MDP;
 /// [`LearningError::InvalidConfig`] for `α ≤ 0`, a step size outside `(0, 1]`, or a
-/// non-finite reward or table entry among those the update reads.
+/// non-finite reward or table entry among those the update reads;
+/// [`LearningError::Overflow`] if the TD error or the updated entry is not finite although
+/// every input was (rewards or values near `±1e308`), and `q` is then left unchanged.
 ///
 /// # Examples
 ///
@@ -81,14 +83,20 @@ pub fn soft_q_learning_update(
             });
         }
     }
-    Ok(update_unchecked(
+    let old = q[entry];
+    let td_error = update_unchecked(
         q,
         mdp.num_actions(),
         transition,
         alpha,
         mdp.discount(),
         step_size,
-    ))
+    );
+    if let Err(e) = check_finite_output("td_error and q(s, a)", &[td_error, q[entry]]) {
+        q[entry] = old;
+        return Err(e);
+    }
+    Ok(td_error)
 }
 
 #[inline]
