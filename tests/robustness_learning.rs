@@ -11,12 +11,13 @@ use maxent_rl::rand::SeedableRng;
 use maxent_rl::rand::rngs::StdRng;
 use maxent_rl::{
     ActionBox, Adam, DeepSea, DiscreteSac, DiscreteSacConfig, ExplorationConfig, Explorer,
-    LqProblem, MaxEntLqr, Mdp, MdpError, Pcl, SacTables, SoftQLearning, TabularPolicy, Transition,
-    a2c_bonus_gradient, boltzmann_operator, discrete_sac_losses, finite_horizon_maxent_lqr,
-    fit_growth, gauss_hermite, hitting_probability, importance_sampled_soft_value, mellowmax,
-    path_consistency_error, run_exploration, soft_maximum, soft_policy_gradient,
-    soft_q_learning_update, soft_q_pg_decomposition, softmax_policy, svgd_direction,
-    tanh_gaussian_entropy_quadrature,
+    LqProblem, MaxEntLqr, Mdp, MdpError, Pcl, QuadraticCritic, RiccatiSolver, SacLqrConfig,
+    SacLqrTemperature, SacTables, SoftQLearning, TabularPolicy, Transition, a2c_bonus_gradient,
+    boltzmann_operator, discrete_sac_losses, finite_horizon_maxent_lqr, fit_growth, gauss_hermite,
+    hitting_probability, importance_sampled_soft_value, linear_gaussian_actor_loss, mellowmax,
+    path_consistency_error, reinforce_soft_gradient, run_exploration, sac_lqr, soft_maximum,
+    soft_policy_gradient, soft_q_learning_update, soft_q_pg_decomposition, softmax_policy,
+    svgd_direction, tanh_gaussian_actor_loss, tanh_gaussian_entropy_quadrature,
 };
 use proptest::prelude::*;
 
@@ -330,4 +331,114 @@ fn mellowmax_and_soft_maximum_are_accurate_at_extreme_parameters() {
     assert_eq!(mellowmax(&[f64::MAX, -f64::MAX], 1.0), f64::MAX);
     assert!(mellowmax(&[1.0, f64::NAN], 1.0).is_nan());
     assert!(soft_maximum(&[1.0, f64::NAN], 1.0).is_nan());
+}
+
+proptest! {
+    #![proptest_config(cases(48))]
+
+    #[test]
+    fn continuous_learners_and_losses_are_finite_or_errors(
+        entries in proptest::collection::vec(mostly(0.0..2.0), 5),
+        tolerance in mostly(1e-12..1e-3),
+        // A large cap, not usize::MAX: a problem that is not stabilisable (√γ A = 1, B = 0)
+        // grows P linearly and never overflows, so the cap the caller sets is what ends it.
+        max_iterations in prop_oneof![0usize..100, Just(100_000)],
+        alpha in mostly(0.0..2.0),
+        rate in mostly(0.0..0.1),
+        tau in mostly(0.0..1.0),
+        steps in 0usize..300,
+        params in table(2),
+        weights in table(QuadraticCritic::num_weights(1, 1)),
+        xu in table(2),
+        eps in table(2),
+        bounds in (mostly(-25.0..0.0), mostly(0.0..3.0)),
+        (low, high) in (mostly(-3.0..0.0), mostly(0.1..3.0)),
+    ) {
+        let m = |v: f64| DMatrix::from_element(1, 1, v);
+        let Ok(problem) = LqProblem::new(
+            m(entries[0]), m(entries[1]), m(entries[2]), m(entries[3]), m(entries[4]), 0.9,
+        ) else {
+            return Ok(());
+        };
+        let solver = RiccatiSolver::new().tolerance(tolerance).max_iterations(max_iterations);
+        if let Ok(solution) = solver.solve(&problem) {
+            prop_assert!(finite_debug(&solution), "{solution:?}");
+        }
+        let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(alpha), steps);
+        config.critic_learning_rate = rate;
+        config.actor_learning_rate = rate;
+        config.tau = tau;
+        config.log_std_bounds = bounds;
+        config.batch_size = 8;
+        config.learning_starts = 16;
+        config.episode_length = 20;
+        let mut rng = StdRng::seed_from_u64(5);
+        if let Ok(result) = sac_lqr(&problem, &config, &mut rng) {
+            prop_assert!(finite_debug(&result), "{result:?}");
+        }
+        if let Ok(critic) = QuadraticCritic::from_weights(1, 1, weights) {
+            if xu.len() == 2 {
+                let (x, u) = (&xu[..1], &xu[1..]);
+                if let Ok(q) = critic.value(x, u) {
+                    prop_assert!(q.is_finite(), "{q}");
+                }
+                if let Ok(g) = critic.action_gradient(x, u) {
+                    prop_assert!(finite_debug(&g), "{g:?}");
+                }
+            }
+            let critics = [critic];
+            let states = [0.5, -1.0];
+            let state_eps = &eps[..eps.len().min(2)];
+            if let Ok(out) =
+                linear_gaussian_actor_loss(&params, (1, 1), &critics, &states, state_eps, alpha, bounds)
+            {
+                prop_assert!(finite_debug(&out), "{out:?}");
+            }
+            if let Ok(action_box) = ActionBox::new(vec![low], vec![high]) {
+                let out = tanh_gaussian_actor_loss(
+                    &params, (1, 1), &critics, &states, state_eps, alpha, bounds, &action_box,
+                );
+                if let Ok(out) = out {
+                    prop_assert!(finite_debug(&out), "{out:?}");
+                }
+                if let Ok(u) = action_box.rescale(&xu) {
+                    prop_assert!(finite_debug(&u), "{u:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reinforce_estimates_are_finite_or_errors(
+        rewards in proptest::collection::vec(mostly(-5.0..5.0), 4),
+        logits in table(4),
+        alpha in mostly(0.0..2.0),
+        episodes in 0usize..20,
+        horizon in 0usize..20,
+        baseline in prop_oneof![Just(None), table(2).prop_map(Some)],
+    ) {
+        let Ok(mdp) = small_mdp(&rewards, 0.9) else {
+            return Ok(());
+        };
+        // (The episode count and horizon are the caller's budget: usize::MAX of either is
+        // a request for that much work, not a hang.)
+        let mut rng = StdRng::seed_from_u64(9);
+        let estimate = reinforce_soft_gradient(
+            &mdp, &logits, alpha, episodes, horizon, baseline.as_deref(), &mut rng,
+        );
+        if let Ok(estimate) = estimate {
+            // One episode has no spread: its standard error is documented as +∞.
+            let spread_known = estimate.episodes >= 2;
+            prop_assert!(finite_debug(&estimate.mean), "{estimate:?}");
+            prop_assert!(!spread_known || finite_debug(&estimate.std_error), "{estimate:?}");
+        }
+        // With a terminal state the episodes end by themselves: an unbounded horizon is fine.
+        let ending = mdp.with_terminal_states(&[1]).unwrap().with_initial_state(0).unwrap();
+        let estimate = reinforce_soft_gradient(
+            &ending, &logits, alpha, 2, usize::MAX, baseline.as_deref(), &mut rng,
+        );
+        if let Ok(estimate) = estimate {
+            prop_assert!(finite_debug(&estimate), "{estimate:?}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! A critic that is a quadratic function of the state and action.
 
-use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::{LqError, check_finite_output};
 
 /// A soft Q-function that is a general quadratic in `z = (x, u)`:
 /// `Q_w(x, u) = Σ_{i ≤ j} w_ij z_i z_j + w_0`.
@@ -38,8 +38,12 @@ impl QuadraticCritic {
     /// Number of weights for state dimension `n` and action dimension `m`:
     /// `d(d + 1)/2 + 1` with `d = n + m`.
     pub fn num_weights(state_dim: usize, action_dim: usize) -> usize {
-        let d = state_dim + action_dim;
-        d * (d + 1) / 2 + 1
+        // `usize::MAX` when the count overflows: no vector of weights is that long, so the
+        // constructor refuses it as a length mismatch instead of overflowing here.
+        state_dim
+            .checked_add(action_dim)
+            .and_then(|d| d.checked_mul(d.checked_add(1)?))
+            .map_or(usize::MAX, |dd| dd / 2 + 1)
     }
 
     /// A critic with the given weights.
@@ -47,7 +51,7 @@ impl QuadraticCritic {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] if `weights.len() != num_weights(state_dim,
-    /// action_dim)`.
+    /// action_dim)`; [`LqError::NonFinite`] for a NaN or infinite weight.
     pub fn from_weights(
         state_dim: usize,
         action_dim: usize,
@@ -61,6 +65,7 @@ impl QuadraticCritic {
                 found: (weights.len(), 1),
             });
         }
+        check_all_finite("weights", &weights)?;
         Ok(Self {
             state_dim,
             action_dim,
@@ -94,28 +99,34 @@ impl QuadraticCritic {
                 });
             }
         }
-        Ok(())
+        check_all_finite("x", x)?;
+        check_all_finite("u", u)
     }
 
     /// `Q_w(x, u)`.
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length;
+    /// [`LqError::NonFinite`] for a NaN or infinite entry; [`LqError::Overflow`] if the
+    /// value is not finite (entries whose squares exceed `f64::MAX`).
     pub fn value(&self, x: &[f64], u: &[f64]) -> Result<f64, LqError> {
         self.check(x, u)?;
-        Ok(self.value_unchecked(x, u))
+        let q = self.value_unchecked(x, u);
+        check_finite_output("Q", &[q])?;
+        Ok(q)
     }
 
     /// `∂Q_w/∂u`.
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    /// As [`QuadraticCritic::value`].
     pub fn action_gradient(&self, x: &[f64], u: &[f64]) -> Result<Vec<f64>, LqError> {
         self.check(x, u)?;
         let mut out = vec![0.0; self.action_dim];
         self.action_gradient_unchecked(x, u, &mut out);
+        check_finite_output("∂Q/∂u", &out)?;
         Ok(out)
     }
 
@@ -195,5 +206,18 @@ impl QuadraticCritic {
                 k += 1;
             }
         }
+    }
+}
+
+/// [`LqError::NonFinite`] naming `what` and the first NaN or infinite entry.
+fn check_all_finite(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
+    match xs.iter().position(|x| !x.is_finite()) {
+        Some(row) => Err(LqError::NonFinite {
+            what,
+            row,
+            col: 0,
+            value: xs[row],
+        }),
+        None => Ok(()),
     }
 }

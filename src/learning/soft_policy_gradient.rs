@@ -304,7 +304,8 @@ pub fn a2c_bonus_gradient(
 pub struct GradientEstimate {
     /// The mean of the per-episode estimates, flat `s · A + a`.
     pub mean: Vec<f64>,
-    /// The standard error of each component, `sd / √N`.
+    /// The standard error of each component, `sd / √N`; `+∞` for a single episode, which
+    /// says nothing about the spread.
     pub std_error: Vec<f64>,
     /// Number of episodes `N`.
     pub episodes: usize,
@@ -341,7 +342,10 @@ pub struct GradientEstimate {
 /// # Errors
 ///
 /// As [`soft_policy_gradient`]; [`LearningError::InvalidConfig`] for zero episodes or
-/// horizon; [`LearningError::DimensionMismatch`] for a baseline that is not `S` long.
+/// horizon, or a non-finite baseline; [`LearningError::DimensionMismatch`] for a baseline
+/// that is not `S` long; [`LearningError::Overflow`] if the mean or (from two episodes on)
+/// the standard error is not finite (returns near `±1e308`, or per-episode estimates
+/// beyond `1e154`, whose squares overflow).
 ///
 /// # Examples
 ///
@@ -386,7 +390,8 @@ pub fn reinforce_soft_gradient<R: Rng + ?Sized>(
     let (mut sum, mut sum_sq) = (vec![0.0; n], vec![0.0; n]);
     let mut g = vec![0.0; n];
     // (s_t, a_t, c_t = r_t − α ln π(a_t|s_t), γ^t) along one episode.
-    let mut path: Vec<(usize, usize, f64, f64)> = Vec::with_capacity(horizon);
+    // (The horizon is only a cap: episodes usually end at a terminal state long before it.)
+    let mut path: Vec<(usize, usize, f64, f64)> = Vec::with_capacity(horizon.min(1 << 12));
     for _ in 0..episodes {
         path.clear();
         let mut s = mdp.sample_initial_state(rng);
@@ -429,7 +434,11 @@ pub fn reinforce_soft_gradient<R: Rng + ?Sized>(
                 ((x2 - count * m * m).max(0.0) / (count - 1.0) / count).sqrt()
             }
         })
-        .collect();
+        .collect::<Vec<f64>>();
+    check_finite_output("mean", &mean)?;
+    if episodes >= 2 {
+        check_finite_output("std_error", &std_error)?;
+    }
     Ok(GradientEstimate {
         mean,
         std_error,
