@@ -157,25 +157,26 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
     let mut baseline = 0.0;
     let mut trace = Vec::new();
     // Logits that overflowed (a step size far too large for the rewards) are reported as an
-    // invalid policy, not a panic.
+    // invalid policy, not a panic. Returns whether the recorded policy is stuck.
     let record =
-        |step: usize, logits: &[f64], trace: &mut Vec<BanditTracePoint>| -> Result<(), LossError> {
+        |step: usize, logits: &[f64], trace: &mut Vec<BanditTracePoint>| -> Result<bool, LossError> {
             let entropy = categorical_entropy(logits)
                 .map_err(|source| LossError::InvalidPolicy { index: 0, source })?;
             let p = softmax(logits);
+            let stuck = p
+                .iter()
+                .enumerate()
+                .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY);
             trace.push(BanditTracePoint {
                 step,
                 best_arm_prob: p[best],
                 entropy,
                 greedy_arm: argmax(&p),
-                stuck: p
-                    .iter()
-                    .enumerate()
-                    .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY),
+                stuck,
             });
-            Ok(())
+            Ok(stuck)
         };
-    record(0, &logits, &mut trace)?;
+    let mut stuck = record(0, &logits, &mut trace)?;
 
     let n = config.batch_size;
     let mut batch_logits = vec![0.0; n * k];
@@ -202,10 +203,9 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
         }
         baseline += config.baseline_learning_rate * (reward_sum / n as f64 - baseline);
         if step % config.record_every == 0 || step == config.steps {
-            record(step, &logits, &mut trace)?;
+            stuck = record(step, &logits, &mut trace)?;
         }
     }
-    let stuck = trace.last().expect("recorded").stuck;
     Ok(SoftmaxBanditRun {
         final_logits: logits,
         trace,

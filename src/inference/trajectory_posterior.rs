@@ -146,7 +146,10 @@ impl TrajectoryPosterior {
         let mut states = vec![vec![0.0; s_count]; horizon + 1];
         let mut state_actions = vec![vec![0.0; s_count * a_count]; horizon];
         for tr in &self.trajectories {
-            let last = *tr.states.last().expect("a trajectory has a state");
+            // Every listed trajectory has at least its initial state.
+            let Some(&last) = tr.states.last() else {
+                continue;
+            };
             for (t, row) in states.iter_mut().enumerate() {
                 row[*tr.states.get(t).unwrap_or(&last)] += tr.probability;
             }

@@ -65,12 +65,14 @@ pub fn finite_horizon_kl_soft_value_iteration(
     prior.check_shape_of(s_count, a_count)?;
     check_len("terminal_values", terminal_values.len(), s_count)?;
     check_values("terminal_values", terminal_values)?;
-    let mut values = vec![terminal_values.to_vec()];
+    // `next` holds V_{t+1} while step t is computed; the rows are collected backwards.
+    let mut next = terminal_values.to_vec();
+    let mut values = Vec::with_capacity(horizon + 1);
     let mut q_values = Vec::with_capacity(horizon);
     let mut policies = Vec::with_capacity(horizon);
     for _ in 0..horizon {
         let mut q = vec![0.0; s_count * a_count];
-        q_from_v_unchecked(mdp, values.last().expect("non-empty"), &mut q);
+        q_from_v_unchecked(mdp, &next, &mut q);
         let v = kl_values_of_q(mdp, &q, prior, alpha);
         if let Some(s) = v.iter().position(|x| !x.is_finite()) {
             return Err(MdpError::NonFiniteValue {
@@ -80,13 +82,14 @@ pub fn finite_horizon_kl_soft_value_iteration(
             }
             .into());
         }
-        values.push(v);
+        values.push(std::mem::replace(&mut next, v));
         let log_probs = kl_log_policy_unchecked(&q, prior, alpha);
         policies.push(TabularPolicy::from_normalised_log_probs(
             s_count, a_count, log_probs,
         ));
         q_values.push(q);
     }
+    values.push(next);
     values.reverse();
     q_values.reverse();
     policies.reverse();

@@ -166,33 +166,33 @@ impl LinearlySolvableMdp {
         let n = self.passive.num_states();
         check_len("terminal_values", terminal_values.len(), n)?;
         check_values("terminal_values", terminal_values)?;
-        let mut zs = vec![
-            (0..n)
-                .map(|s| {
-                    if self.passive.is_terminal(s) {
-                        self.z_exit(s)
-                    } else {
-                        (terminal_values[s] / self.alpha).exp()
-                    }
-                })
-                .collect::<Vec<f64>>(),
-        ];
+        // `next` holds z_{t+1} while step t is computed; the rows are collected backwards.
+        let mut next: Vec<f64> = (0..n)
+            .map(|s| {
+                if self.passive.is_terminal(s) {
+                    self.z_exit(s)
+                } else {
+                    (terminal_values[s] / self.alpha).exp()
+                }
+            })
+            .collect();
+        let mut zs = Vec::with_capacity(horizon + 1);
         for _ in 0..horizon {
-            let next = zs.last().expect("non-empty");
             let z: Vec<f64> = (0..n)
                 .map(|s| {
                     if self.passive.is_terminal(s) {
                         self.z_exit(s)
                     } else {
-                        self.g(s) * self.passive.expected_next_value(s, 0, next)
+                        self.g(s) * self.passive.expected_next_value(s, 0, &next)
                     }
                 })
                 .collect();
             if let Some(s) = z.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
                 return Err(KlError::NoFirstExitSolution { s });
             }
-            zs.push(z);
+            zs.push(std::mem::replace(&mut next, z));
         }
+        zs.push(next);
         zs.reverse();
         Ok(zs)
     }

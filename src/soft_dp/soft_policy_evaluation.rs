@@ -69,7 +69,9 @@ fn check_inputs(mdp: &Mdp, policy: &TabularPolicy, alpha: f64) -> Result<(), Mdp
 /// [`MdpError::DimensionMismatch`] if the policy's shape differs from the MDP's,
 /// [`MdpError::ValuesOutOfRange`] if `(max |r| + α ln A)/(1 − γ)` exceeds
 /// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), and [`MdpError::TooLarge`] if the dense
-/// `S × S` matrix cannot be allocated (use [`soft_policy_evaluation_iterative`] there).
+/// `S × S` matrix cannot be allocated (use [`soft_policy_evaluation_iterative`] there);
+/// [`MdpError::InvalidParameter`] naming the discount if `γ` lies so close to 1 that the
+/// linear solve breaks down in floating point (a zero pivot or a non-finite solution).
 ///
 /// # Examples
 ///
@@ -105,10 +107,20 @@ pub fn soft_policy_evaluation(
             }
         }
     }
+    // I − γP_π is strictly diagonally dominant for γ < 1, hence invertible; only a γ within
+    // rounding of 1 can make the factorisation break down or the solution overflow.
+    let numerically_singular = MdpError::InvalidParameter {
+        what: "discount",
+        value: gamma,
+        expected: "below 1 by more than rounding error (I − γP_π is numerically singular)",
+    };
     let solution = m
         .lu()
         .solve(&DVector::from_vec(b))
-        .expect("I − γP_π is strictly diagonally dominant for γ < 1, hence invertible");
+        .ok_or(numerically_singular.clone())?;
+    if solution.iter().any(|v| !v.is_finite()) {
+        return Err(numerically_singular);
+    }
     Ok(solution.iter().copied().collect())
 }
 

@@ -170,10 +170,8 @@ impl SoftPolicyIteration {
         }
         let improved = boltzmann_policy(&q_values, mdp.num_actions(), self.alpha)?;
         Ok(SoftPolicyIterationResult {
-            values: value_history
-                .last()
-                .expect("at least one evaluation")
-                .clone(),
+            // The loop above evaluates at least once, so the history is never empty.
+            values: value_history.last().cloned().unwrap_or_default(),
             q_values,
             policy: improved,
             evaluated_policy: policy,
