@@ -98,7 +98,7 @@ pub fn finite_horizon_soft_value_iteration(
     let n = mdp.num_states() * mdp.num_actions();
     // `next` holds V_{t+1} while step t is computed; the rows are collected backwards.
     let mut next = terminal_values.to_vec();
-    let mut values = Vec::with_capacity(horizon + 1);
+    let mut values = Vec::with_capacity(horizon);
     let mut q_values = Vec::with_capacity(horizon);
     let mut policies = Vec::with_capacity(horizon);
     for _ in 0..horizon {

@@ -161,7 +161,13 @@ pub struct PolicyEvaluationResult {
 ///
 /// # Errors
 ///
-/// As [`soft_policy_evaluation`]; [`MdpError::InvalidParameter`] for a bad tolerance.
+/// [`MdpError::InvalidTemperature`] for an `α` that is negative or not finite,
+/// [`MdpError::DiscountNotBelowOne`] for `γ = 1`, [`MdpError::DimensionMismatch`] if the
+/// policy's numbers of states or actions differ from the MDP's,
+/// [`MdpError::ValuesOutOfRange`] if `(max |r| + α ln A)/(1 − γ)` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), and [`MdpError::InvalidParameter`] for a
+/// negative or non-finite tolerance. Any `max_iterations` is accepted: with 0 the result is
+/// `V_0 = 0` with `error_bound = +∞` and [`Termination::MaxIterations`].
 ///
 /// # Examples
 ///
