@@ -5,7 +5,7 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::kl_regularised::kl_error::KlError;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_len, check_values};
+use crate::tabular::mdp_error::{MdpError, check_allocatable, check_len, check_values, table_len};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// A linearly-solvable MDP (LMDP): passive dynamics `p(s' | s)`, state rewards `r(s)`,
@@ -156,8 +156,10 @@ impl LinearlySolvableMdp {
     /// # Errors
     ///
     /// [`MdpError::DimensionMismatch`] or [`MdpError::NonFiniteValue`] for bad terminal
-    /// values; [`KlError::NoFirstExitSolution`] naming a state whose desirability left the
-    /// range of `f64`.
+    /// values; [`KlError::NoFirstExitSolution`] naming a state whose desirability, at `T`
+    /// (`exp(V_T/α)`) or at any earlier step, left the range of `f64` (overflowed to `∞` or
+    /// underflowed to 0); [`MdpError::TooLarge`] if the `T + 1` rows cannot be allocated.
+    /// [`MdpError`]s are returned inside [`KlError::Mdp`].
     pub fn finite_horizon_desirability(
         &self,
         horizon: usize,
@@ -166,6 +168,9 @@ impl LinearlySolvableMdp {
         let n = self.passive.num_states();
         check_len("terminal_values", terminal_values.len(), n)?;
         check_values("terminal_values", terminal_values)?;
+        let entries = table_len("desirability tables", &[horizon, n])?;
+        let bytes = table_len("desirability tables", &[entries, 8])?;
+        check_allocatable("desirability tables", entries, bytes)?;
         // `next` holds z_{t+1} while step t is computed; the rows are collected backwards.
         let mut next: Vec<f64> = (0..n)
             .map(|s| {
@@ -176,7 +181,11 @@ impl LinearlySolvableMdp {
                 }
             })
             .collect();
-        let mut zs = Vec::with_capacity(horizon + 1);
+        // exp(V_T/α) itself can leave the range of f64 (and would be returned as is at T = 0).
+        if let Some(s) = next.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
+            return Err(KlError::NoFirstExitSolution { s });
+        }
+        let mut zs = Vec::with_capacity(horizon);
         for _ in 0..horizon {
             let z: Vec<f64> = (0..n)
                 .map(|s| {
