@@ -1,0 +1,166 @@
+//! What each function's documentation says happens at the edge of its domain, checked:
+//! the IEEE edge cases of the numerical primitives, and the typed errors of the functions
+//! whose documented domain was not enforced before (each test here failed before its fix).
+
+use maxent_rl::{log_one_minus_tanh_sq, log_softmax, softmax, softplus, xlogx};
+
+#[test]
+fn log_one_minus_tanh_sq_is_even_and_reaches_its_limit_at_both_infinities() {
+    // ln(1 − tanh² u) → −∞ as u → ±∞. Before evaluating at |u|, u = −∞ gave
+    // 2(ln 2 + ∞ − softplus(+∞)) = ∞ − ∞ = NaN.
+    assert_eq!(log_one_minus_tanh_sq(f64::INFINITY), f64::NEG_INFINITY);
+    assert_eq!(log_one_minus_tanh_sq(f64::NEG_INFINITY), f64::NEG_INFINITY);
+    assert!(log_one_minus_tanh_sq(f64::NAN).is_nan());
+    for u in [0.3, 1.0, 7.5, 19.1, 400.0, 1e300, f64::MAX / 2.0, f64::MAX] {
+        assert_eq!(
+            log_one_minus_tanh_sq(-u).to_bits(),
+            log_one_minus_tanh_sq(u).to_bits(),
+            "u = {u}"
+        );
+        // Finite up to |u| = f64::MAX / 2; at f64::MAX the value 2 ln 2 − 2|u| overflows.
+        assert_eq!(
+            log_one_minus_tanh_sq(-u).is_finite(),
+            u <= f64::MAX / 2.0,
+            "u = {u}"
+        );
+    }
+}
+
+#[test]
+fn scalar_primitives_follow_their_documented_edge_cases() {
+    assert_eq!(softplus(f64::NEG_INFINITY), 0.0);
+    assert_eq!(softplus(f64::INFINITY), f64::INFINITY);
+    assert!(softplus(f64::NAN).is_nan());
+    assert!(softplus(f64::MAX).is_finite() && softplus(-f64::MAX) == 0.0);
+    assert!(xlogx(-0.5).is_nan());
+    assert_eq!(xlogx(f64::INFINITY), f64::INFINITY);
+    assert_eq!(xlogx(0.0), 0.0);
+}
+
+#[test]
+fn log_softmax_follows_its_documented_edge_cases() {
+    let ninf = f64::NEG_INFINITY;
+    // On the domain: masked entries −∞, the others finite and ≤ 0, unless the distance to
+    // the maximum overflows.
+    assert_eq!(log_softmax(&[0.0, ninf]), vec![0.0, ninf]);
+    assert_eq!(log_softmax(&[1e308, -1e308]), vec![0.0, ninf]);
+    assert_eq!(softmax(&[1e308, -1e308]), vec![1.0, 0.0]);
+    // Outside it.
+    assert!(log_softmax(&[0.0, f64::NAN]).iter().all(|x| x.is_nan()));
+    let lp = log_softmax(&[f64::INFINITY, 0.0]);
+    assert!(lp[0].is_nan() && lp[1] == ninf);
+    assert!(log_softmax(&[ninf, ninf]).iter().all(|x| x.is_nan()));
+    assert!(log_softmax(&[]).is_empty());
+}
+
+#[test]
+fn a_stationary_policy_too_long_to_store_is_a_typed_error() {
+    use maxent_rl::{MdpError, TabularPolicy, TimeIndexedPolicy};
+    let pi = TabularPolicy::uniform(2, 2).unwrap();
+    // T · S · A overflows usize, or its 8-byte entries overflow the address space (2⁶¹ · 4
+    // entries: refused before the allocator is asked, whatever the overcommit policy).
+    // Before the fix, `Vec::repeat` panicked with "capacity overflow" on both.
+    for horizon in [usize::MAX, 1 << 61] {
+        assert!(matches!(
+            TimeIndexedPolicy::stationary(&pi, horizon),
+            Err(MdpError::TooLarge { .. })
+        ));
+    }
+}
+
+#[test]
+fn a_chain_too_long_to_index_is_a_typed_error() {
+    use maxent_rl::{MdpError, chain_mdp};
+    // Before the fix, `2 * n` overflowed (a panic in debug builds) and `n = 2³²` tried to
+    // build 2³³ transition rows before `Mdp::new` refused them.
+    for n in [usize::MAX, 1 << 32] {
+        assert!(matches!(
+            chain_mdp(n, 0.2, 0.9),
+            Err(MdpError::InvalidParameter { what: "n", .. })
+        ));
+    }
+    assert!(chain_mdp(5, 0.2, 0.9).is_ok());
+}
+
+#[test]
+fn soft_state_value_follows_its_documented_edge_cases() {
+    use maxent_rl::soft_state_value;
+    let ninf = f64::NEG_INFINITY;
+    // Before: a NaN temperature returned the hard maximum 1 as if α were 0, a negative one
+    // gave −∞ (an exponent of +∞ times a negative α), and α = ∞ with one finite entry
+    // gave ∞ · 0 = NaN.
+    assert!(soft_state_value(&[1.0, 0.0], f64::NAN).is_nan());
+    assert!(soft_state_value(&[1.0, 0.0], -1.0).is_nan());
+    assert_eq!(soft_state_value(&[1.0, ninf], f64::INFINITY), 1.0);
+    assert_eq!(soft_state_value(&[1.0], f64::INFINITY), 1.0);
+    assert_eq!(soft_state_value(&[1.0, 0.0], f64::INFINITY), f64::INFINITY);
+    // The rest of the documented edge cases.
+    assert_eq!(soft_state_value(&[], 1.0), ninf);
+    assert_eq!(soft_state_value(&[ninf, ninf], 1.0), ninf);
+    assert_eq!(soft_state_value(&[f64::INFINITY, 0.0], 1.0), f64::INFINITY);
+    assert!(soft_state_value(&[0.0, f64::NAN], 1.0).is_nan());
+    assert_eq!(soft_state_value(&[1.0, 0.0], 0.0), 1.0);
+}
+
+#[test]
+fn bellman_operators_name_an_overflow_instead_of_returning_infinity() {
+    use maxent_rl::{
+        Mdp, MdpError, q_values_from_values, soft_bellman_backup, soft_bellman_q_backup,
+    };
+    // One state, two actions; r = 1e308 and V = 1e308 at γ = 0.9: r + γV overflows.
+    // Before the fix, each returned Ok with an infinite output.
+    let p = [vec![(0, 1.0)], vec![(0, 1.0)]];
+    let mdp = Mdp::new(1, 2, &p, vec![1e308, 0.0], 0.9).unwrap();
+    let overflow = |r: Result<(), MdpError>| matches!(r, Err(MdpError::ValuesOutOfRange { bound }) if bound == f64::INFINITY);
+    let mut q = [0.0; 2];
+    assert!(overflow(q_values_from_values(&mdp, &[1e308], &mut q)));
+    let mut v = [0.0];
+    assert!(overflow(soft_bellman_backup(&mdp, 1.0, &[1e308], &mut v)));
+    assert!(overflow(soft_bellman_q_backup(
+        &mdp,
+        1.0,
+        &[1e308, 1e308],
+        &mut q
+    )));
+    // Within range the same calls succeed.
+    assert!(q_values_from_values(&mdp, &[1.0], &mut q).is_ok());
+    assert!(soft_bellman_backup(&mdp, 1.0, &[1.0], &mut v).is_ok());
+}
+
+#[test]
+fn finite_horizon_tables_that_cannot_be_stored_are_a_typed_error() {
+    use maxent_rl::{
+        KlError, LinearlySolvableMdp, Mdp, MdpError, TabularPolicy,
+        finite_horizon_kl_soft_value_iteration, finite_horizon_soft_value_iteration,
+    };
+    let p = [vec![(0, 1.0)], vec![(0, 1.0)]];
+    let mdp = Mdp::new(1, 2, &p, vec![0.0, 0.0], 1.0).unwrap();
+    let prior = TabularPolicy::uniform(1, 2).unwrap();
+    // Before the fix the KL solver reserved `usize::MAX` tables up front and panicked with
+    // "capacity overflow"; the soft solver already refused.
+    for horizon in [usize::MAX, 1 << 61] {
+        assert!(matches!(
+            finite_horizon_kl_soft_value_iteration(&mdp, &prior, 1.0, horizon, &[0.0]),
+            Err(KlError::Mdp(MdpError::TooLarge { .. }))
+        ));
+        assert!(matches!(
+            finite_horizon_soft_value_iteration(&mdp, 1.0, horizon, &[0.0]),
+            Err(MdpError::TooLarge { .. }) | Err(MdpError::ValuesOutOfRange { .. })
+        ));
+    }
+    let passive = Mdp::new(2, 1, &[vec![(1, 1.0)], vec![(1, 1.0)]], vec![0.0, 0.0], 1.0)
+        .unwrap()
+        .with_terminal_states(&[1])
+        .unwrap();
+    let lmdp = LinearlySolvableMdp::new(&passive, &[0.0, 0.0], 1.0).unwrap();
+    // Before: this looped 2⁶⁴ times, one table row each.
+    assert!(matches!(
+        lmdp.finite_horizon_desirability(usize::MAX, &[0.0, 0.0]),
+        Err(KlError::Mdp(MdpError::TooLarge { .. }))
+    ));
+    // exp(V_T/α) overflows: named even at T = 0, where it was returned as ∞ before.
+    assert!(matches!(
+        lmdp.finite_horizon_desirability(0, &[1000.0, 0.0]),
+        Err(KlError::NoFirstExitSolution { s: 0 })
+    ));
+}
