@@ -158,24 +158,26 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
     let mut trace = Vec::new();
     // Logits that overflowed (a step size far too large for the rewards) are reported as an
     // invalid policy, not a panic. Returns whether the recorded policy is stuck.
-    let record =
-        |step: usize, logits: &[f64], trace: &mut Vec<BanditTracePoint>| -> Result<bool, LossError> {
-            let entropy = categorical_entropy(logits)
-                .map_err(|source| LossError::InvalidPolicy { index: 0, source })?;
-            let p = softmax(logits);
-            let stuck = p
-                .iter()
-                .enumerate()
-                .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY);
-            trace.push(BanditTracePoint {
-                step,
-                best_arm_prob: p[best],
-                entropy,
-                greedy_arm: argmax(&p),
-                stuck,
-            });
-            Ok(stuck)
-        };
+    let record = |step: usize,
+                  logits: &[f64],
+                  trace: &mut Vec<BanditTracePoint>|
+     -> Result<bool, LossError> {
+        let entropy = categorical_entropy(logits)
+            .map_err(|source| LossError::InvalidPolicy { index: 0, source })?;
+        let p = softmax(logits);
+        let stuck = p
+            .iter()
+            .enumerate()
+            .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY);
+        trace.push(BanditTracePoint {
+            step,
+            best_arm_prob: p[best],
+            entropy,
+            greedy_arm: argmax(&p),
+            stuck,
+        });
+        Ok(stuck)
+    };
     let mut stuck = record(0, &logits, &mut trace)?;
 
     let n = config.batch_size;
