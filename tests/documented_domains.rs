@@ -164,3 +164,55 @@ fn finite_horizon_tables_that_cannot_be_stored_are_a_typed_error() {
         Err(KlError::NoFirstExitSolution { s: 0 })
     ));
 }
+
+#[test]
+fn irl_inputs_outside_their_domain_are_named() {
+    use maxent_rl::{
+        Features, IrlError, MaxCausalEntSolution, MaxEntPartition, Mdp, MdpError, TrajectoryEnd,
+    };
+    let mdp = Mdp::new(2, 1, &[vec![(1, 1.0)], vec![(1, 1.0)]], vec![0.0; 2], 1.0).unwrap();
+    // S · K overflows: before the fix, a panic in debug builds (a wrapped length in release).
+    assert!(matches!(
+        Features::state(&mdp, usize::MAX, vec![]),
+        Err(IrlError::Mdp(MdpError::TooLarge { .. }))
+    ));
+    // θ·φ overflows from finite θ and φ: before, Ok with r = ∞.
+    let phi = Features::state(&mdp, 2, vec![1e300, 1e300, 0.0, 0.0]).unwrap();
+    assert_eq!(
+        phi.reward(&[1e10, 1e10]),
+        Err(IrlError::Mdp(MdpError::NonFiniteReward {
+            s: 0,
+            a: 0,
+            value: f64::INFINITY
+        }))
+    );
+    // A zero reward with one action bounds the values by 0 for any horizon, so T = usize::MAX
+    // reached `T + 1` (a panic in debug builds) before the tables were refused.
+    assert!(matches!(
+        MaxCausalEntSolution::new(&mdp, &[0.0, 0.0], usize::MAX),
+        Err(IrlError::Mdp(MdpError::TooLarge { .. }))
+    ));
+    assert!(matches!(
+        MaxEntPartition::new(&mdp, &[0.0, 0.0], usize::MAX, &TrajectoryEnd::Anywhere),
+        Err(IrlError::Mdp(MdpError::TooLarge { .. }))
+    ));
+}
+
+#[test]
+fn a_transposed_policy_is_named_by_the_elbo() {
+    use maxent_rl::{
+        InferenceError, Mdp, MdpError, TabularPolicy, TimeIndexedPolicy, evidence_lower_bound,
+    };
+    let mdp = Mdp::new(2, 3, &vec![vec![(0, 1.0)]; 6], vec![0.0; 6], 1.0).unwrap();
+    let transposed =
+        TimeIndexedPolicy::stationary(&TabularPolicy::uniform(3, 2).unwrap(), 2).unwrap();
+    // Before: DimensionMismatch { what: "policy", expected: 6, found: 6 }.
+    assert_eq!(
+        evidence_lower_bound(&mdp, &transposed, 1.0, &[0.5, 0.5]),
+        Err(InferenceError::Mdp(MdpError::DimensionMismatch {
+            what: "policy states",
+            expected: 2,
+            found: 3
+        }))
+    );
+}
