@@ -216,3 +216,51 @@ fn a_transposed_policy_is_named_by_the_elbo() {
         }))
     );
 }
+
+#[test]
+fn a_soft_q_update_that_overflows_is_refused_and_leaves_the_table() {
+    use maxent_rl::{LearningError, LossError, Mdp, Transition, soft_q_learning_update};
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0, 0.0], 0.9).unwrap();
+    let mut q = vec![-1e308, 1e308];
+    let t = Transition {
+        s: 0,
+        a: 0,
+        r: 1e308,
+        next_s: 0,
+        done: false,
+    };
+    // δ = r + γ V(s') − Q(s, a) = 1e308 + 0.9e308 + 1e308 overflows. Before the fix the
+    // update returned Ok(∞) and stored Q(0, 0) = ∞, which the next call then rejected.
+    assert_eq!(
+        soft_q_learning_update(&mdp, &mut q, &t, 1.0, 0.5),
+        Err(LearningError::Loss(LossError::Overflow {
+            what: "delta",
+            index: 0
+        }))
+    );
+    assert_eq!(q, vec![-1e308, 1e308]);
+}
+
+#[test]
+fn error_messages_print_extreme_values_compactly() {
+    use maxent_rl::{BackwardMessages, Mdp, Transition, soft_q_learning_update};
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0, 0.0], 0.9).unwrap();
+    // Before, these printed 1e308 as a 309-digit decimal.
+    let t = Transition {
+        s: 0,
+        a: 0,
+        r: 0.0,
+        next_s: 0,
+        done: false,
+    };
+    let msg = soft_q_learning_update(&mdp, &mut [0.0, 0.0], &t, 1.0, 1e308)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("1e308") && msg.len() < 100, "{msg}");
+    let msg = BackwardMessages::new(&mdp, -1e308, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("-1e308") && msg.len() < 100, "{msg}");
+    let msg = maxent_rl::LqError::InvalidDiscount { value: 1e308 }.to_string();
+    assert!(msg.contains("1e308") && msg.len() < 100, "{msg}");
+}

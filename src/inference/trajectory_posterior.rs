@@ -14,7 +14,8 @@ pub struct PosteriorTrajectory {
     pub states: Vec<usize>,
     /// `a_0, …, a_{L−1}`.
     pub actions: Vec<usize>,
-    /// `Σ_t r(s_t, a_t)`.
+    /// `Σ_t r(s_t, a_t)` (`±∞` if the sum of finite rewards overflows; the probabilities are
+    /// computed from `r/α` and checked).
     pub total_reward: f64,
     /// `ln p(τ, O) = ln d₀(s_0) + Σ_t [ln P(s_{t+1} | s_t, a_t) + r(s_t, a_t)/α]`.
     pub log_joint: f64,

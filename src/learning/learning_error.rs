@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 use crate::losses::LossError;
 use crate::tabular::MdpError;
 
@@ -59,7 +61,7 @@ impl fmt::Display for LearningError {
                 what,
                 value,
                 expected,
-            } => write!(f, "`{what}` is {value}; it must be {expected}"),
+            } => write!(f, "`{what}` is {}; it must be {expected}", Compact(*value)),
             Self::DimensionMismatch {
                 what,
                 expected,

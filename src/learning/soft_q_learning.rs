@@ -9,6 +9,7 @@ use crate::learning::learning_error::{
 use crate::learning::sampling::{
     Transition, check_policy_shape, check_state_action, sample_transition_unchecked,
 };
+use crate::losses::LossError;
 use crate::soft_dp::soft_state_value;
 use crate::tabular::{Mdp, TabularPolicy};
 
@@ -38,8 +39,11 @@ use crate::tabular::{Mdp, TabularPolicy};
 ///
 /// [`LearningError::DimensionMismatch`] if `q` is not `S · A` long;
 /// [`LearningError::IndexOutOfRange`] for a transition outside the MDP;
-/// [`LearningError::InvalidConfig`] for `α ≤ 0`, a step size outside `(0, 1]`, or a
-/// non-finite reward or table entry among those the update reads.
+/// [`LearningError::InvalidConfig`] for an `α` that is not finite and `> 0`, a step size
+/// outside `(0, 1]`, or a non-finite reward or table entry among those the update reads;
+/// [`LearningError::Loss`] with [`LossError::Overflow`] (`what: "delta"`, `index` the
+/// entry `s · A + a`) if the TD error or the updated entry overflows `f64` (finite rewards
+/// and values of magnitude near `1e308`). On error `q` is unchanged.
 ///
 /// # Examples
 ///
@@ -81,14 +85,25 @@ pub fn soft_q_learning_update(
             });
         }
     }
-    Ok(update_unchecked(
+    let old = q[entry];
+    let delta = update_unchecked(
         q,
         mdp.num_actions(),
         transition,
         alpha,
         mdp.discount(),
         step_size,
-    ))
+    );
+    // Finite inputs near ±1e308 can overflow r + γV or the step: refuse, and leave the
+    // table as it was rather than store ∞ for the next call to trip over.
+    if !(delta.is_finite() && q[entry].is_finite()) {
+        q[entry] = old;
+        return Err(LearningError::Loss(LossError::Overflow {
+            what: "delta",
+            index: entry,
+        }));
+    }
+    Ok(delta)
 }
 
 #[inline]
