@@ -264,3 +264,70 @@ fn error_messages_print_extreme_values_compactly() {
     let msg = maxent_rl::LqError::InvalidDiscount { value: 1e308 }.to_string();
     assert!(msg.contains("1e308") && msg.len() < 100, "{msg}");
 }
+
+#[test]
+fn a_replay_batch_too_large_to_allocate_is_a_typed_error() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{LearningError, ReplayBuffer};
+    let mut buffer = ReplayBuffer::new(4).unwrap();
+    buffer.push(1.0);
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    // Before the fix, both panicked with "capacity overflow" (`with_capacity(usize::MAX)`).
+    assert!(matches!(
+        buffer.sample(usize::MAX, &mut rng),
+        Err(LearningError::InvalidConfig {
+            what: "batch_size",
+            ..
+        })
+    ));
+    let mut out = Vec::new();
+    assert!(matches!(
+        buffer.sample_indices(usize::MAX, &mut rng, &mut out),
+        Err(LearningError::InvalidConfig {
+            what: "batch_size",
+            ..
+        })
+    ));
+    assert_eq!(buffer.sample(3, &mut rng).unwrap().len(), 3);
+}
+
+#[test]
+fn regularised_iterations_that_cannot_store_their_iterates_are_refused() {
+    use maxent_rl::{
+        KlError, Mdp, MdpError, MirrorDescentPolicyIteration, TabularPolicy,
+        kl_entropy_regularised_value_iteration, munchausen_value_iteration,
+    };
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![1.0, 0.0], 0.5).unwrap();
+    let pi = TabularPolicy::uniform(1, 2).unwrap();
+    fn too_large<T>(r: Result<T, KlError>) -> bool {
+        matches!(r, Err(KlError::Mdp(MdpError::TooLarge { .. })))
+    }
+    // Before: `Vec::with_capacity(usize::MAX)` panicked ("capacity overflow") in the two
+    // value iterations, and `iterations + 1` overflowed in mirror descent.
+    assert!(too_large(munchausen_value_iteration(
+        &mdp,
+        0.5,
+        0.5,
+        &[0.0, 0.0],
+        usize::MAX
+    )));
+    assert!(too_large(kl_entropy_regularised_value_iteration(
+        &mdp,
+        0.5,
+        0.5,
+        &[0.0, 0.0],
+        &pi,
+        usize::MAX
+    )));
+    let md = MirrorDescentPolicyIteration::new(0.5, 0.5)
+        .unwrap()
+        .iterations(usize::MAX);
+    assert!(too_large(md.run(&mdp, &pi)));
+    // A NaN log-probability from an overflowing q/τ is named, not returned: τ = 1e-308
+    // turns q = (1e300, −1e300) into logits (+∞, −∞).
+    let r = munchausen_value_iteration(&mdp, 1e-308, 0.0, &[1e300, -1e300], 1);
+    assert!(
+        matches!(r, Err(KlError::Mdp(MdpError::NonFiniteValue { .. }))),
+        "{r:?}"
+    );
+}
