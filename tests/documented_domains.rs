@@ -331,3 +331,21 @@ fn regularised_iterations_that_cannot_store_their_iterates_are_refused() {
         "{r:?}"
     );
 }
+
+#[test]
+fn optimal_controls_accept_every_finite_positive_desirability() {
+    use maxent_rl::{LinearlySolvableMdp, Mdp};
+    let p = [vec![(0, 0.5), (1, 0.5)], vec![(1, 1.0)]];
+    let passive = Mdp::new(2, 1, &p, vec![0.0; 2], 1.0)
+        .unwrap()
+        .with_terminal_states(&[1])
+        .unwrap();
+    let lmdp = LinearlySolvableMdp::new(&passive, &[0.0, 0.0], 1.0).unwrap();
+    // z = 5e-324 (the smallest positive f64): p z = 2.5e-324 rounds to 0, and the
+    // unscaled controls were 0/0 = NaN, refused as an invalid policy.
+    let tiny = 5e-324;
+    let u = lmdp.optimal_controls(&[tiny, tiny]).unwrap();
+    assert_eq!(u.action_probs(0), &[0.5, 0.5]);
+    let u = lmdp.optimal_controls(&[f64::MAX, f64::MAX / 4.0]).unwrap();
+    assert!((u.prob(0, 0) - 0.8).abs() < 1e-15);
+}
