@@ -349,3 +349,39 @@ fn optimal_controls_accept_every_finite_positive_desirability() {
     let u = lmdp.optimal_controls(&[f64::MAX, f64::MAX / 4.0]).unwrap();
     assert!((u.prob(0, 0) - 0.8).abs() < 1e-15);
 }
+
+#[test]
+fn adam_and_the_continuous_buffer_refuse_non_finite_input() {
+    use maxent_rl::{Adam, ContinuousReplayBuffer, LqError};
+    // Before: a NaN gradient or step size turned the parameters into NaN, returning Ok.
+    let mut adam = Adam::new(2, 0.1);
+    let mut theta = [1.0, 2.0];
+    assert!(matches!(
+        adam.step(&mut theta, &[0.5, f64::NAN]),
+        Err(LqError::NonFinite {
+            what: "grad",
+            row: 1,
+            ..
+        })
+    ));
+    adam.learning_rate = f64::NAN;
+    assert!(matches!(
+        adam.step(&mut theta, &[0.5, 0.5]),
+        Err(LqError::InvalidParameter {
+            what: "learning_rate",
+            ..
+        })
+    ));
+    assert_eq!(theta, [1.0, 2.0]);
+    // A gradient whose square overflows moves the parameter by about η, not by ∞.
+    adam.learning_rate = 0.1;
+    adam.step(&mut theta, &[1e300, -1e200]).unwrap();
+    assert!(theta.iter().all(|t| t.is_finite()));
+    // Before: stored as given.
+    let mut buffer = ContinuousReplayBuffer::new(1, 1, 4);
+    assert!(matches!(
+        buffer.push(&[0.0], &[0.0], f64::NAN, &[0.0]),
+        Err(LqError::NonFinite { what: "r", .. })
+    ));
+    assert!(buffer.is_empty());
+}

@@ -42,6 +42,9 @@ pub struct Adam {
 
 impl Adam {
     /// Adam for `len` parameters with step size `learning_rate`, moments at zero.
+    ///
+    /// Nothing is checked here (the step size is a public field): [`Adam::step`] refuses a
+    /// step size that is not finite and `> 0`.
     pub fn new(len: usize, learning_rate: f64) -> Self {
         Self {
             learning_rate,
@@ -56,7 +59,13 @@ impl Adam {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] if `params` or `grad` does not have the length given
-    /// to [`Adam::new`]; nothing is changed then.
+    /// to [`Adam::new`]; [`LqError::InvalidParameter`] for a `learning_rate` that is not
+    /// finite and `> 0`; [`LqError::NonFinite`] naming the first NaN or infinite entry of
+    /// `params` or `grad`. Nothing is changed then.
+    ///
+    /// With finite inputs every moment stays finite (a `g²` that overflows makes that
+    /// coordinate's step 0), and each parameter moves by about `η` at most; only a parameter
+    /// within that distance of `±f64::MAX` can overflow.
     pub fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<(), LqError> {
         for (what, len) in [("params", params.len()), ("grad", grad.len())] {
             if len != self.m.len() {
@@ -64,6 +73,23 @@ impl Adam {
                     what,
                     expected: (self.m.len(), 1),
                     found: (len, 1),
+                });
+            }
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(LqError::InvalidParameter {
+                what: "learning_rate",
+                value: self.learning_rate,
+                expected: "finite and > 0",
+            });
+        }
+        for (what, xs) in [("params", &*params), ("grad", grad)] {
+            if let Some(row) = xs.iter().position(|x| !x.is_finite()) {
+                return Err(LqError::NonFinite {
+                    what,
+                    row,
+                    col: 0,
+                    value: xs[row],
                 });
             }
         }

@@ -390,7 +390,10 @@ pub fn sac_lqr<R: Rng + ?Sized>(
                 }
             }
             for c in 0..num_critics {
-                critic_opt[c].step(&mut critics[c].weights, &grad_w[c])?;
+                // Shapes are fixed by construction: only a non-finite gradient fails here.
+                critic_opt[c]
+                    .step(&mut critics[c].weights, &grad_w[c])
+                    .map_err(|_| LqError::LearnerDiverged { step })?;
             }
             // ---- actor update
             for (k, &i) in idx.iter().enumerate() {
@@ -420,7 +423,9 @@ pub fn sac_lqr<R: Rng + ?Sized>(
             };
             let grad_actor = actor_step.grad;
             let actor_logp = actor_step.log_pi;
-            actor_opt.step(&mut actor, &grad_actor)?;
+            actor_opt
+                .step(&mut actor, &grad_actor)
+                .map_err(|_| LqError::LearnerDiverged { step })?;
             // ---- temperature update
             if let Some((t, state)) = temperature.as_mut() {
                 state
