@@ -385,3 +385,64 @@ fn adam_and_the_continuous_buffer_refuse_non_finite_input() {
     ));
     assert!(buffer.is_empty());
 }
+
+#[test]
+fn continuous_learners_refuse_sizes_they_cannot_store() {
+    use maxent_rl::nalgebra::DMatrix;
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{
+        LossError, LqError, LqProblem, QuadraticCritic, SacLqrConfig, SacLqrTemperature, sac_lqr,
+        svgd,
+    };
+    // Before: `Vec::with_capacity(usize::MAX)` panicked ("capacity overflow").
+    let mut particles = vec![0.0, 1.0];
+    assert!(matches!(
+        svgd(&mut particles, 1, |_, g| g.fill(0.0), 0.1, usize::MAX),
+        Err(LossError::InvalidParameter {
+            what: "iterations",
+            ..
+        })
+    ));
+    // Before: `vec![0.0; batch_size]` panicked.
+    let one = DMatrix::identity(1, 1);
+    let problem = LqProblem::new(
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one * 0.01,
+        0.9,
+    )
+    .unwrap();
+    let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(0.1), 10);
+    config.batch_size = usize::MAX;
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    assert!(matches!(
+        sac_lqr(&problem, &config, &mut rng),
+        Err(LqError::InvalidParameter {
+            what: "batch_size",
+            ..
+        })
+    ));
+    // Before: d(d + 1) overflowed (a panic in debug builds).
+    assert_eq!(QuadraticCritic::num_weights(usize::MAX, 1), usize::MAX);
+    assert_eq!(QuadraticCritic::num_weights(1, 1), 4);
+    // Before: NaN weights gave Ok(NaN).
+    let critic = QuadraticCritic::from_weights(1, 1, vec![f64::NAN, 0.0, 0.0, 0.0]).unwrap();
+    assert!(matches!(
+        critic.value(&[1.0], &[1.0]),
+        Err(LqError::NonFinite {
+            what: "weights",
+            row: 0,
+            ..
+        })
+    ));
+    let critic = QuadraticCritic::from_weights(1, 1, vec![1e300, 0.0, 0.0, 0.0]).unwrap();
+    assert!(matches!(
+        critic.value(&[1e10], &[0.0]),
+        Err(LqError::NonFinite {
+            what: "Q_w(x, u)",
+            ..
+        })
+    ));
+}

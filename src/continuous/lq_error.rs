@@ -26,9 +26,10 @@ pub enum LqError {
         /// `(rows, columns)` passed.
         found: (usize, usize),
     },
-    /// An entry was NaN or infinite.
+    /// An entry was NaN or infinite: of an argument, or of a result that overflowed from
+    /// finite arguments (then `what` names the result, such as `"Q_w(x, u)"`).
     NonFinite {
-        /// Which argument.
+        /// Which argument (or result).
         what: &'static str,
         /// Row of the entry.
         row: usize,

@@ -2,6 +2,19 @@
 
 use crate::continuous::lq_error::LqError;
 
+/// `Err(NonFinite)` naming the first NaN or infinite entry of `xs`.
+fn check_finite_entries(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
+    match xs.iter().position(|v| !v.is_finite()) {
+        Some(row) => Err(LqError::NonFinite {
+            what,
+            row,
+            col: 0,
+            value: xs[row],
+        }),
+        None => Ok(()),
+    }
+}
+
 /// A soft Q-function that is a general quadratic in `z = (x, u)`:
 /// `Q_w(x, u) = Σ_{i ≤ j} w_ij z_i z_j + w_0`.
 ///
@@ -37,9 +50,15 @@ pub struct QuadraticCritic {
 impl QuadraticCritic {
     /// Number of weights for state dimension `n` and action dimension `m`:
     /// `d(d + 1)/2 + 1` with `d = n + m`.
+    ///
+    /// `usize::MAX` when that count does not fit in `usize` (no weight vector has that
+    /// length, so [`QuadraticCritic::from_weights`] then reports a dimension mismatch).
     pub fn num_weights(state_dim: usize, action_dim: usize) -> usize {
-        let d = state_dim + action_dim;
-        d * (d + 1) / 2 + 1
+        state_dim
+            .checked_add(action_dim)
+            .and_then(|d| d.checked_mul(d.checked_add(1)?))
+            .and_then(|dd| (dd / 2).checked_add(1))
+            .unwrap_or(usize::MAX)
     }
 
     /// A critic with the given weights.
@@ -47,7 +66,9 @@ impl QuadraticCritic {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] if `weights.len() != num_weights(state_dim,
-    /// action_dim)`.
+    /// action_dim)`. The weights are not checked for finiteness here (they are a public
+    /// field, trained in place): [`QuadraticCritic::value`] and
+    /// [`QuadraticCritic::action_gradient`] check them.
     pub fn from_weights(
         state_dim: usize,
         action_dim: usize,
@@ -94,6 +115,9 @@ impl QuadraticCritic {
                 });
             }
         }
+        for (what, xs) in [("weights", &self.weights[..]), ("x", x), ("u", u)] {
+            check_finite_entries(what, xs)?;
+        }
         Ok(())
     }
 
@@ -101,21 +125,26 @@ impl QuadraticCritic {
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    /// [`LqError::DimensionMismatch`] if `x`, `u` or the weights have the wrong length;
+    /// [`LqError::NonFinite`] for a NaN or infinite weight or entry of `x` or `u`, or
+    /// naming `"Q_w(x, u)"` if the value overflows `f64` from finite inputs.
     pub fn value(&self, x: &[f64], u: &[f64]) -> Result<f64, LqError> {
         self.check(x, u)?;
-        Ok(self.value_unchecked(x, u))
+        let q = self.value_unchecked(x, u);
+        check_finite_entries("Q_w(x, u)", &[q])?;
+        Ok(q)
     }
 
     /// `∂Q_w/∂u`.
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    /// As [`QuadraticCritic::value`], naming `"∂Q_w/∂u"` for a gradient that overflows.
     pub fn action_gradient(&self, x: &[f64], u: &[f64]) -> Result<Vec<f64>, LqError> {
         self.check(x, u)?;
         let mut out = vec![0.0; self.action_dim];
         self.action_gradient_unchecked(x, u, &mut out);
+        check_finite_entries("∂Q_w/∂u", &out)?;
         Ok(out)
     }
 

@@ -234,8 +234,9 @@ pub struct SacLqrResult {
 /// # Errors
 ///
 /// [`LqError::InvalidParameter`] / [`LqError::InvalidTemperature`] for a bad configuration
-/// (checked before anything runs); [`LqError::LearnerDiverged`] if a parameter stops being
-/// finite.
+/// (checked before anything runs), including a `batch_size` whose minibatch tables cannot
+/// be allocated; [`LqError::DimensionMismatch`] for an action box of the wrong dimension;
+/// [`LqError::LearnerDiverged`] if a parameter stops being finite.
 ///
 /// # Examples
 ///
@@ -267,6 +268,20 @@ pub fn sac_lqr<R: Rng + ?Sized>(
             what: "action_box",
             expected: (m, 1),
             found: (bx.dim(), 1),
+        });
+    }
+    // The minibatch tables hold about (n + 2m + 6) · batch_size numbers: refuse a batch that
+    // cannot be allocated before anything runs.
+    let batch_fits = config
+        .batch_size
+        .checked_mul(n + 2 * m + 6)
+        .and_then(|entries| entries.checked_mul(8))
+        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
+    if !batch_fits {
+        return Err(LqError::InvalidParameter {
+            what: "batch_size",
+            value: config.batch_size as f64,
+            expected: "small enough for the minibatch tables to fit in memory",
         });
     }
     let gamma = problem.discount();

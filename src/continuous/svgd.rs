@@ -141,7 +141,8 @@ fn median_bandwidth(n: usize, sq: &[f64]) -> f64 {
 /// # Errors
 ///
 /// As [`svgd_direction`], plus [`LossError::InvalidParameter`] for a step size that is not
-/// finite and `> 0`. A gradient that turns non-finite stops the run with
+/// finite and `> 0` or an `iterations` whose learning curve cannot be allocated
+/// (`usize::MAX`). A gradient that turns non-finite stops the run with
 /// [`LossError::NonFinite`].
 ///
 /// # Examples
@@ -173,7 +174,14 @@ pub fn svgd(
         });
     }
     let mut grad = vec![0.0; particles.len()];
-    let mut moves = Vec::with_capacity(iterations);
+    let mut moves = Vec::new();
+    moves
+        .try_reserve_exact(iterations)
+        .map_err(|_| LossError::InvalidParameter {
+            what: "iterations",
+            value: iterations as f64,
+            expected: "small enough to store one move per iteration",
+        })?;
     for _ in 0..iterations {
         grad_log_p(particles, &mut grad);
         let (phi, _) = svgd_direction(particles, &grad, dim, None)?;
