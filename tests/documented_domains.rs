@@ -446,3 +446,46 @@ fn continuous_learners_refuse_sizes_they_cannot_store() {
         })
     ));
 }
+
+#[test]
+fn linear_quadratic_outputs_that_overflow_are_named() {
+    use maxent_rl::nalgebra::{DMatrix, DVector};
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{LqError, LqProblem, MaxEntLqr};
+    let one = DMatrix::identity(1, 1);
+    let problem = LqProblem::new(
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one * 0.01,
+        0.9,
+    )
+    .unwrap();
+    let big = DVector::from_element(1, 1e200);
+    let zero = DVector::zeros(1);
+    // Before: Ok(−∞) for the reward and the value, Ok([∞]) for the next state.
+    assert!(matches!(
+        problem.reward(&big, &zero),
+        Err(LqError::NonFinite {
+            what: "r(x, u)",
+            ..
+        })
+    ));
+    let huge = DVector::from_element(1, f64::MAX);
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    assert!(matches!(
+        problem.step(&huge, &huge, &mut rng),
+        Err(LqError::NonFinite { what: "x'", .. })
+    ));
+    let lqr = MaxEntLqr::solve(&problem, 0.5).unwrap();
+    assert!(matches!(
+        lqr.value(&big),
+        Err(LqError::NonFinite { what: "V(x)", .. })
+    ));
+    assert!(
+        lqr.value(&DVector::from_element(1, 1.0))
+            .unwrap()
+            .is_finite()
+    );
+}

@@ -172,18 +172,24 @@ impl LqProblem {
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length;
+    /// [`LqError::NonFinite`] for a NaN or infinite entry of `x` or `u`, or naming
+    /// `"r(x, u)"` if the quadratic form overflows `f64` (entries of about `1e154` or more).
     pub fn reward(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<f64, LqError> {
         self.check_state(x)?;
         self.check_action(u)?;
-        Ok(-(x.dot(&(&self.q * x)) + u.dot(&(&self.r * u))))
+        let r = -(x.dot(&(&self.q * x)) + u.dot(&(&self.r * u)));
+        check_result("r(x, u)", &[r])?;
+        Ok(r)
     }
 
     /// Samples the next state `x' = A x + B u + w`, `w ~ N(0, W)`.
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length;
+    /// [`LqError::NonFinite`] for a NaN or infinite entry of `x` or `u`, or naming `"x'"`
+    /// if the next state overflows `f64`.
     pub fn step<R: Rng + ?Sized>(
         &self,
         x: &DVector<f64>,
@@ -194,7 +200,9 @@ impl LqProblem {
         self.check_action(u)?;
         let n = self.state_dim();
         let eps = DVector::from_iterator(n, (0..n).map(|_| StandardNormal.sample(rng)));
-        Ok(&self.a * x + &self.b * u + &self.w_factor * eps)
+        let next = &self.a * x + &self.b * u + &self.w_factor * eps;
+        check_result("x'", next.as_slice())?;
+        Ok(next)
     }
 
     pub(crate) fn check_state(&self, x: &DVector<f64>) -> Result<(), LqError> {
@@ -203,6 +211,19 @@ impl LqProblem {
 
     pub(crate) fn check_action(&self, u: &DVector<f64>) -> Result<(), LqError> {
         check_vector("u", u, self.action_dim())
+    }
+}
+
+/// `Err(NonFinite)` naming a result computed from finite inputs that overflowed.
+pub(crate) fn check_result(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
+    match xs.iter().position(|v| !v.is_finite()) {
+        Some(row) => Err(LqError::NonFinite {
+            what,
+            row,
+            col: 0,
+            value: xs[row],
+        }),
+        None => Ok(()),
     }
 }
 

@@ -354,9 +354,12 @@ pub fn sac_lqr<R: Rng + ?Sized>(
         }
         let xv = DVector::from_column_slice(&x);
         let uv = DVector::from_column_slice(&u);
-        let r = problem.reward(&xv, &uv)?;
-        let next = problem.step(&xv, &uv, rng)?;
-        buffer.push(&x, &u, r, next.as_slice())?;
+        // Shapes are fixed by construction: these fail only when the state or the action
+        // has overflowed, i.e. when the learner has diverged.
+        let diverged = |_| LqError::LearnerDiverged { step };
+        let r = problem.reward(&xv, &uv).map_err(diverged)?;
+        let next = problem.step(&xv, &uv, rng).map_err(diverged)?;
+        buffer.push(&x, &u, r, next.as_slice()).map_err(diverged)?;
         x.copy_from_slice(next.as_slice());
 
         if step >= config.learning_starts {
