@@ -489,3 +489,31 @@ fn linear_quadratic_outputs_that_overflow_are_named() {
             .is_finite()
     );
 }
+
+#[test]
+fn action_boxes_and_importance_sampling_stay_finite_or_say_why() {
+    use maxent_rl::{ActionBox, LossError, LqError, importance_sampled_soft_value};
+    // Before: accepted, then scale() = [∞] and log_prob_correction() = −∞.
+    assert!(matches!(
+        ActionBox::new(vec![-1e308], vec![1e308]),
+        Err(LqError::InvalidParameter {
+            what: "high − low",
+            ..
+        })
+    ));
+    // Two bounds near f64::MAX: the centre no longer overflows (was ∞ from ½(h + l)).
+    let bx = ActionBox::new(vec![1.0e308], vec![1.5e308]).unwrap();
+    assert_eq!(bx.rescale(&[0.0]).unwrap(), vec![1.25e308]);
+    assert!(matches!(
+        bx.rescale(&[1e300]),
+        Err(LqError::NonFinite { what: "y", .. })
+    ));
+    // Before: Ok(∞) from Q/α = 1e308/1e-10.
+    assert_eq!(
+        importance_sampled_soft_value(&[1e308, 0.0], &[0.0, 0.0], 1e-10),
+        Err(LossError::Overflow {
+            what: "soft value",
+            index: 0
+        })
+    );
+}

@@ -1,6 +1,6 @@
 //! Soft Q-learning's importance-sampled soft value for continuous actions.
 
-use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len};
+use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len, check_output};
 use crate::numerics::log_sum_exp::log_sum_exp;
 
 /// The importance-sampled estimate of the soft value
@@ -40,7 +40,8 @@ use crate::numerics::log_sum_exp::log_sum_exp;
 ///
 /// [`LossError::EmptyBatch`]; [`LossError::LengthMismatch`] if the slices differ in
 /// length; [`LossError::NonFinite`] for a NaN or infinite entry; [`LossError::InvalidParameter`]
-/// for `α` not finite and `> 0`.
+/// for `α` not finite and `> 0`; [`LossError::Overflow`] (`"soft value"`) if `Q/α` or the
+/// estimate overflows `f64` (a tiny `α` against large `Q`).
 ///
 /// # Examples
 ///
@@ -75,5 +76,7 @@ pub fn importance_sampled_soft_value(
         .zip(log_q)
         .map(|(q, lq)| q / alpha - lq)
         .collect();
-    Ok(alpha * (log_sum_exp(&terms) - (q_values.len() as f64).ln()))
+    let v = alpha * (log_sum_exp(&terms) - (q_values.len() as f64).ln());
+    check_output("soft value", &[v])?;
+    Ok(v)
 }
