@@ -517,3 +517,25 @@ fn action_boxes_and_importance_sampling_stay_finite_or_say_why() {
         })
     );
 }
+
+#[test]
+fn tanh_gaussian_quadrature_names_an_overflow() {
+    use maxent_rl::{LqError, tanh_gaussian_entropy_quadrature};
+    // Before: the node −1e308 − … gave ln 2 + ∞ − softplus(∞) = NaN, returned as Ok(NaN).
+    let r = tanh_gaussian_entropy_quadrature(&[-f64::MAX], &[0.0], 8);
+    assert!(
+        matches!(
+            r,
+            Err(LqError::NonFinite {
+                what: "entropy",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    assert!(
+        tanh_gaussian_entropy_quadrature(&[-1e300], &[0.0], 8)
+            .unwrap()
+            .is_finite()
+    );
+}

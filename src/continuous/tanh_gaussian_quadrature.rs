@@ -3,7 +3,8 @@
 use nalgebra::DMatrix;
 
 use crate::continuous::lq_error::LqError;
-use crate::numerics::special::softplus;
+use crate::continuous::lq_problem::check_result;
+use crate::numerics::special::log_one_minus_tanh_sq;
 
 /// Largest number of Gauss–Hermite nodes accepted (the eigenproblem is `O(n³)`).
 pub const MAX_GAUSS_HERMITE_NODES: usize = 1000;
@@ -91,8 +92,10 @@ pub fn gauss_hermite(n: usize) -> Result<(Vec<f64>, Vec<f64>), LqError> {
 /// # Errors
 ///
 /// [`LqError::DimensionMismatch`] if `mean` and `log_std` differ in length, or are empty;
-/// [`LqError::NonFinite`] for a NaN or infinite entry; [`LqError::InvalidParameter`] for
-/// `|ln σ| > 700`; the errors of [`gauss_hermite`].
+/// [`LqError::NonFinite`] for a NaN or infinite entry, or naming `"entropy"` if the sum
+/// overflows `f64` (a mean beyond about `1e300` in magnitude: the nodes `μ + √2 σ x_k` leave
+/// the range); [`LqError::InvalidParameter`] for `|ln σ| > 700`; the errors of
+/// [`gauss_hermite`].
 ///
 /// # Examples
 ///
@@ -135,7 +138,6 @@ pub fn tanh_gaussian_entropy_quadrature(
     }
     let (x, w) = gauss_hermite(nodes)?;
     let half_ln_2pi_e = 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln();
-    let ln2 = std::f64::consts::LN_2;
     let mut h = 0.0;
     for (&mu, &ls) in mean.iter().zip(log_std) {
         let s = std::f64::consts::SQRT_2 * ls.exp();
@@ -144,11 +146,12 @@ pub fn tanh_gaussian_entropy_quadrature(
             .zip(&w)
             .map(|(xk, wk)| {
                 let u = mu + s * xk;
-                wk * 2.0 * (ln2 - u - softplus(-2.0 * u))
+                wk * log_one_minus_tanh_sq(u)
             })
             .sum::<f64>()
             / std::f64::consts::PI.sqrt();
         h += half_ln_2pi_e + ls + expectation;
     }
+    check_result("entropy", &[h])?;
     Ok(h)
 }
