@@ -539,3 +539,36 @@ fn tanh_gaussian_quadrature_names_an_overflow() {
             .is_finite()
     );
 }
+
+#[test]
+fn tabular_learners_refuse_sizes_they_cannot_allocate() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{DiscreteSac, DiscreteSacConfig, Gridworld, LearningError, Pcl, SacTables};
+    let mdp = Gridworld::new(2, 1).build(0.9).unwrap();
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    // Before: `Vec::with_capacity(usize::MAX)` panicked in both runs.
+    let mut config = DiscreteSacConfig::new(4, 10);
+    config.batch_size = usize::MAX;
+    assert!(matches!(
+        DiscreteSac::new(config).run(&mdp, &mut rng, |_| 0.0),
+        Err(LearningError::InvalidConfig {
+            what: "batch_size",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pcl::new(0.5)
+            .replay_episodes(usize::MAX)
+            .episodes(2)
+            .run(&mdp, &mut rng, |_| 0.0),
+        Err(LearningError::InvalidConfig {
+            what: "replay_episodes",
+            ..
+        })
+    ));
+    // Before: S · A overflowed (a panic in debug builds).
+    assert!(matches!(
+        SacTables::new(usize::MAX, 2, vec![], vec![], vec![], 1.0),
+        Err(LearningError::InvalidConfig { .. })
+    ));
+}

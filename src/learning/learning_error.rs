@@ -137,6 +137,27 @@ pub(crate) fn check_positive(what: &'static str, n: usize) -> Result<(), Learnin
     }
 }
 
+/// `Err(InvalidConfig)` unless `count` items of `bytes_each` bytes can be allocated now
+/// (a batch size or a replay count of `usize::MAX` would otherwise panic or abort).
+pub(crate) fn check_fits(
+    what: &'static str,
+    count: usize,
+    bytes_each: usize,
+) -> Result<(), LearningError> {
+    let fits = count
+        .checked_mul(bytes_each)
+        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
+    if fits {
+        Ok(())
+    } else {
+        Err(LearningError::InvalidConfig {
+            what,
+            value: count as f64,
+            expected: "small enough to allocate",
+        })
+    }
+}
+
 /// `Err(InvalidConfig)` unless `α` is finite and `> 0`.
 pub(crate) fn check_soft_alpha(alpha: f64) -> Result<(), LearningError> {
     check_range("alpha", alpha, 0.0, f64::MAX, true, "finite and > 0")
