@@ -572,3 +572,16 @@ fn tabular_learners_refuse_sizes_they_cannot_allocate() {
         Err(LearningError::InvalidConfig { .. })
     ));
 }
+
+#[test]
+fn reinforce_takes_the_horizon_as_a_cap_not_a_length() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{Gridworld, reinforce_soft_gradient};
+    // Every episode of this gridworld ends at the goal; a horizon of usize::MAX is only a
+    // cap. Before, `Vec::with_capacity(usize::MAX)` panicked.
+    let mdp = Gridworld::new(2, 1).build(0.9).unwrap();
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    let logits = vec![0.0; 8];
+    let g = reinforce_soft_gradient(&mdp, &logits, 0.5, 10, usize::MAX, None, &mut rng).unwrap();
+    assert!(g.mean.iter().all(|x| x.is_finite()));
+}

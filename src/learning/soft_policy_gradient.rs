@@ -8,7 +8,7 @@ use crate::learning::learning_error::{LearningError, check_len, check_positive, 
 use crate::learning::sampling::sample_transition_unchecked;
 use crate::numerics::log_softmax_into;
 use crate::soft_dp::soft_policy_evaluation;
-use crate::tabular::{Mdp, TabularPolicy};
+use crate::tabular::{Mdp, MdpError, TabularPolicy};
 
 /// The softmax policy `π(a | s) = exp(z(s, a)) / Σ_b exp(z(s, b))` of a table of logits
 /// (flat, `s · A + a`).
@@ -63,7 +63,7 @@ pub fn softmax_policy(logits: &[f64], num_actions: usize) -> Result<TabularPolic
 
 /// The discounted state occupancy `d^π(s) = Σ_t γ^t Pr(s_t = s)` from `s₀ ~ d₀`, by an
 /// exact linear solve of `(I − γ P_πᵀ) d = d₀` (terminal states receive mass but pass none on).
-fn state_occupancy(mdp: &Mdp, policy: &TabularPolicy) -> Vec<f64> {
+fn state_occupancy(mdp: &Mdp, policy: &TabularPolicy) -> Result<Vec<f64>, LearningError> {
     let n = mdp.num_states();
     let gamma = mdp.discount();
     let mut m = DMatrix::<f64>::identity(n, n);
@@ -78,12 +78,18 @@ fn state_occupancy(mdp: &Mdp, policy: &TabularPolicy) -> Vec<f64> {
         }
     }
     let d0 = DVector::from_column_slice(mdp.initial_distribution());
-    m.lu()
-        .solve(&d0)
-        .expect("I − γP_πᵀ is strictly diagonally dominant by columns for γ < 1")
-        .iter()
-        .copied()
-        .collect()
+    // I − γP_πᵀ is strictly diagonally dominant by columns for γ < 1, hence invertible; only
+    // a γ within rounding of 1 can make the solve break down (as in soft_policy_evaluation).
+    let numerically_singular = MdpError::InvalidParameter {
+        what: "discount",
+        value: gamma,
+        expected: "below 1 by more than rounding error (I − γP_π is numerically singular)",
+    };
+    let d = m.lu().solve(&d0).ok_or(numerically_singular.clone())?;
+    if d.iter().any(|x| !x.is_finite()) {
+        return Err(numerically_singular.into());
+    }
+    Ok(d.iter().copied().collect())
 }
 
 /// An objective of a tabular softmax policy and its gradient with respect to the logits.
@@ -156,7 +162,11 @@ fn q_from_v(mdp: &Mdp, v: &[f64]) -> Vec<f64> {
 /// # Errors
 ///
 /// [`LearningError::DimensionMismatch`] unless there are `S · A` logits;
-/// [`LearningError::InvalidConfig`] for a non-finite logit, `α < 0` or `γ = 1`.
+/// [`LearningError::InvalidConfig`] for a non-finite logit, `α < 0` or `γ = 1`;
+/// [`LearningError::Mdp`] with the errors of
+/// [`soft_policy_evaluation`](crate::soft_policy_evaluation) (`ValuesOutOfRange`,
+/// `TooLarge`, and `InvalidParameter` naming a `γ` within rounding of 1, which also covers
+/// the occupancy solve).
 ///
 /// # Examples
 ///
@@ -181,7 +191,7 @@ pub fn soft_policy_gradient(
     let policy = check_inputs(mdp, logits, alpha)?;
     let values = soft_policy_evaluation(mdp, &policy, alpha)?;
     let q_values = q_from_v(mdp, &values);
-    let occupancy = state_occupancy(mdp, &policy);
+    let occupancy = state_occupancy(mdp, &policy)?;
     let num_actions = mdp.num_actions();
     let mut gradient = vec![0.0; logits.len()];
     for s in (0..mdp.num_states()).filter(|&s| !mdp.is_terminal(s)) {
@@ -254,7 +264,7 @@ pub fn a2c_bonus_gradient(
     let policy = check_inputs(mdp, logits, alpha)?;
     let values = soft_policy_evaluation(mdp, &policy, 0.0)?;
     let q_values = q_from_v(mdp, &values);
-    let occupancy = state_occupancy(mdp, &policy);
+    let occupancy = state_occupancy(mdp, &policy)?;
     let num_actions = mdp.num_actions();
     let mut gradient = vec![0.0; logits.len()];
     for s in (0..mdp.num_states()).filter(|&s| !mdp.is_terminal(s)) {
@@ -368,7 +378,8 @@ pub fn reinforce_soft_gradient<R: Rng + ?Sized>(
     let (mut sum, mut sum_sq) = (vec![0.0; n], vec![0.0; n]);
     let mut g = vec![0.0; n];
     // (s_t, a_t, c_t = r_t − α ln π(a_t|s_t), γ^t) along one episode.
-    let mut path: Vec<(usize, usize, f64, f64)> = Vec::with_capacity(horizon);
+    // Grown as the episode runs (the horizon is a cap, possibly huge, not a length).
+    let mut path: Vec<(usize, usize, f64, f64)> = Vec::new();
     for _ in 0..episodes {
         path.clear();
         let mut s = mdp.sample_initial_state(rng);
