@@ -585,3 +585,55 @@ fn reinforce_takes_the_horizon_as_a_cap_not_a_length() {
     let g = reinforce_soft_gradient(&mdp, &logits, 0.5, 10, usize::MAX, None, &mut rng).unwrap();
     assert!(g.mean.iter().all(|x| x.is_finite()));
 }
+
+#[test]
+fn bandit_harnesses_refuse_batches_they_cannot_allocate() {
+    use maxent_rl::experiments::{
+        SoftmaxBanditConfig, TemperatureBanditConfig, run_softmax_bandit, run_temperature_bandit,
+    };
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{LossError, TemperatureConfig};
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    // Before: `batch_size · K` overflowed (a panic in debug builds) and `vec![0.0; B]`
+    // panicked with "capacity overflow".
+    let softmax = SoftmaxBanditConfig {
+        arm_means: vec![1.0, 0.0],
+        reward_std: 0.1,
+        alpha: 0.0,
+        learning_rate: 0.5,
+        baseline_learning_rate: 0.1,
+        batch_size: usize::MAX,
+        steps: 1,
+        record_every: 1,
+    };
+    assert!(matches!(
+        run_softmax_bandit(&softmax, &mut rng),
+        Err(LossError::InvalidParameter {
+            what: "batch_size",
+            ..
+        })
+    ));
+    let temperature = TemperatureBanditConfig {
+        reward_peak: 0.5,
+        reward_curvature: 1.0,
+        initial_mean: 0.0,
+        initial_log_std: 0.0,
+        actor_learning_rate: 0.1,
+        temperature: TemperatureConfig {
+            target_entropy: -1.0,
+            learning_rate: 0.01,
+            initial_log_alpha: 0.0,
+        },
+        batch_size: usize::MAX,
+        steps: 1,
+        record_every: 1,
+        entropy_samples: 10,
+    };
+    assert!(matches!(
+        run_temperature_bandit(&temperature, &mut rng),
+        Err(LossError::InvalidParameter {
+            what: "batch_size",
+            ..
+        })
+    ));
+}

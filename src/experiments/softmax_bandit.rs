@@ -100,8 +100,8 @@ fn sample_categorical<R: Rng + ?Sized>(p: &[f64], rng: &mut R) -> usize {
 /// # Errors
 ///
 /// [`LossError::InvalidParameter`] for fewer than two arms, a non-finite arm mean,
-/// a negative or non-finite noise, a non-positive learning rate or batch size, or
-/// `record_every = 0`; [`LossError`]s of the loss (a bad `alpha`);
+/// a negative or non-finite noise, a non-positive learning rate or batch size, a batch too
+/// large to allocate, or `record_every = 0`; [`LossError`]s of the loss (a bad `alpha`);
 /// [`LossError::InvalidPolicy`] if the logits overflow (a step size far too large for the
 /// rewards).
 ///
@@ -148,6 +148,20 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
     }
     if config.batch_size == 0 {
         return Err(invalid("batch_size", 0.0, "≥ 1"));
+    }
+    // The batch of logits (B · K) and the actions and advantages: refuse what cannot be
+    // allocated.
+    let batch_fits = config
+        .batch_size
+        .checked_mul(k + 2)
+        .and_then(|entries| entries.checked_mul(8))
+        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
+    if !batch_fits {
+        return Err(invalid(
+            "batch_size",
+            config.batch_size as f64,
+            "small enough to allocate",
+        ));
     }
     if config.record_every == 0 {
         return Err(invalid("record_every", 0.0, "≥ 1"));
