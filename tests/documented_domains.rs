@@ -637,3 +637,31 @@ fn bandit_harnesses_refuse_batches_they_cannot_allocate() {
         })
     ));
 }
+
+#[test]
+fn a_finite_horizon_lqr_too_long_to_store_is_refused() {
+    use maxent_rl::nalgebra::DMatrix;
+    use maxent_rl::{LqError, LqProblem, finite_horizon_maxent_lqr};
+    let one = DMatrix::identity(1, 1);
+    let problem = LqProblem::new(
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone() * 0.01,
+        0.9,
+    )
+    .unwrap();
+    // Before: `horizon + 1` overflowed (a panic in debug builds); 2⁶⁰ steps aborted on
+    // allocation.
+    for horizon in [usize::MAX, 1 << 60] {
+        assert!(matches!(
+            finite_horizon_maxent_lqr(&problem, 0.5, horizon, &one),
+            Err(LqError::InvalidParameter {
+                what: "horizon",
+                ..
+            })
+        ));
+    }
+    assert!(finite_horizon_maxent_lqr(&problem, 0.5, 5, &one).is_ok());
+}

@@ -36,7 +36,8 @@ use crate::continuous::lq_problem::LqProblem;
 /// constant leaves the range of `f64`; [`LqError::DimensionMismatch`] for a terminal matrix
 /// of the wrong shape; [`LqError::NonFinite`] / [`LqError::NotSymmetric`] /
 /// [`LqError::NotPositiveSemidefinite`] for a bad terminal matrix;
-/// [`LqError::InvalidParameter`] for a horizon of 0. A recursion whose matrices overflow
+/// [`LqError::InvalidParameter`] for a horizon of 0 or one whose `T + 1` matrices cannot be
+/// allocated. A recursion whose matrices overflow
 /// returns [`LqError::NonFinite`] naming `"P_t"`.
 ///
 /// # Examples
@@ -143,6 +144,21 @@ pub fn finite_horizon_maxent_lqr(
         problem.action_cost(),
         problem.noise_cov(),
     );
+    // T + 1 cost matrices and constants, T gains and covariances: refuse a horizon whose
+    // matrices cannot be allocated (T + 1 overflowed at T = usize::MAX).
+    let per_step = n * n + m * n + m * m + 1;
+    let fits = horizon
+        .checked_add(1)
+        .and_then(|steps| steps.checked_mul(per_step))
+        .and_then(|entries| entries.checked_mul(8))
+        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
+    if !fits {
+        return Err(LqError::InvalidParameter {
+            what: "horizon",
+            value: horizon as f64,
+            expected: "small enough for the T + 1 matrices to fit in memory",
+        });
+    }
     let mut p = vec![DMatrix::zeros(n, n); horizon + 1];
     let mut constants = vec![0.0; horizon + 1];
     let mut gains = vec![DMatrix::zeros(m, n); horizon];
