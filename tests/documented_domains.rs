@@ -665,3 +665,15 @@ fn a_finite_horizon_lqr_too_long_to_store_is_refused() {
     }
     assert!(finite_horizon_maxent_lqr(&problem, 0.5, 5, &one).is_ok());
 }
+
+#[test]
+fn an_svgd_direction_that_overflows_is_named() {
+    use maxent_rl::{LossError, svgd_direction};
+    // Two coinciding particles with gradients near f64::MAX: φ = (g₁ + g₂)/2 overflows.
+    // Before: Ok([∞, ∞]).
+    let r = svgd_direction(&[0.0, 0.0], &[f64::MAX, f64::MAX], 1, None);
+    assert!(
+        matches!(r, Err(LossError::Overflow { what: "phi", .. })),
+        "{r:?}"
+    );
+}

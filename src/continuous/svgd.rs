@@ -1,6 +1,6 @@
 //! Stein variational gradient descent with an RBF kernel and the median bandwidth.
 
-use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len};
+use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len, check_output};
 
 /// One direction of Stein variational gradient descent (SVGD) for `N` particles in
 /// `ℝᵈ`, with the RBF kernel and, unless a bandwidth is given, the median heuristic.
@@ -35,7 +35,9 @@ use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len};
 /// [`LossError::EmptyBatch`] for no particles or `dim = 0`; [`LossError::LengthMismatch`] if
 /// `particles` or `grad_log_p` is not `N × dim`; [`LossError::NonFinite`] for a NaN or
 /// infinite entry; [`LossError::InvalidParameter`] for a given bandwidth that is not finite
-/// and `> 0`.
+/// and `> 0`, or (`what: "particles"`) for so many particles that the `N × N` matrix of
+/// squared distances cannot be allocated; [`LossError::Overflow`] (`what: "phi"`) if the
+/// direction overflows `f64` (gradients near `±f64::MAX` summed over particles).
 ///
 /// # Examples
 ///
@@ -64,8 +66,20 @@ pub fn svgd_direction(
     check_batch_len("grad_log_p", grad_log_p, n * dim)?;
     check_batch_finite("particles", particles)?;
     check_batch_finite("grad_log_p", grad_log_p)?;
-    // Pairwise squared distances, once (symmetric; the diagonal is 0).
-    let mut sq = vec![0.0; n * n];
+    // Pairwise squared distances, once (symmetric; the diagonal is 0): N² numbers, refused
+    // if they cannot be allocated.
+    let mut sq = Vec::new();
+    let reserved = n
+        .checked_mul(n)
+        .is_some_and(|entries| sq.try_reserve_exact(entries).is_ok());
+    if !reserved {
+        return Err(LossError::InvalidParameter {
+            what: "particles",
+            value: n as f64,
+            expected: "few enough that the N × N kernel matrix fits in memory",
+        });
+    }
+    sq.resize(n * n, 0.0);
     for i in 0..n {
         for j in i + 1..n {
             let d: f64 = (0..dim)
@@ -106,6 +120,7 @@ pub fn svgd_direction(
         }
     }
     phi.iter_mut().for_each(|v| *v /= n as f64);
+    check_output("phi", &phi)?;
     Ok((phi, h))
 }
 
