@@ -677,3 +677,31 @@ fn an_svgd_direction_that_overflows_is_named() {
         "{r:?}"
     );
 }
+
+#[test]
+fn path_consistency_is_finite_or_impossible_or_an_error() {
+    use maxent_rl::{LearningError, LossError, Mdp, Transition, path_consistency_error};
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0; 2], 0.9).unwrap();
+    let ninf = f64::NEG_INFINITY;
+    let t = |r: f64| Transition {
+        s: 0,
+        a: 1,
+        r,
+        next_s: 0,
+        done: false,
+    };
+    // α = 0: the entropy term is absent. Before: 0 · (−∞) = NaN, returned as Ok(NaN).
+    let c = path_consistency_error(&mdp, &[0.0], &[0.0, ninf], &[t(1.0)], 0.0).unwrap();
+    assert_eq!(c, 1.0);
+    // α > 0: an impossible path, C = +∞ as documented.
+    let c = path_consistency_error(&mdp, &[0.0], &[0.0, ninf], &[t(1.0)], 0.5).unwrap();
+    assert_eq!(c, f64::INFINITY);
+    // Finite inputs that overflow. Before: Ok(−∞).
+    assert_eq!(
+        path_consistency_error(&mdp, &[f64::MAX], &[0.0, 0.0], &[t(-f64::MAX)], 0.5),
+        Err(LearningError::Loss(LossError::Overflow {
+            what: "path consistency",
+            index: 0
+        }))
+    );
+}

@@ -9,6 +9,7 @@ use crate::learning::learning_error::{
 };
 use crate::learning::replay_buffer::ReplayBuffer;
 use crate::learning::sampling::{Transition, check_state_action, sample_transition_unchecked};
+use crate::losses::LossError;
 use crate::numerics::log_softmax_into;
 use crate::tabular::Mdp;
 
@@ -38,8 +39,10 @@ use crate::tabular::Mdp;
 /// [`LearningError::IndexOutOfRange`] for a transition outside it;
 /// [`LearningError::InvalidConfig`] for an empty path or a path that is not connected
 /// (`s_{i+1}` of one transition is not `s` of the next), `α < 0`, a non-finite value or
-/// reward, or a NaN or `+∞` log-probability. (A `−∞` log-probability on the path gives
-/// `C = +∞`: that path is impossible under `π`.)
+/// reward, or a NaN or `+∞` log-probability; [`LearningError::Loss`] with
+/// [`LossError::Overflow`] if `C` overflows `f64` from finite inputs. A `−∞`
+/// log-probability on the path gives `C = +∞` when `α > 0` (that path is impossible under
+/// `π`), and contributes nothing at `α = 0`.
 ///
 /// # Examples
 ///
@@ -101,14 +104,21 @@ pub fn path_consistency_error(
             });
         }
     }
-    Ok(consistency_unchecked(
-        values,
-        log_pi,
-        mdp.num_actions(),
-        path,
-        alpha,
-        mdp.discount(),
-    ))
+    let a_count = mdp.num_actions();
+    let c = consistency_unchecked(values, log_pi, a_count, path, alpha, mdp.discount());
+    // +∞ is the answer for a path that π cannot take (a −∞ log-probability, α > 0); any
+    // other non-finite C is an overflow of finite inputs.
+    let impossible = alpha > 0.0
+        && path
+            .iter()
+            .any(|t| log_pi[t.s * a_count + t.a] == f64::NEG_INFINITY);
+    if !c.is_finite() && !(impossible && c == f64::INFINITY) {
+        return Err(LearningError::Loss(LossError::Overflow {
+            what: "path consistency",
+            index: 0,
+        }));
+    }
+    Ok(c)
 }
 
 fn consistency_unchecked(
@@ -122,7 +132,10 @@ fn consistency_unchecked(
     let mut c = -values[path[0].s];
     let mut discount = 1.0;
     for t in path {
-        c += discount * (t.r - alpha * log_pi[t.s * num_actions + t.a]);
+        // At α = 0 the entropy term is absent, even for a −∞ log-probability (0 · −∞ = NaN).
+        let lp = log_pi[t.s * num_actions + t.a];
+        let entropy_term = if alpha == 0.0 { 0.0 } else { alpha * lp };
+        c += discount * (t.r - entropy_term);
         discount *= gamma;
     }
     let last = path[path.len() - 1];
