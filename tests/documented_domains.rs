@@ -705,3 +705,24 @@ fn path_consistency_is_finite_or_impossible_or_an_error() {
         }))
     );
 }
+
+#[test]
+fn the_soft_q_pg_decomposition_names_an_overflow() {
+    use maxent_rl::{LearningError, LossError, soft_q_pg_decomposition};
+    // Q/α = ±1e300/1e-10 overflows to ±∞: before, Ok with NaN probabilities.
+    assert_eq!(
+        soft_q_pg_decomposition(&[1e300, -1e300], 0, 0.0, 1e-10).unwrap_err(),
+        LearningError::Loss(LossError::Overflow {
+            what: "probs",
+            index: 0
+        })
+    );
+    // y − Q(s, a) overflows: before, Ok with td_error = ∞.
+    assert_eq!(
+        soft_q_pg_decomposition(&[-f64::MAX, 0.0], 0, f64::MAX, 1.0).unwrap_err(),
+        LearningError::Loss(LossError::Overflow {
+            what: "td_error",
+            index: 0
+        })
+    );
+}
