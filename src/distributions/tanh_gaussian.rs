@@ -131,6 +131,12 @@ impl TanhGaussian {
     /// term uses [`log_one_minus_tanh_sq`], so the result is finite and accurate for
     /// every finite `u`, including where `tanh(u)` has rounded to ±1.
     ///
+    /// Infallible: the constructor's domain ([`LOG_STD_RANGE`](crate::LOG_STD_RANGE),
+    /// [`TANH_GAUSSIAN_MEAN_MAX`](crate::TANH_GAUSSIAN_MEAN_MAX)) keeps `u` below about
+    /// `1e305` in magnitude, so `u` and the action are finite, and so is `ln π(a)` per
+    /// coordinate (at most about `2|u|`). Summed over very many coordinates with `ln σ`
+    /// near 700 it can exceed `f64::MAX` and be `+∞`, the rounded value.
+    ///
     /// # Examples
     ///
     /// ```
