@@ -87,6 +87,7 @@
 //!   their errors ([`LossError`]) name the batch index of the bad entry.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 #![doc(test(attr(deny(warnings))))]
 
 pub mod continuous;

@@ -1,6 +1,7 @@
 //! Rescaling squashed actions from `(−1, 1)` to a box `[low, high]`.
 
 use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::check_finite_output;
 
 /// The affine map from squashed actions `a ∈ (−1, 1)ᵐ` to a box `[low, high]`, with its
 /// log-probability correction and the matching shift of SAC's target entropy.
@@ -29,7 +30,8 @@ use crate::continuous::lq_error::LqError;
 ///
 /// [`ActionBox::new`] returns [`LqError::DimensionMismatch`] for empty or unequal bounds,
 /// [`LqError::NonFinite`] for a non-finite bound, and [`LqError::InvalidParameter`] where
-/// `low ≥ high`.
+/// `low ≥ high` or the width `high − low` overflows `f64` (then `s` and `ln s` would be
+/// infinite). On a valid box every method returns finite values.
 ///
 /// # Examples
 ///
@@ -78,6 +80,13 @@ impl ActionBox {
                 expected: "> 0 in every dimension",
             });
         }
+        if let Some(i) = (0..low.len()).find(|&i| !(high[i] - low[i]).is_finite()) {
+            return Err(LqError::InvalidParameter {
+                what: "high − low",
+                value: high[i] - low[i],
+                expected: "finite (the width must not overflow f64)",
+            });
+        }
         Ok(Self { low, high })
     }
 
@@ -86,7 +95,8 @@ impl ActionBox {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] for a wrong length; [`LqError::NonFinite`] for a NaN
-    /// or infinite entry.
+    /// or infinite entry; [`LqError::Overflow`] naming `"y"` if an action far outside
+    /// `[−1, 1]` rescales beyond `f64::MAX`.
     pub fn rescale(&self, action: &[f64]) -> Result<Vec<f64>, LqError> {
         if action.len() != self.low.len() {
             return Err(LqError::DimensionMismatch {
@@ -103,11 +113,15 @@ impl ActionBox {
                 value: action[i],
             });
         }
-        Ok(action
+        // The centre as ½h + ½l: the same bits as ½(h + l) (halving is exact), but no
+        // overflow for two bounds near f64::MAX.
+        let y: Vec<f64> = action
             .iter()
             .zip(self.low.iter().zip(&self.high))
-            .map(|(a, (l, h))| 0.5 * (h + l) + 0.5 * (h - l) * a)
-            .collect())
+            .map(|(a, (l, h))| (0.5 * h + 0.5 * l) + 0.5 * (h - l) * a)
+            .collect();
+        check_finite_output("y", &y)?;
+        Ok(y)
     }
 
     /// The dimension `m`.

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 /// Why a linear–quadratic problem, its Riccati solver or the maximum-entropy LQR rejected
 /// its input or could not certify a solution.
 ///
@@ -24,9 +26,10 @@ pub enum LqError {
         /// `(rows, columns)` passed.
         found: (usize, usize),
     },
-    /// An entry was NaN or infinite.
+    /// An entry was NaN or infinite: of an argument, or of a result that overflowed from
+    /// finite arguments (then `what` names the result, such as `"Q_w(x, u)"`).
     NonFinite {
-        /// Which argument.
+        /// Which argument (or result).
         what: &'static str,
         /// Row of the entry.
         row: usize,
@@ -130,7 +133,8 @@ impl fmt::Display for LqError {
                 value,
             } => write!(
                 f,
-                "`{what}`[{row}, {col}] is {value}; entries must be finite"
+                "`{what}`[{row}, {col}] is {value_c}; entries must be finite",
+                value_c = Compact(*value)
             ),
             Self::NotSymmetric {
                 what,
@@ -156,16 +160,20 @@ impl fmt::Display for LqError {
                 "`{what}` must be positive definite; its smallest eigenvalue is {min_eigenvalue:e}"
             ),
             Self::InvalidDiscount { value } => {
-                write!(f, "discount γ = {value}; it must lie in (0, 1)")
+                write!(f, "discount γ = {}; it must lie in (0, 1)", Compact(*value))
             }
             Self::InvalidTemperature { value } => {
-                write!(f, "temperature α = {value}; it must be finite and ≥ 0")
+                write!(
+                    f,
+                    "temperature α = {}; it must be finite and ≥ 0",
+                    Compact(*value)
+                )
             }
             Self::InvalidParameter {
                 what,
                 value,
                 expected,
-            } => write!(f, "`{what}` = {value}; expected {expected}"),
+            } => write!(f, "`{what}` = {}; expected {expected}", Compact(*value)),
             Self::RiccatiNotConverged {
                 iterations,
                 error_bound,

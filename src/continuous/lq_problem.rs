@@ -172,11 +172,16 @@ impl LqProblem {
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length.
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length;
+    /// [`LqError::NonFinite`] for a NaN or infinite entry of `x` or `u`;
+    /// [`LqError::Overflow`] naming `"r(x, u)"` if the quadratic form overflows `f64`
+    /// (entries of about `1e154` or more).
     pub fn reward(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<f64, LqError> {
         self.check_state(x)?;
         self.check_action(u)?;
-        Ok(-(x.dot(&(&self.q * x)) + u.dot(&(&self.r * u))))
+        let r = -(x.dot(&(&self.q * x)) + u.dot(&(&self.r * u)));
+        check_finite_output("r(x, u)", &[r])?;
+        Ok(r)
     }
 
     /// Samples the next state `x' = A x + B u + w`, `w ~ N(0, W)`.

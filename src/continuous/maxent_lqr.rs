@@ -217,10 +217,13 @@ impl MaxEntLqr {
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x`.
+    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x`;
+    /// [`LqError::Overflow`] naming `"V(x)"` if the value overflows `f64`.
     pub fn value(&self, x: &DVector<f64>) -> Result<f64, LqError> {
         self.problem.check_state(x)?;
-        Ok(-x.dot(&(&self.riccati.p * x)) - self.constant)
+        let v = -x.dot(&(&self.riccati.p * x)) - self.constant;
+        check_finite_output("V(x)", &[v])?;
+        Ok(v)
     }
 
     /// The soft Q-function
@@ -228,24 +231,30 @@ impl MaxEntLqr {
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x` or `u`.
+    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x` or `u`;
+    /// [`LqError::Overflow`] naming `"r(x, u)"` or `"Q(x, u)"` if the value overflows `f64`.
     pub fn q_value(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<f64, LqError> {
         let r = self.problem.reward(x, u)?;
         let next = self.problem.a() * x + self.problem.b() * u;
         let p = &self.riccati.p;
         let expected_next =
             -next.dot(&(p * &next)) - (p * self.problem.noise_cov()).trace() - self.constant;
-        Ok(r + self.problem.discount() * expected_next)
+        let q = r + self.problem.discount() * expected_next;
+        check_finite_output("Q(x, u)", &[q])?;
+        Ok(q)
     }
 
     /// The policy mean `−Kx`.
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x`.
+    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x`;
+    /// [`LqError::Overflow`] naming `"−Kx"` if the mean overflows `f64`.
     pub fn mean_action(&self, x: &DVector<f64>) -> Result<DVector<f64>, LqError> {
         self.problem.check_state(x)?;
-        Ok(-(&self.riccati.gain * x))
+        let mean = -(&self.riccati.gain * x);
+        check_finite_output("−Kx", mean.as_slice())?;
+        Ok(mean)
     }
 
     /// Samples `u ~ N(−Kx, Σ)` and returns it with `ln π(u|x)` (`+∞` at `α = 0`, where
@@ -253,7 +262,8 @@ impl MaxEntLqr {
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x`.
+    /// As [`MaxEntLqr::mean_action`], and [`LqError::Overflow`] naming `"u"` if the sample
+    /// overflows `f64`.
     pub fn sample_action<R: Rng + ?Sized>(
         &self,
         x: &DVector<f64>,
@@ -267,7 +277,9 @@ impl MaxEntLqr {
         } else {
             f64::INFINITY
         };
-        Ok((mean + &self.cov_factor * eps, log_prob))
+        let u = mean + &self.cov_factor * eps;
+        check_finite_output("u", u.as_slice())?;
+        Ok((u, log_prob))
     }
 
     /// The log-density `ln π(u|x) = −½[(u + Kx)ᵀΣ⁻¹(u + Kx) + ln det(2πΣ)]`.
@@ -275,14 +287,27 @@ impl MaxEntLqr {
     /// # Errors
     ///
     /// [`LqError::InvalidTemperature`] at `α = 0` (no density);
-    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x` or `u`.
+    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x` or `u`, or
+    /// (as [`MaxEntLqr::mean_action`]) a mean that overflows, or naming `"ln π(u|x)"` if the
+    /// quadratic form overflows into NaN (`u − mean` beyond `f64::MAX`). Otherwise the
+    /// log-density may be `−∞`, the rounded value for a `u` so far in the tail that it lies
+    /// below `−f64::MAX`; it is never `+∞`.
     pub fn log_prob(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<f64, LqError> {
         if self.alpha == 0.0 {
             return Err(LqError::InvalidTemperature { value: 0.0 });
         }
         check_vector("u", u, self.problem.action_dim())?;
         let d = u - self.mean_action(x)?;
-        Ok(-0.5 * (d.dot(&(&self.precision * &d)) + self.log_det_2pi_sigma))
+        let lp = -0.5 * (d.dot(&(&self.precision * &d)) + self.log_det_2pi_sigma);
+        if lp.is_nan() {
+            return Err(LqError::NonFinite {
+                what: "ln π(u|x)",
+                row: 0,
+                col: 0,
+                value: lp,
+            });
+        }
+        Ok(lp)
     }
 }
 

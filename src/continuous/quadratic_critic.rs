@@ -37,6 +37,9 @@ pub struct QuadraticCritic {
 impl QuadraticCritic {
     /// Number of weights for state dimension `n` and action dimension `m`:
     /// `d(d + 1)/2 + 1` with `d = n + m`.
+    ///
+    /// `usize::MAX` when that count does not fit in `usize` (no weight vector has that
+    /// length, so [`QuadraticCritic::from_weights`] then reports a dimension mismatch).
     pub fn num_weights(state_dim: usize, action_dim: usize) -> usize {
         // `usize::MAX` when the count overflows: no vector of weights is that long, so the
         // constructor refuses it as a length mismatch instead of overflowing here.

@@ -43,7 +43,8 @@ pub struct ContinuousReplayBuffer {
 }
 
 impl ContinuousReplayBuffer {
-    /// An empty buffer for `capacity` transitions (memory is allocated as it fills).
+    /// An empty buffer for `capacity` transitions (memory is allocated as it fills, so a
+    /// huge capacity costs nothing until it is used). A capacity of 0 is taken as 1.
     pub fn new(state_dim: usize, action_dim: usize, capacity: usize) -> Self {
         Self {
             state_dim,
@@ -73,7 +74,8 @@ impl ContinuousReplayBuffer {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] if `x`, `u` or `next_x` has the wrong length;
-    /// nothing is stored then.
+    /// [`LqError::NonFinite`] naming the first NaN or infinite entry of `x`, `u`, `r` or
+    /// `next_x`; nothing is stored then.
     pub fn push(&mut self, x: &[f64], u: &[f64], r: f64, next_x: &[f64]) -> Result<(), LqError> {
         for (what, len, expected) in [
             ("x", x.len(), self.state_dim),
@@ -85,6 +87,16 @@ impl ContinuousReplayBuffer {
                     what,
                     expected: (expected, 1),
                     found: (len, 1),
+                });
+            }
+        }
+        for (what, xs) in [("x", x), ("u", u), ("r", &[r][..]), ("next_x", next_x)] {
+            if let Some(row) = xs.iter().position(|v| !v.is_finite()) {
+                return Err(LqError::NonFinite {
+                    what,
+                    row,
+                    col: 0,
+                    value: xs[row],
                 });
             }
         }

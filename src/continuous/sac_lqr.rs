@@ -235,8 +235,9 @@ pub struct SacLqrResult {
 /// # Errors
 ///
 /// [`LqError::InvalidParameter`] / [`LqError::InvalidTemperature`] for a bad configuration
-/// (checked before anything runs); [`LqError::LearnerDiverged`] if a parameter stops being
-/// finite.
+/// (checked before anything runs), including a `batch_size` whose minibatch tables cannot
+/// be allocated; [`LqError::DimensionMismatch`] for an action box of the wrong dimension;
+/// [`LqError::LearnerDiverged`] if a parameter stops being finite.
 ///
 /// # Examples
 ///
@@ -268,6 +269,20 @@ pub fn sac_lqr<R: Rng + ?Sized>(
             what: "action_box",
             expected: (m, 1),
             found: (bx.dim(), 1),
+        });
+    }
+    // The minibatch tables hold about (n + 2m + 6) · batch_size numbers: refuse a batch that
+    // cannot be allocated before anything runs.
+    let batch_fits = config
+        .batch_size
+        .checked_mul(n + 2 * m + 6)
+        .and_then(|entries| entries.checked_mul(8))
+        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
+    if !batch_fits {
+        return Err(LqError::InvalidParameter {
+            what: "batch_size",
+            value: config.batch_size as f64,
+            expected: "small enough for the minibatch tables to fit in memory",
         });
     }
     let gamma = problem.discount();
@@ -340,9 +355,12 @@ pub fn sac_lqr<R: Rng + ?Sized>(
         }
         let xv = DVector::from_column_slice(&x);
         let uv = DVector::from_column_slice(&u);
-        let r = problem.reward(&xv, &uv)?;
-        let next = problem.step(&xv, &uv, rng)?;
-        buffer.push(&x, &u, r, next.as_slice())?;
+        // Shapes are fixed by construction: these fail only when the state or the action
+        // has overflowed, i.e. when the learner has diverged.
+        let diverged = |_| LqError::LearnerDiverged { step };
+        let r = problem.reward(&xv, &uv).map_err(diverged)?;
+        let next = problem.step(&xv, &uv, rng).map_err(diverged)?;
+        buffer.push(&x, &u, r, next.as_slice()).map_err(diverged)?;
         x.copy_from_slice(next.as_slice());
 
         if step >= config.learning_starts {
@@ -391,7 +409,10 @@ pub fn sac_lqr<R: Rng + ?Sized>(
                 }
             }
             for c in 0..num_critics {
-                critic_opt[c].step(&mut critics[c].weights, &grad_w[c])?;
+                // Shapes are fixed by construction: only a non-finite gradient fails here.
+                critic_opt[c]
+                    .step(&mut critics[c].weights, &grad_w[c])
+                    .map_err(|_| LqError::LearnerDiverged { step })?;
             }
             // ---- actor update
             for (k, &i) in idx.iter().enumerate() {
@@ -421,7 +442,9 @@ pub fn sac_lqr<R: Rng + ?Sized>(
             };
             let grad_actor = actor_step.grad;
             let actor_logp = actor_step.log_pi;
-            actor_opt.step(&mut actor, &grad_actor)?;
+            actor_opt
+                .step(&mut actor, &grad_actor)
+                .map_err(|_| LqError::LearnerDiverged { step })?;
             // ---- temperature update
             if let Some((t, state)) = temperature.as_mut() {
                 state

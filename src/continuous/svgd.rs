@@ -65,8 +65,20 @@ pub fn svgd_direction(
     check_batch_len("grad_log_p", grad_log_p, n * dim)?;
     check_batch_finite("particles", particles)?;
     check_batch_finite("grad_log_p", grad_log_p)?;
-    // Pairwise squared distances, once (symmetric; the diagonal is 0).
-    let mut sq = vec![0.0; n * n];
+    // Pairwise squared distances, once (symmetric; the diagonal is 0): N² numbers, refused
+    // if they cannot be allocated.
+    let mut sq = Vec::new();
+    let reserved = n
+        .checked_mul(n)
+        .is_some_and(|entries| sq.try_reserve_exact(entries).is_ok());
+    if !reserved {
+        return Err(LossError::InvalidParameter {
+            what: "particles",
+            value: n as f64,
+            expected: "few enough that the N × N kernel matrix fits in memory",
+        });
+    }
+    sq.resize(n * n, 0.0);
     for i in 0..n {
         for j in i + 1..n {
             let d: f64 = (0..dim)
@@ -143,7 +155,8 @@ fn median_bandwidth(n: usize, sq: &[f64]) -> f64 {
 /// # Errors
 ///
 /// As [`svgd_direction`], plus [`LossError::InvalidParameter`] for a step size that is not
-/// finite and `> 0`. A gradient that turns non-finite stops the run with
+/// finite and `> 0` or an `iterations` whose learning curve cannot be allocated
+/// (`usize::MAX`). A gradient that turns non-finite stops the run with
 /// [`LossError::NonFinite`].
 ///
 /// # Examples
@@ -175,7 +188,14 @@ pub fn svgd(
         });
     }
     let mut grad = vec![0.0; particles.len()];
-    let mut moves = Vec::with_capacity(iterations);
+    let mut moves = Vec::new();
+    moves
+        .try_reserve_exact(iterations)
+        .map_err(|_| LossError::InvalidParameter {
+            what: "iterations",
+            value: iterations as f64,
+            expected: "small enough to store one move per iteration",
+        })?;
     for _ in 0..iterations {
         grad_log_p(particles, &mut grad);
         let (phi, _) = svgd_direction(particles, &grad, dim, None)?;

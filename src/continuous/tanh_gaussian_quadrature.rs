@@ -3,7 +3,7 @@
 use nalgebra::DMatrix;
 
 use crate::continuous::lq_error::{LqError, check_finite_output};
-use crate::numerics::special::softplus;
+use crate::numerics::special::log_one_minus_tanh_sq;
 
 /// Largest number of Gauss–Hermite nodes accepted (the eigenproblem is `O(n³)`).
 pub const MAX_GAUSS_HERMITE_NODES: usize = 1000;
@@ -136,7 +136,6 @@ pub fn tanh_gaussian_entropy_quadrature(
     }
     let (x, w) = gauss_hermite(nodes)?;
     let half_ln_2pi_e = 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln();
-    let ln2 = std::f64::consts::LN_2;
     let mut h = 0.0;
     for (&mu, &ls) in mean.iter().zip(log_std) {
         let s = std::f64::consts::SQRT_2 * ls.exp();
@@ -145,7 +144,7 @@ pub fn tanh_gaussian_entropy_quadrature(
             .zip(&w)
             .map(|(xk, wk)| {
                 let u = mu + s * xk;
-                wk * 2.0 * (ln2 - u - softplus(-2.0 * u))
+                wk * log_one_minus_tanh_sq(u)
             })
             .sum::<f64>()
             / std::f64::consts::PI.sqrt();

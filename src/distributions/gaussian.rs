@@ -46,7 +46,14 @@ pub fn diag_gaussian_entropy(log_std: &[f64]) -> Result<f64, DistributionError> 
         return Err(DistributionError::Empty { what: "log_std" });
     }
     check_range("log_std", log_std, LOG_STD_RANGE)?;
-    Ok(0.5 * log_std.len() as f64 * (1.0 + LN_2PI) + log_std.iter().sum::<f64>())
+    Ok(diag_gaussian_entropy_unchecked(log_std))
+}
+
+/// [`diag_gaussian_entropy`] without validation, for `ln σ` already checked (a
+/// [`TanhGaussian`](crate::TanhGaussian)'s): finite whenever every `ln σ_i` lies in
+/// [`LOG_STD_RANGE`].
+pub(crate) fn diag_gaussian_entropy_unchecked(log_std: &[f64]) -> f64 {
+    0.5 * log_std.len() as f64 * (1.0 + LN_2PI) + log_std.iter().sum::<f64>()
 }
 
 /// Log-density `ln N(x; μ, diag(σ²))` of a diagonal Gaussian.

@@ -6,7 +6,9 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::distributions::distribution_error::{
     DistributionError, LOG_STD_RANGE, TANH_GAUSSIAN_MEAN_MAX, check_finite, check_len, check_range,
 };
-use crate::distributions::gaussian::{diag_gaussian_entropy, diag_gaussian_log_prob_unchecked};
+use crate::distributions::gaussian::{
+    diag_gaussian_entropy_unchecked, diag_gaussian_log_prob_unchecked,
+};
 use crate::numerics::monte_carlo::MonteCarloEstimate;
 use crate::numerics::special::log_one_minus_tanh_sq;
 
@@ -128,6 +130,12 @@ impl TanhGaussian {
     /// The Gaussian term uses `ε` directly (no `(u − μ)/σ` round trip) and the Jacobian
     /// term uses [`log_one_minus_tanh_sq`], so the result is finite and accurate for
     /// every finite `u`, including where `tanh(u)` has rounded to ±1.
+    ///
+    /// Infallible: the constructor's domain ([`LOG_STD_RANGE`](crate::LOG_STD_RANGE),
+    /// [`TANH_GAUSSIAN_MEAN_MAX`](crate::TANH_GAUSSIAN_MEAN_MAX)) keeps `u` below about
+    /// `1e305` in magnitude, so `u` and the action are finite, and so is `ln π(a)` per
+    /// coordinate (at most about `2|u|`). Summed over very many coordinates with `ln σ`
+    /// near 700 it can exceed `f64::MAX` and be `+∞`, the rounded value.
     ///
     /// # Examples
     ///
@@ -260,7 +268,7 @@ impl TanhGaussian {
     /// # Ok::<(), maxent_rl::DistributionError>(())
     /// ```
     pub fn base_gaussian_entropy(&self) -> f64 {
-        diag_gaussian_entropy(&self.log_std).expect("validated in TanhGaussian::new")
+        diag_gaussian_entropy_unchecked(&self.log_std)
     }
 
     /// Monte-Carlo estimate of the policy's entropy `H(π) = −E[ln π(a)]`, with its
@@ -296,13 +304,14 @@ impl TanhGaussian {
         n: usize,
         rng: &mut R,
     ) -> Result<MonteCarloEstimate, DistributionError> {
+        let too_few = DistributionError::TooFewSamples {
+            requested: n,
+            minimum: 2,
+        };
         if n < 2 {
-            return Err(DistributionError::TooFewSamples {
-                requested: n,
-                minimum: 2,
-            });
+            return Err(too_few);
         }
         let samples = (0..n).map(|_| -self.sample_and_log_prob(rng).log_prob);
-        Ok(MonteCarloEstimate::from_samples(samples).expect("n ≥ 2"))
+        MonteCarloEstimate::from_samples(samples).ok_or(too_few)
     }
 }

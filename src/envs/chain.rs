@@ -2,7 +2,7 @@
 //! myopic or dithering agent rarely reaches.
 
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::MdpError;
+use crate::tabular::mdp_error::{MdpError, check_allocatable, table_len};
 
 /// Strens' chain: `n` states in a row; action 0 ("forward") moves one state right for
 /// reward 0 (at the last state it stays and pays `10`), action 1 ("back") returns to
@@ -28,7 +28,9 @@ use crate::tabular::mdp_error::MdpError;
 ///
 /// # Errors
 ///
-/// [`MdpError::InvalidParameter`] for `n < 2` or `slip ∉ [0, 1]`; [`MdpError::InvalidDiscount`].
+/// [`MdpError::InvalidParameter`] for `n < 2`, `n > 2³² − 1` (states are indexed by `u32`)
+/// or `slip ∉ [0, 1]` (or NaN); [`MdpError::TooLarge`] if the `2n` transition rows cannot be
+/// allocated; [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]`.
 ///
 /// # Examples
 ///
@@ -41,11 +43,11 @@ use crate::tabular::mdp_error::MdpError;
 /// # Ok::<(), maxent_rl::MdpError>(())
 /// ```
 pub fn chain_mdp(n: usize, slip: f64, discount: f64) -> Result<Mdp, MdpError> {
-    if n < 2 {
+    if !(2..=u32::MAX as usize).contains(&n) {
         return Err(MdpError::InvalidParameter {
             what: "n",
             value: n as f64,
-            expected: "at least 2",
+            expected: "between 2 and 2³² − 1",
         });
     }
     if !(0.0..=1.0).contains(&slip) {
@@ -57,8 +59,15 @@ pub fn chain_mdp(n: usize, slip: f64, discount: f64) -> Result<Mdp, MdpError> {
     }
     let forward = |s: usize| ((s + 1).min(n - 1), if s == n - 1 { 10.0 } else { 0.0 });
     let back = |_s: usize| (0, 2.0);
-    let mut transitions = Vec::with_capacity(2 * n);
-    let mut rewards = Vec::with_capacity(2 * n);
+    // Two rows of two successors each per state: refuse what cannot be allocated.
+    let rows = table_len("chain transitions", &[n, 2])?;
+    check_allocatable(
+        "chain transitions",
+        rows,
+        table_len("chain transitions", &[rows, 64])?,
+    )?;
+    let mut transitions = Vec::with_capacity(rows);
+    let mut rewards = Vec::with_capacity(rows);
     for s in 0..n {
         for (intended, other) in [(forward(s), back(s)), (back(s), forward(s))] {
             transitions.push(vec![(intended.0, 1.0 - slip), (other.0, slip)]);

@@ -25,8 +25,10 @@ use crate::tabular::mdp_error::{MdpError, check_allocatable, table_len};
 ///
 /// # Errors
 ///
-/// [`MdpError::Empty`]; [`MdpError::InvalidParameter`] for `branching` outside `1..=S`;
-/// [`MdpError::InvalidDiscount`].
+/// [`MdpError::Empty`] for `S = 0` or `A = 0`; [`MdpError::InvalidParameter`] for
+/// `branching` outside `1..=S`, or `S > 2³² − 1` (from [`Mdp::new`]);
+/// [`MdpError::TooLarge`] if the `S · A · branching` transitions overflow `usize` or cannot
+/// be allocated; [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]`.
 ///
 /// # Examples
 ///

@@ -28,8 +28,12 @@ use crate::tabular::mdp_error::{MdpError, check_allocatable, table_len, try_fill
 ///
 /// [`Gridworld::build`] returns [`MdpError::Empty`] for a zero dimension,
 /// [`MdpError::StateOutOfRange`] for a goal, start or wall outside the grid,
-/// [`MdpError::InvalidParameter`] for `slip ∉ [0, 1]` or a goal/start on a wall, and the
-/// errors of [`Mdp::new`] (non-finite rewards, bad discount).
+/// [`MdpError::InvalidParameter`] for `slip ∉ [0, 1]` (or NaN) or a goal/start on a wall,
+/// [`MdpError::TooLarge`] for a grid of more than `2³² − 1` cells or whose transition
+/// tables cannot be allocated, and the errors of [`Mdp::new`]:
+/// [`MdpError::NonFiniteReward`] for a non-finite step or goal reward (or a finite pair
+/// whose sum overflows), [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]`. The setters store
+/// what they are given; `build` checks it.
 ///
 /// # Examples
 ///
@@ -75,43 +79,46 @@ impl Gridworld {
         }
     }
 
-    /// Adds a wall at `(x, y)`.
+    /// Adds a wall at `(x, y)` (a cell outside the grid is reported by [`Gridworld::build`]).
     pub fn wall(mut self, x: usize, y: usize) -> Self {
         self.walls.push((x, y));
         self
     }
 
-    /// Adds walls.
+    /// Adds walls (cells outside the grid are reported by [`Gridworld::build`]).
     pub fn walls(mut self, cells: &[(usize, usize)]) -> Self {
         self.walls.extend_from_slice(cells);
         self
     }
 
-    /// Sets the goal cell.
+    /// Sets the goal cell (checked by [`Gridworld::build`]: inside the grid, not a wall).
     pub fn goal(mut self, x: usize, y: usize) -> Self {
         self.goal = (x, y);
         self
     }
 
-    /// Sets the start cell (the initial distribution is a point mass there).
+    /// Sets the start cell (the initial distribution is a point mass there); checked by
+    /// [`Gridworld::build`] like the goal.
     pub fn start(mut self, x: usize, y: usize) -> Self {
         self.start = (x, y);
         self
     }
 
-    /// Sets the slip probability.
+    /// Sets the slip probability, in `[0, 1]` (checked by [`Gridworld::build`]).
     pub fn slip(mut self, slip: f64) -> Self {
         self.slip = slip;
         self
     }
 
-    /// Sets the reward collected on every step from a non-terminal cell.
+    /// Sets the reward collected on every step from a non-terminal cell; finite (checked
+    /// by [`Gridworld::build`]).
     pub fn step_reward(mut self, r: f64) -> Self {
         self.step_reward = r;
         self
     }
 
-    /// Sets the reward collected on arriving at the goal.
+    /// Sets the reward collected on arriving at the goal; finite (checked by
+    /// [`Gridworld::build`]).
     pub fn goal_reward(mut self, r: f64) -> Self {
         self.goal_reward = r;
         self
@@ -158,7 +165,8 @@ impl Gridworld {
         (s % self.width, s / self.width)
     }
 
-    /// Whether `(x, y)` is a wall.
+    /// Whether `(x, y)` is a wall (`false` for a cell outside the grid, unless it was added
+    /// as a wall).
     pub fn is_wall(&self, x: usize, y: usize) -> bool {
         self.walls.contains(&(x, y))
     }

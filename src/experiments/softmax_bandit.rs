@@ -100,8 +100,8 @@ fn sample_categorical<R: Rng + ?Sized>(p: &[f64], rng: &mut R) -> usize {
 /// # Errors
 ///
 /// [`LossError::InvalidParameter`] for fewer than two arms, a non-finite arm mean,
-/// a negative or non-finite noise, a non-positive learning rate or batch size, or
-/// `record_every = 0`; [`LossError`]s of the loss (a bad `alpha`);
+/// a negative or non-finite noise, a non-positive learning rate or batch size, a batch too
+/// large to allocate, or `record_every = 0`; [`LossError`]s of the loss (a bad `alpha`);
 /// [`LossError::InvalidPolicy`] if the logits overflow (a step size far too large for the
 /// rewards).
 ///
@@ -149,6 +149,20 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
     if config.batch_size == 0 {
         return Err(invalid("batch_size", 0.0, "≥ 1"));
     }
+    // The batch of logits (B · K) and the actions and advantages: refuse what cannot be
+    // allocated.
+    let batch_fits = config
+        .batch_size
+        .checked_mul(k + 2)
+        .and_then(|entries| entries.checked_mul(8))
+        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
+    if !batch_fits {
+        return Err(invalid(
+            "batch_size",
+            config.batch_size as f64,
+            "small enough to allocate",
+        ));
+    }
     if config.record_every == 0 {
         return Err(invalid("record_every", 0.0, "≥ 1"));
     }
@@ -157,25 +171,28 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
     let mut baseline = 0.0;
     let mut trace = Vec::new();
     // Logits that overflowed (a step size far too large for the rewards) are reported as an
-    // invalid policy, not a panic.
-    let record =
-        |step: usize, logits: &[f64], trace: &mut Vec<BanditTracePoint>| -> Result<(), LossError> {
-            let entropy = categorical_entropy(logits)
-                .map_err(|source| LossError::InvalidPolicy { index: 0, source })?;
-            let p = softmax(logits);
-            trace.push(BanditTracePoint {
-                step,
-                best_arm_prob: p[best],
-                entropy,
-                greedy_arm: argmax(&p),
-                stuck: p
-                    .iter()
-                    .enumerate()
-                    .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY),
-            });
-            Ok(())
-        };
-    record(0, &logits, &mut trace)?;
+    // invalid policy, not a panic. Returns whether the recorded policy is stuck.
+    let record = |step: usize,
+                  logits: &[f64],
+                  trace: &mut Vec<BanditTracePoint>|
+     -> Result<bool, LossError> {
+        let entropy = categorical_entropy(logits)
+            .map_err(|source| LossError::InvalidPolicy { index: 0, source })?;
+        let p = softmax(logits);
+        let stuck = p
+            .iter()
+            .enumerate()
+            .any(|(a, &pa)| a != best && pa >= STUCK_PROBABILITY);
+        trace.push(BanditTracePoint {
+            step,
+            best_arm_prob: p[best],
+            entropy,
+            greedy_arm: argmax(&p),
+            stuck,
+        });
+        Ok(stuck)
+    };
+    let mut stuck = record(0, &logits, &mut trace)?;
 
     let n = config.batch_size;
     let mut batch_logits = vec![0.0; n * k];
@@ -202,10 +219,9 @@ pub fn run_softmax_bandit<R: Rng + ?Sized>(
         }
         baseline += config.baseline_learning_rate * (reward_sum / n as f64 - baseline);
         if step % config.record_every == 0 || step == config.steps {
-            record(step, &logits, &mut trace)?;
+            stuck = record(step, &logits, &mut trace)?;
         }
     }
-    let stuck = trace.last().expect("recorded").stuck;
     Ok(SoftmaxBanditRun {
         final_logits: logits,
         trace,

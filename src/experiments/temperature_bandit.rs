@@ -77,7 +77,9 @@ pub struct TemperatureBanditRun {
 /// # Errors
 ///
 /// [`LossError::InvalidParameter`] for a non-finite reward or a non-positive learning rate,
-/// batch size (< 2), `record_every` or `entropy_samples` (< 2); errors of the losses.
+/// batch size (< 2, or too large to allocate), `record_every` or `entropy_samples` (< 2);
+/// errors of the losses and of the temperature update; [`LossError::InvalidPolicy`] if the
+/// policy leaves the domain of [`TanhGaussian::new`] (a step size far too large).
 ///
 /// # Examples
 ///
@@ -125,6 +127,18 @@ pub fn run_temperature_bandit<R: Rng + ?Sized>(
     }
     if config.batch_size < 2 {
         return Err(invalid("batch_size", config.batch_size as f64, "≥ 2"));
+    }
+    // Two batch vectors of f64: refuse a batch that cannot be allocated.
+    let batch_fits = config
+        .batch_size
+        .checked_mul(16)
+        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
+    if !batch_fits {
+        return Err(invalid(
+            "batch_size",
+            config.batch_size as f64,
+            "small enough to allocate",
+        ));
     }
     if config.record_every == 0 {
         return Err(invalid("record_every", 0.0, "≥ 1"));

@@ -92,8 +92,12 @@ impl BackwardMessages {
     ///
     /// [`InferenceError::InvalidTemperature`] unless `0 < α < ∞`;
     /// [`InferenceError::ZeroHorizon`]; [`InferenceError::ScaledRewardOverflow`] if some
-    /// `r(s, a)/α` is not finite; [`InferenceError::NonFiniteLogWeight`] if a message
-    /// overflows.
+    /// `r(s, a)/α` is not finite; [`InferenceError::Irl`] from the backward pass
+    /// ([`MaxEntPartition::new`]): `ValuesOutOfRange` if `T (max |r|/α + ln A)` exceeds
+    /// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), `TooLarge` if its tables cannot be
+    /// stored; [`InferenceError::NonFiniteLogWeight`] if a message is `+∞` or NaN all the
+    /// same. Within that domain every `ln β` is finite, and so is everything derived from
+    /// it (values, posterior policy and dynamics).
     pub fn new(mdp: &Mdp, alpha: f64, horizon: usize) -> Result<Self, InferenceError> {
         let scaled = check_scaled_rewards(mdp.rewards(), mdp.num_actions(), alpha)?;
         if horizon == 0 {

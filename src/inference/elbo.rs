@@ -2,7 +2,7 @@
 
 use crate::inference::inference_error::{InferenceError, check_scaled_rewards};
 use crate::tabular::mdp::{Mdp, check_state_distribution};
-use crate::tabular::mdp_error::{MdpError, check_len};
+use crate::tabular::mdp_error::check_len;
 use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 
 /// The evidence lower bound `ELBO(π) ≤ ln p(O)` of a time-indexed policy, with the
@@ -40,9 +40,15 @@ use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 ///
 /// # Errors
 ///
-/// [`InferenceError::InvalidTemperature`], [`InferenceError::ScaledRewardOverflow`];
-/// [`InferenceError::Mdp`] for a policy of the wrong shape or a bad `initial`;
-/// [`InferenceError::NonFiniteLogWeight`] if the sum overflows.
+/// [`InferenceError::InvalidTemperature`] unless `0 < α < ∞`;
+/// [`InferenceError::ScaledRewardOverflow`] if some `r(s, a)/α` is not finite;
+/// [`InferenceError::Mdp`] with [`MdpError::DimensionMismatch`](crate::MdpError::DimensionMismatch) naming `"policy states"` or
+/// `"policy actions"` if the policy's numbers of states or actions differ from the MDP's, or
+/// `"initial"` unless it has `S` entries, and the errors of a bad distribution
+/// ([`MdpError::InvalidStateProbability`](crate::MdpError::InvalidStateProbability),
+/// [`MdpError::StateDistributionNotNormalised`](crate::MdpError::StateDistributionNotNormalised));
+/// [`InferenceError::NonFiniteLogWeight`] if the sum overflows. Any policy horizon is
+/// accepted (0 gives an ELBO of 0).
 ///
 /// # Examples
 ///
@@ -67,14 +73,8 @@ pub fn evidence_lower_bound(
 ) -> Result<f64, InferenceError> {
     let scaled = check_scaled_rewards(mdp.rewards(), mdp.num_actions(), alpha)?;
     let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
-    if policy.num_states() != s_count || policy.num_actions() != a_count {
-        return Err(MdpError::DimensionMismatch {
-            what: "policy",
-            expected: s_count * a_count,
-            found: policy.num_states() * policy.num_actions(),
-        }
-        .into());
-    }
+    check_len("policy states", policy.num_states(), s_count)?;
+    check_len("policy actions", policy.num_actions(), a_count)?;
     check_len("initial", initial.len(), s_count)?;
     check_state_distribution(initial)?;
     let mut d = initial.to_vec();

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 use crate::irl::irl_error::IrlError;
 use crate::tabular::mdp_error::MdpError;
 
@@ -60,7 +62,11 @@ impl fmt::Display for InferenceError {
             Self::Irl(e) => write!(f, "{e}"),
             Self::ZeroHorizon => write!(f, "the horizon is 0; at least one step is required"),
             Self::InvalidTemperature { value } => {
-                write!(f, "temperature α = {value} must be finite and > 0")
+                write!(
+                    f,
+                    "temperature α = {} must be finite and > 0",
+                    Compact(*value)
+                )
             }
             Self::ScaledRewardOverflow {
                 s,
@@ -69,13 +75,15 @@ impl fmt::Display for InferenceError {
                 alpha,
             } => write!(
                 f,
-                "r(s = {s}, a = {a})/α = {reward}/{alpha} is not finite in f64"
+                "r(s = {s}, a = {a})/α = {}/{} is not finite in f64",
+                Compact(*reward),
+                Compact(*alpha)
             ),
             Self::TooManyTrajectories { limit } => {
                 write!(f, "more than {limit} trajectories to enumerate")
             }
             Self::NonFiniteLogWeight { what, value } => {
-                write!(f, "{what} = {value} is out of the range of f64")
+                write!(f, "{what} = {} is out of the range of f64", Compact(*value))
             }
             Self::HorizonMismatch { expected, found } => {
                 write!(f, "the policy has horizon {found}, expected {expected}")

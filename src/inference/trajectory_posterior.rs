@@ -14,7 +14,8 @@ pub struct PosteriorTrajectory {
     pub states: Vec<usize>,
     /// `a_0, …, a_{L−1}`.
     pub actions: Vec<usize>,
-    /// `Σ_t r(s_t, a_t)`.
+    /// `Σ_t r(s_t, a_t)` (`±∞` if the sum of finite rewards overflows; the probabilities are
+    /// computed from `r/α` and checked).
     pub total_reward: f64,
     /// `ln p(τ, O) = ln d₀(s_0) + Σ_t [ln P(s_{t+1} | s_t, a_t) + r(s_t, a_t)/α]`.
     pub log_joint: f64,
@@ -146,7 +147,10 @@ impl TrajectoryPosterior {
         let mut states = vec![vec![0.0; s_count]; horizon + 1];
         let mut state_actions = vec![vec![0.0; s_count * a_count]; horizon];
         for tr in &self.trajectories {
-            let last = *tr.states.last().expect("a trajectory has a state");
+            // Every listed trajectory has at least its initial state.
+            let Some(&last) = tr.states.last() else {
+                continue;
+            };
             for (t, row) in states.iter_mut().enumerate() {
                 row[*tr.states.get(t).unwrap_or(&last)] += tr.probability;
             }

@@ -189,13 +189,9 @@ impl Demonstrations {
                 }
             }
         }
-        let horizon = trajectories
-            .iter()
-            .map(Trajectory::len)
-            .max()
-            .expect("non-empty");
+        let horizon = trajectories.iter().map(Trajectory::len).fold(0, usize::max);
         for (i, tr) in trajectories.iter().enumerate() {
-            let ended = mdp.is_terminal(*tr.states.last().expect("non-empty"));
+            let ended = tr.states.last().is_some_and(|&s| mdp.is_terminal(s));
             if tr.len() != horizon && !ended {
                 return Err(IrlError::InconsistentLength {
                     trajectory: i,

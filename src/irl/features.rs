@@ -2,7 +2,7 @@
 
 use crate::irl::irl_error::IrlError;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{table_len, try_filled};
+use crate::tabular::mdp_error::{MdpError, table_len, try_filled};
 
 /// Features `φ(s) ∈ ℝᴷ` or `φ(s, a) ∈ ℝᴷ` of a tabular MDP, defining linear rewards.
 ///
@@ -23,8 +23,10 @@ use crate::tabular::mdp_error::{table_len, try_filled};
 /// # Errors
 ///
 /// The constructors check the shape against the MDP and that every entry is finite:
-/// [`IrlError::NoFeatures`], [`IrlError::DimensionMismatch`],
-/// [`IrlError::NonFiniteFeature`] naming the row and feature.
+/// [`IrlError::NoFeatures`] for `K = 0`, [`IrlError::DimensionMismatch`] unless there are
+/// `S · K` (state) or `S · A · K` (state-action) values, [`IrlError::Mdp`] with
+/// [`MdpError::TooLarge`] if that product overflows `usize`,
+/// [`IrlError::NonFiniteFeature`] naming the row and feature of a NaN or infinite value.
 ///
 /// # Examples
 ///
@@ -96,10 +98,12 @@ impl Features {
             return Err(IrlError::NoFeatures);
         }
         let rows = mdp.num_states() * if per_action { mdp.num_actions() } else { 1 };
-        if values.len() != rows * num_features {
+        // `rows · K` can overflow for a huge K: then no slice has that length.
+        let expected = table_len("features", &[rows, num_features])?;
+        if values.len() != expected {
             return Err(IrlError::DimensionMismatch {
                 what: "features",
-                expected: rows * num_features,
+                expected,
                 found: values.len(),
             });
         }
@@ -158,13 +162,19 @@ impl Features {
     /// # Errors
     ///
     /// [`IrlError::DimensionMismatch`] unless `θ` has `K` entries;
-    /// [`IrlError::NonFiniteParameter`] for a NaN or infinite `θ_k`.
+    /// [`IrlError::NonFiniteParameter`] for a NaN or infinite `θ_k`; [`IrlError::Mdp`] with
+    /// [`MdpError::NonFiniteReward`] naming `(s, a)` if
+    /// `θ·φ(s, a)` overflows `f64` (finite `θ` and `φ` of magnitude near `1e154` or more).
     pub fn reward(&self, theta: &[f64]) -> Result<Vec<f64>, IrlError> {
         self.check_theta(theta)?;
         let mut out = Vec::with_capacity(self.num_states * self.num_actions);
         for s in 0..self.num_states {
             for a in 0..self.num_actions {
-                out.push(dot(self.phi(s, a), theta));
+                let r = dot(self.phi(s, a), theta);
+                if !r.is_finite() {
+                    return Err(MdpError::NonFiniteReward { s, a, value: r }.into());
+                }
+                out.push(r);
             }
         }
         Ok(out)
@@ -187,6 +197,9 @@ impl Features {
 
     /// `Σ_{s,a} d(s, a) φ(s, a)` for a state-action weighting `d` (flat, `s · A + a`), such
     /// as the expected state-action visitation counts of a policy.
+    ///
+    /// `d` is not checked: a NaN or infinite weight propagates into the result, and large
+    /// weights times large features can overflow it.
     ///
     /// # Panics
     ///

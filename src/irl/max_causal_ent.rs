@@ -50,8 +50,12 @@ impl MaxCausalEntSolution {
     ///
     /// # Errors
     ///
+    /// As [`MaxEntPartition::new`](crate::MaxEntPartition::new) (there is no goal set):
     /// [`IrlError::ZeroHorizon`]; [`IrlError::DimensionMismatch`] if `reward` does not have
-    /// `S · A` entries; [`IrlError::Mdp`] for a non-finite reward.
+    /// `S · A` entries; [`IrlError::Mdp`] with `NonFiniteReward` for a non-finite reward,
+    /// `ValuesOutOfRange` if `T (max |r| + ln A)` exceeds
+    /// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), or `TooLarge` if the tables cannot be
+    /// stored. Within that domain every value and probability is finite.
     ///
     /// # Examples
     ///

@@ -77,7 +77,10 @@ impl MaxEntPartition {
     /// [`IrlError::ZeroHorizon`]; [`IrlError::DimensionMismatch`] if `reward` does not have
     /// `S · A` entries or the goal set does not have `S`; [`IrlError::Mdp`] with
     /// [`MdpError::NonFiniteReward`](crate::MdpError::NonFiniteReward) naming `(s, a)` for a
-    /// NaN or infinite reward.
+    /// NaN or infinite reward, with [`MdpError::ValuesOutOfRange`](crate::MdpError::ValuesOutOfRange)
+    /// if `T (max |r| + ln A)` exceeds [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), or with
+    /// [`MdpError::TooLarge`](crate::MdpError::TooLarge) if the `(T + 1) · S · A` tables
+    /// overflow `usize` or cannot be allocated.
     ///
     /// # Examples
     ///
@@ -281,9 +284,16 @@ pub(crate) fn check_backward_pass(
     let max_reward = reward.iter().fold(0.0f64, |m, r| m.max(r.abs()));
     let bound = (max_reward + (mdp.num_actions() as f64).ln()) * horizon as f64;
     check_value_bound(bound)?;
+    // T + 1 overflows only for T = usize::MAX, which a zero reward with one action passes.
+    let rows = horizon
+        .checked_add(1)
+        .ok_or(crate::tabular::mdp_error::MdpError::TooLarge {
+            what: "time-indexed tables",
+            entries: horizon as f64 + 1.0,
+        })?;
     let len = table_len(
         "time-indexed tables",
-        &[horizon + 1, mdp.num_states(), mdp.num_actions()],
+        &[rows, mdp.num_states(), mdp.num_actions()],
     )?;
     Ok(len - mdp.num_states() * mdp.num_actions())
 }

@@ -5,7 +5,7 @@ use crate::kl_regularised::kl_soft_bellman::{kl_log_policy_unchecked, kl_values_
 use crate::soft_dp::FiniteHorizonSolution;
 use crate::soft_dp::soft_bellman::q_from_v_unchecked;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_len, check_values};
+use crate::tabular::mdp_error::{MdpError, check_allocatable, check_len, check_values, table_len};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// KL-regularised soft value iteration backwards in time over `T` steps.
@@ -37,7 +37,9 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// [`MdpError::InvalidTemperature`] unless `0 < α < ∞`; [`MdpError::DimensionMismatch`]
 /// for a prior or terminal values of the wrong shape; [`MdpError::NonFiniteValue`] for a
-/// non-finite terminal value.
+/// non-finite terminal value, or naming the state whose value overflowed at some step;
+/// [`MdpError::TooLarge`] if the `T` tables cannot be allocated. All are returned inside
+/// [`KlError::Mdp`].
 ///
 /// # Examples
 ///
@@ -65,12 +67,18 @@ pub fn finite_horizon_kl_soft_value_iteration(
     prior.check_shape_of(s_count, a_count)?;
     check_len("terminal_values", terminal_values.len(), s_count)?;
     check_values("terminal_values", terminal_values)?;
-    let mut values = vec![terminal_values.to_vec()];
+    // T + 1 value rows and T Q-tables and policies: refuse what cannot be allocated.
+    let entries = table_len("finite-horizon tables", &[horizon, s_count, a_count, 3])?;
+    let bytes = table_len("finite-horizon tables", &[entries, 8])?;
+    check_allocatable("finite-horizon tables", entries, bytes)?;
+    // `next` holds V_{t+1} while step t is computed; the rows are collected backwards.
+    let mut next = terminal_values.to_vec();
+    let mut values = Vec::with_capacity(horizon);
     let mut q_values = Vec::with_capacity(horizon);
     let mut policies = Vec::with_capacity(horizon);
     for _ in 0..horizon {
         let mut q = vec![0.0; s_count * a_count];
-        q_from_v_unchecked(mdp, values.last().expect("non-empty"), &mut q);
+        q_from_v_unchecked(mdp, &next, &mut q);
         let v = kl_values_of_q(mdp, &q, prior, alpha);
         if let Some(s) = v.iter().position(|x| !x.is_finite()) {
             return Err(MdpError::NonFiniteValue {
@@ -80,13 +88,14 @@ pub fn finite_horizon_kl_soft_value_iteration(
             }
             .into());
         }
-        values.push(v);
+        values.push(std::mem::replace(&mut next, v));
         let log_probs = kl_log_policy_unchecked(&q, prior, alpha);
         policies.push(TabularPolicy::from_normalised_log_probs(
             s_count, a_count, log_probs,
         ));
         q_values.push(q);
     }
+    values.push(next);
     values.reverse();
     q_values.reverse();
     policies.reverse();

@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::kl_regularised::kl_error::KlError;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_alpha};
+use crate::tabular::mdp_error::{MdpError, check_alpha, table_len, try_filled};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// The KL-regularised value `V^π` of a policy with respect to a prior `π₀`, by solving the
@@ -36,7 +36,10 @@ use crate::tabular::tabular_policy::TabularPolicy;
 /// [`MdpError::DiscountNotBelowOne`], [`MdpError::InvalidTemperature`] (`α` must be finite
 /// and `≥ 0`), [`MdpError::DimensionMismatch`] for a policy or prior of the wrong shape,
 /// and [`KlError::OutsidePriorSupport`] naming `(s, a)` where `π > 0 = π₀` (then the KL is
-/// infinite, unless `α = 0`); [`MdpError::NonFiniteValue`] if the values overflow.
+/// infinite, unless `α = 0`); [`MdpError::NonFiniteValue`] if the values overflow;
+/// [`MdpError::TooLarge`] if the dense `S × S` matrix cannot be allocated; and
+/// [`MdpError::DiscountNotBelowOne`] also when `γ < 1` lies so close to 1 that the linear
+/// solve breaks down in floating point.
 ///
 /// # Examples
 ///
@@ -63,7 +66,14 @@ pub fn kl_regularised_policy_evaluation(
     policy.check_shape_of(s_count, a_count)?;
     prior.check_shape_of(s_count, a_count)?;
     let gamma = mdp.discount();
-    let mut m = DMatrix::<f64>::identity(s_count, s_count);
+    // The dense S × S matrix: refuse it with a typed error if it cannot be allocated.
+    let len = table_len("dense matrix I − γP_π", &[s_count, s_count])?;
+    let mut m = DMatrix::from_vec(
+        s_count,
+        s_count,
+        try_filled("dense matrix I − γP_π", len, 0.0)?,
+    );
+    m.fill_diagonal(1.0);
     let mut b = vec![0.0; s_count];
     for s in (0..s_count).filter(|&s| !mdp.is_terminal(s)) {
         for a in 0..a_count {

@@ -5,7 +5,9 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::kl_regularised::kl_error::KlError;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_len, check_values};
+use crate::tabular::mdp_error::{
+    MdpError, check_allocatable, check_len, check_values, table_len, try_filled,
+};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// A linearly-solvable MDP (LMDP): passive dynamics `p(s' | s)`, state rewards `r(s)`,
@@ -119,12 +121,17 @@ impl LinearlySolvableMdp {
     ///
     /// # Errors
     ///
+    /// [`KlError::Mdp`] with [`MdpError::TooLarge`] if the dense `S × S` system cannot be
+    /// allocated;
     /// [`KlError::NoFirstExitSolution`] if the system is singular or a desirability is not
     /// finite and positive (for instance when positive rewards are collected for ever on a
     /// cycle that never exits).
     pub fn first_exit_desirability(&self) -> Result<Vec<f64>, KlError> {
         let n = self.passive.num_states();
-        let mut m = DMatrix::<f64>::identity(n, n);
+        // The dense S × S system: refuse it with a typed error if it cannot be allocated.
+        let len = table_len("dense matrix I − G P", &[n, n])?;
+        let mut m = DMatrix::from_vec(n, n, try_filled("dense matrix I − G P", len, 0.0)?);
+        m.fill_diagonal(1.0);
         let mut b = vec![0.0; n];
         for s in 0..n {
             if self.passive.is_terminal(s) {
@@ -156,8 +163,10 @@ impl LinearlySolvableMdp {
     /// # Errors
     ///
     /// [`MdpError::DimensionMismatch`] or [`MdpError::NonFiniteValue`] for bad terminal
-    /// values; [`KlError::NoFirstExitSolution`] naming a state whose desirability left the
-    /// range of `f64`.
+    /// values; [`KlError::NoFirstExitSolution`] naming a state whose desirability, at `T`
+    /// (`exp(V_T/α)`) or at any earlier step, left the range of `f64` (overflowed to `∞` or
+    /// underflowed to 0); [`MdpError::TooLarge`] if the `T + 1` rows cannot be allocated.
+    /// [`MdpError`]s are returned inside [`KlError::Mdp`].
     pub fn finite_horizon_desirability(
         &self,
         horizon: usize,
@@ -166,33 +175,40 @@ impl LinearlySolvableMdp {
         let n = self.passive.num_states();
         check_len("terminal_values", terminal_values.len(), n)?;
         check_values("terminal_values", terminal_values)?;
-        let mut zs = vec![
-            (0..n)
-                .map(|s| {
-                    if self.passive.is_terminal(s) {
-                        self.z_exit(s)
-                    } else {
-                        (terminal_values[s] / self.alpha).exp()
-                    }
-                })
-                .collect::<Vec<f64>>(),
-        ];
+        let entries = table_len("desirability tables", &[horizon, n])?;
+        let bytes = table_len("desirability tables", &[entries, 8])?;
+        check_allocatable("desirability tables", entries, bytes)?;
+        // `next` holds z_{t+1} while step t is computed; the rows are collected backwards.
+        let mut next: Vec<f64> = (0..n)
+            .map(|s| {
+                if self.passive.is_terminal(s) {
+                    self.z_exit(s)
+                } else {
+                    (terminal_values[s] / self.alpha).exp()
+                }
+            })
+            .collect();
+        // exp(V_T/α) itself can leave the range of f64 (and would be returned as is at T = 0).
+        if let Some(s) = next.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
+            return Err(KlError::NoFirstExitSolution { s });
+        }
+        let mut zs = Vec::with_capacity(horizon);
         for _ in 0..horizon {
-            let next = zs.last().expect("non-empty");
             let z: Vec<f64> = (0..n)
                 .map(|s| {
                     if self.passive.is_terminal(s) {
                         self.z_exit(s)
                     } else {
-                        self.g(s) * self.passive.expected_next_value(s, 0, next)
+                        self.g(s) * self.passive.expected_next_value(s, 0, &next)
                     }
                 })
                 .collect();
             if let Some(s) = z.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
                 return Err(KlError::NoFirstExitSolution { s });
             }
-            zs.push(z);
+            zs.push(std::mem::replace(&mut next, z));
         }
+        zs.push(next);
         zs.reverse();
         Ok(zs)
     }
@@ -203,7 +219,9 @@ impl LinearlySolvableMdp {
     /// # Errors
     ///
     /// [`MdpError::DimensionMismatch`] if `z` does not have `S` entries;
-    /// [`MdpError::NonFiniteValue`] unless every `z(s)` is finite and positive.
+    /// [`MdpError::NonFiniteValue`] unless every `z(s)` is finite and positive;
+    /// [`MdpError::TooLarge`] if the `S × S` table cannot be allocated. Any finite positive
+    /// `z` gives a normalised policy (each row is rescaled by its largest `z`).
     pub fn optimal_controls(&self, z: &[f64]) -> Result<TabularPolicy, KlError> {
         let n = self.passive.num_states();
         check_len("z", z.len(), n)?;
@@ -215,11 +233,23 @@ impl LinearlySolvableMdp {
             }
             .into());
         }
-        let mut probs = vec![0.0; n * n];
+        let len = table_len("optimal controls", &[n, n])?;
+        let mut probs = try_filled("optimal controls", len, 0.0)?;
         for s in 0..n {
-            let total: f64 = self.passive.successors(s, 0).map(|(s2, p)| p * z[s2]).sum();
+            // z rescaled by the row's largest successor value, so that p z neither overflows
+            // (z near f64::MAX) nor underflows to a zero total (z near the smallest normal).
+            let m = self
+                .passive
+                .successors(s, 0)
+                .map(|(s2, _)| z[s2])
+                .fold(0.0, f64::max);
+            let total: f64 = self
+                .passive
+                .successors(s, 0)
+                .map(|(s2, p)| p * (z[s2] / m))
+                .sum();
             for (s2, p) in self.passive.successors(s, 0) {
-                probs[s * n + s2] = p * z[s2] / total;
+                probs[s * n + s2] = p * (z[s2] / m) / total;
             }
         }
         Ok(TabularPolicy::from_probs(n, n, probs)?)
@@ -232,12 +262,18 @@ impl LinearlySolvableMdp {
     ///
     /// # Errors
     ///
-    /// [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]`.
+    /// [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]`; [`MdpError::TooLarge`] if the
+    /// `S × S` tables cannot be allocated; [`MdpError::NonFiniteReward`] if `r(s) + r_T(a)`
+    /// overflows.
     pub fn kl_control_problem(&self, discount: f64) -> Result<(Mdp, TabularPolicy), KlError> {
         let n = self.passive.num_states();
-        let mut transitions = Vec::with_capacity(n * n);
-        let mut rewards = Vec::with_capacity(n * n);
-        let mut prior = vec![0.0; n * n];
+        // S² rows of one successor each, S² rewards and S² prior entries.
+        let what = "KL control problem";
+        let len = table_len(what, &[n, n])?;
+        check_allocatable(what, len, table_len(what, &[len, 64])?)?;
+        let mut transitions = Vec::with_capacity(len);
+        let mut rewards = Vec::with_capacity(len);
+        let mut prior = vec![0.0; len];
         for s in 0..n {
             for a in 0..n {
                 transitions.push(vec![(a, 1.0)]);

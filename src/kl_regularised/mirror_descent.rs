@@ -5,7 +5,7 @@ use crate::numerics::log_softmax;
 use crate::soft_dp::soft_bellman::q_from_v_unchecked;
 use crate::soft_dp::soft_policy_evaluation;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::MdpError;
+use crate::tabular::mdp_error::{MdpError, check_allocatable, table_len};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// Mirror-descent policy iteration: each step evaluates the current policy exactly and
@@ -52,9 +52,10 @@ use crate::tabular::tabular_policy::TabularPolicy;
 /// From the constructors: [`MdpError::InvalidParameter`] for negative or non-finite `α`,
 /// `λ`, or both 0, or an NPG step size outside `(0, (1−γ)/τ]`. From `run`: as
 /// [`soft_policy_evaluation`](crate::soft_policy_evaluation),
-/// [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape, and
+/// [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape,
 /// [`MdpError::NonFiniteValue`] if the update's logits overflow (weights far too small for
-/// the scale of `Q`).
+/// the scale of `Q`), and [`MdpError::TooLarge`] if the `K + 1` iterates cannot be stored.
+/// All are returned inside [`KlError::Mdp`].
 ///
 /// # Examples
 ///
@@ -127,7 +128,8 @@ impl MirrorDescentPolicyIteration {
     ///
     /// # Errors
     ///
-    /// [`MdpError::InvalidParameter`] for `τ`, `γ` or `η` out of range.
+    /// [`MdpError::InvalidTemperature`] unless `0 < τ < ∞`; [`MdpError::InvalidParameter`]
+    /// for `γ ∉ [0, 1)` or `η ∉ (0, (1−γ)/τ]`.
     pub fn natural_policy_gradient(tau: f64, eta: f64, discount: f64) -> Result<Self, KlError> {
         if !(tau.is_finite() && tau > 0.0) {
             return Err(MdpError::InvalidTemperature { value: tau }.into());
@@ -154,7 +156,8 @@ impl MirrorDescentPolicyIteration {
         Self::new(tau, kl_weight)
     }
 
-    /// Run exactly `iterations` steps (the cap; default 100).
+    /// Run exactly `iterations` steps (the cap; default 100). Any value is accepted here;
+    /// [`run`](Self::run) refuses a `K` whose iterates cannot be stored.
     pub fn iterations(mut self, iterations: usize) -> Self {
         self.iterations = iterations;
         self
@@ -178,10 +181,19 @@ impl MirrorDescentPolicyIteration {
     pub fn run(&self, mdp: &Mdp, initial: &TabularPolicy) -> Result<MirrorDescentResult, KlError> {
         initial.check_shape_of(mdp.num_states(), mdp.num_actions())?;
         let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+        // K + 1 policies, value and action-value tables are returned: refuse what cannot be
+        // stored (K = usize::MAX overflowed K + 1, or, in release builds, never ended).
+        let what = "mirror-descent iterates";
+        let count = self.iterations.checked_add(1).ok_or(MdpError::TooLarge {
+            what,
+            entries: self.iterations as f64 + 1.0,
+        })?;
+        let entries = table_len(what, &[count, s_count, a_count + 1, 3])?;
+        check_allocatable(what, entries, table_len(what, &[entries, 8])?)?;
         let (alpha, lambda) = (self.alpha, self.kl_weight);
         let mut policies = vec![initial.clone()];
-        let mut values = Vec::with_capacity(self.iterations + 1);
-        let mut q_values = Vec::with_capacity(self.iterations + 1);
+        let mut values = Vec::with_capacity(count);
+        let mut q_values = Vec::with_capacity(count);
         for k in 0..=self.iterations {
             let pi = &policies[k];
             let v = soft_policy_evaluation(mdp, pi, alpha)?;
@@ -254,8 +266,8 @@ impl MirrorDescentPolicyIteration {
 ///
 /// # Errors
 ///
-/// [`MdpError::InvalidParameter`] for `τ ≤ 0`, `γ ∉ [0, 1)`, `η ∉ (0, (1−γ)/τ]`, or a
-/// negative or non-finite initial error; [`MdpError::NonFiniteValue`] if the bound overflows.
+/// [`MdpError::InvalidTemperature`] unless `0 < τ < ∞`; [`MdpError::InvalidParameter`]
+/// for `γ ∉ [0, 1)`, `η ∉ (0, (1−γ)/τ]`, or a negative or non-finite initial error; [`MdpError::NonFiniteValue`] if the bound overflows.
 ///
 /// # Examples
 ///

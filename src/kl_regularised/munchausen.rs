@@ -4,7 +4,7 @@
 use crate::kl_regularised::kl_error::KlError;
 use crate::numerics::log_softmax;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_len, check_values};
+use crate::tabular::mdp_error::{MdpError, check_allocatable, check_len, check_values, table_len};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// One iterate of a regularised value iteration: the action values and the policy that
@@ -34,6 +34,37 @@ fn check_weight(what: &'static str, value: f64, expected: &'static str) -> Resul
 fn check_q(mdp: &Mdp, q: &[f64]) -> Result<(), KlError> {
     check_len("q0", q.len(), mdp.num_states() * mdp.num_actions())?;
     check_values("q0", q)?;
+    Ok(())
+}
+
+/// Every iterate is returned: refuse `K` iterates of `S · A` action values, probabilities
+/// and log-probabilities that cannot be allocated.
+fn check_iterates_fit(mdp: &Mdp, iterations: usize) -> Result<(), KlError> {
+    let what = "regularised iterates";
+    let entries = table_len(what, &[iterations, mdp.num_states(), mdp.num_actions(), 3])?;
+    check_allocatable(what, entries, table_len(what, &[entries, 8])?)?;
+    Ok(())
+}
+
+/// `Err(NonFiniteValue)` naming the first non-finite `q_{k+1}` or NaN `ln π_{k+1}` (a
+/// policy logit that overflowed); `−∞` log-probabilities are legitimate.
+fn check_iterate(next_q: &[f64], log_pi: &[f64]) -> Result<(), KlError> {
+    if let Some(i) = next_q.iter().position(|x| !x.is_finite()) {
+        return Err(MdpError::NonFiniteValue {
+            what: "q",
+            index: i,
+            value: next_q[i],
+        }
+        .into());
+    }
+    if let Some(i) = log_pi.iter().position(|x| x.is_nan()) {
+        return Err(MdpError::NonFiniteValue {
+            what: "ln π",
+            index: i,
+            value: log_pi[i],
+        }
+        .into());
+    }
     Ok(())
 }
 
@@ -72,7 +103,10 @@ fn check_q(mdp: &Mdp, q: &[f64]) -> Result<(), KlError> {
 ///
 /// [`MdpError::InvalidTemperature`] unless `0 < τ < ∞`; [`MdpError::InvalidParameter`] for
 /// `β ∉ [0, 1]`; [`MdpError::DimensionMismatch`] or [`MdpError::NonFiniteValue`] for a bad
-/// `q_0`; [`MdpError::NonFiniteValue`] if an iterate overflows.
+/// `q_0`; [`MdpError::NonFiniteValue`] naming `"q"` if an iterate overflows or `"ln π"` if
+/// `q_k/τ` overflows into a NaN log-probability (a tiny `τ`); [`MdpError::TooLarge`] if
+/// the `K` iterates cannot be allocated. All inside [`KlError::Mdp`]. Every returned
+/// iterate is finite.
 ///
 /// # Examples
 ///
@@ -105,6 +139,7 @@ pub fn munchausen_value_iteration(
         .into());
     }
     check_q(mdp, q0)?;
+    check_iterates_fit(mdp, iterations)?;
     let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
     let gamma = mdp.discount();
     let mut q = q0.to_vec();
@@ -144,14 +179,7 @@ pub fn munchausen_value_iteration(
                     + gamma * mdp.expected_next_value(s, a, &next_value);
             }
         }
-        if let Some(i) = next_q.iter().position(|x| !x.is_finite()) {
-            return Err(MdpError::NonFiniteValue {
-                what: "q",
-                index: i,
-                value: next_q[i],
-            }
-            .into());
-        }
+        check_iterate(&next_q, &log_pi)?;
         q = next_q;
         out.push(RegularisedIterate {
             q_values: q.clone(),
@@ -194,7 +222,10 @@ pub fn munchausen_value_iteration(
 ///
 /// [`MdpError::InvalidParameter`] for a negative or non-finite weight or both 0;
 /// [`MdpError::DimensionMismatch`] or [`MdpError::NonFiniteValue`] for a bad `q̂_0`, or a
-/// `π_0` of the wrong shape; [`MdpError::NonFiniteValue`] if an iterate overflows.
+/// `π_0` of the wrong shape; [`MdpError::NonFiniteValue`] naming `"q"` if an iterate
+/// overflows or `"ln π"` if a policy logit does (weights near 0 against large values);
+/// [`MdpError::TooLarge`] if the `K` iterates cannot be allocated. All inside
+/// [`KlError::Mdp`]. Every returned iterate is finite.
 ///
 /// # Examples
 ///
@@ -229,6 +260,7 @@ pub fn kl_entropy_regularised_value_iteration(
         .into());
     }
     check_q(mdp, q0)?;
+    check_iterates_fit(mdp, iterations)?;
     let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
     pi0.check_shape_of(s_count, a_count)?;
     let gamma = mdp.discount();
@@ -278,14 +310,7 @@ pub fn kl_entropy_regularised_value_iteration(
                     mdp.reward(s, a) + gamma * mdp.expected_next_value(s, a, &next_value);
             }
         }
-        if let Some(i) = next_q.iter().position(|x| !x.is_finite()) {
-            return Err(MdpError::NonFiniteValue {
-                what: "q",
-                index: i,
-                value: next_q[i],
-            }
-            .into());
-        }
+        check_iterate(&next_q, &log_pi)?;
         q = next_q;
         log_pi_k = log_pi.clone();
         out.push(RegularisedIterate {

@@ -5,8 +5,8 @@
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_len,
-    check_positive, check_range, check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_fits,
+    check_len, check_positive, check_range, check_soft_alpha,
 };
 use crate::learning::replay_buffer::ReplayBuffer;
 use crate::learning::sampling::{Transition, sample_transition_unchecked};
@@ -122,6 +122,8 @@ impl DiscreteSacConfig {
         check_positive("steps", self.steps)?;
         check_positive("buffer_capacity", self.buffer_capacity)?;
         check_positive("batch_size", self.batch_size)?;
+        // Per item: an index, a transition and a few numbers of the minibatch.
+        check_fits("batch_size", self.batch_size, 128)?;
         check_positive("update_every", self.update_every)?;
         check_positive("target_update_interval", self.target_update_interval)?;
         check_positive("max_episode_length", self.max_episode_length)?;
@@ -204,7 +206,12 @@ pub struct SacTables {
 }
 
 impl SacTables {
-    /// `ln π(· | s)`.
+    /// `ln π(· | s)`, by [`log_softmax`](crate::log_softmax) (whose edge cases apply if the
+    /// public `logits` were set to NaN or `+∞`).
+    ///
+    /// # Panics
+    ///
+    /// If `s ≥ S`.
     pub fn log_policy(&self, s: usize) -> Vec<f64> {
         let a = self.num_actions;
         let mut out = vec![0.0; a];
@@ -453,7 +460,8 @@ impl SacTables {
     /// # Errors
     ///
     /// [`LearningError::DimensionMismatch`] unless every table has `S · A` entries;
-    /// [`LearningError::InvalidConfig`] for `α ≤ 0`.
+    /// [`LearningError::InvalidConfig`] for an `α` that is not finite and `> 0`, a NaN or
+    /// infinite table entry (naming the table), or an `S · A` that overflows `usize`.
     pub fn new(
         num_states: usize,
         num_actions: usize,
@@ -462,7 +470,13 @@ impl SacTables {
         q2: Vec<f64>,
         alpha: f64,
     ) -> Result<Self, LearningError> {
-        let n = num_states * num_actions;
+        let n = num_states
+            .checked_mul(num_actions)
+            .ok_or(LearningError::InvalidConfig {
+                what: "num_states · num_actions",
+                value: num_states as f64 * num_actions as f64,
+                expected: "at most usize::MAX",
+            })?;
         check_len("logits", logits.len(), n)?;
         check_len("q1", q1.len(), n)?;
         check_len("q2", q2.len(), n)?;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numerics::compact::Compact;
+
 use crate::losses::LossError;
 use crate::tabular::MdpError;
 
@@ -67,7 +69,7 @@ impl fmt::Display for LearningError {
                 what,
                 value,
                 expected,
-            } => write!(f, "`{what}` is {value}; it must be {expected}"),
+            } => write!(f, "`{what}` is {}; it must be {expected}", Compact(*value)),
             Self::DimensionMismatch {
                 what,
                 expected,
@@ -144,6 +146,27 @@ pub(crate) fn check_positive(what: &'static str, n: usize) -> Result<(), Learnin
             what,
             value: 0.0,
             expected: "at least 1",
+        })
+    }
+}
+
+/// `Err(InvalidConfig)` unless `count` items of `bytes_each` bytes can be allocated now
+/// (a batch size or a replay count of `usize::MAX` would otherwise panic or abort).
+pub(crate) fn check_fits(
+    what: &'static str,
+    count: usize,
+    bytes_each: usize,
+) -> Result<(), LearningError> {
+    let fits = count
+        .checked_mul(bytes_each)
+        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
+    if fits {
+        Ok(())
+    } else {
+        Err(LearningError::InvalidConfig {
+            what,
+            value: count as f64,
+            expected: "small enough to allocate",
         })
     }
 }

@@ -4,8 +4,8 @@
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_len,
-    check_positive, check_range, check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_fits,
+    check_len, check_positive, check_range, check_soft_alpha,
 };
 use crate::learning::replay_buffer::ReplayBuffer;
 use crate::learning::sampling::{Transition, check_state_action, sample_transition_unchecked};
@@ -201,8 +201,9 @@ pub struct PclResult {
 ///
 /// # Errors
 ///
-/// [`Pcl::run`] returns [`LearningError::InvalidConfig`] for `α ≤ 0`, step sizes outside
-/// `(0, 1]`, zero rollout, budget, capacity or episode length, and `γ = 1`;
+/// [`Pcl::run`] returns [`LearningError::InvalidConfig`] for an `α` that is not finite and
+/// `> 0`, step sizes outside `(0, 1]`, zero rollout, budget, capacity or episode length, a
+/// `replay_episodes` too large to allocate, and `γ = 1`;
 /// [`LearningError::Diverged`] if a table stops being finite.
 ///
 /// # Examples
@@ -322,6 +323,7 @@ impl Pcl {
             "in (0, 1]",
         )?;
         check_positive("buffer_capacity", self.buffer_capacity)?;
+        check_fits("replay_episodes", self.replay_episodes, 8)?;
         check_positive("max_episode_length", self.max_episode_length)?;
         check_positive("episodes", self.episodes)?;
         let every = self.record_every.unwrap_or((self.episodes / 100).max(1));

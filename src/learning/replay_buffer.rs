@@ -20,7 +20,8 @@ use crate::learning::learning_error::{LearningError, check_positive};
 /// # Errors
 ///
 /// [`ReplayBuffer::new`] rejects capacity 0; [`ReplayBuffer::sample_indices`] rejects
-/// batch size 0 and an empty buffer.
+/// batch size 0, a batch too large to allocate, and an empty buffer. The buffer never
+/// allocates more than `capacity` items, however large `capacity` is.
 ///
 /// # Examples
 ///
@@ -94,8 +95,8 @@ impl<T> ReplayBuffer<T> {
     ///
     /// # Errors
     ///
-    /// [`LearningError::InvalidConfig`] for `batch_size = 0`;
-    /// [`LearningError::EmptyBuffer`].
+    /// [`LearningError::InvalidConfig`] for `batch_size = 0` or a batch of indices that
+    /// cannot be allocated (`usize::MAX`); [`LearningError::EmptyBuffer`].
     pub fn sample_indices<R: Rng + ?Sized>(
         &self,
         batch_size: usize,
@@ -107,6 +108,12 @@ impl<T> ReplayBuffer<T> {
             return Err(LearningError::EmptyBuffer);
         }
         out.clear();
+        out.try_reserve(batch_size)
+            .map_err(|_| LearningError::InvalidConfig {
+                what: "batch_size",
+                value: batch_size as f64,
+                expected: "small enough to allocate",
+            })?;
         let n = self.items.len();
         out.extend((0..batch_size).map(|_| rng.random_range(0..n)));
         Ok(())
@@ -122,7 +129,7 @@ impl<T> ReplayBuffer<T> {
         batch_size: usize,
         rng: &mut R,
     ) -> Result<Vec<&T>, LearningError> {
-        let mut idx = Vec::with_capacity(batch_size);
+        let mut idx = Vec::new();
         self.sample_indices(batch_size, rng, &mut idx)?;
         Ok(idx.into_iter().map(|i| &self.items[i]).collect())
     }

@@ -10,7 +10,7 @@ use crate::learning::learning_error::{
 use crate::learning::sampling::sample_transition_unchecked;
 use crate::numerics::log_softmax_into;
 use crate::soft_dp::soft_policy_evaluation;
-use crate::tabular::{Mdp, TabularPolicy};
+use crate::tabular::{Mdp, MdpError, TabularPolicy};
 
 /// The softmax policy `π(a | s) = exp(z(s, a)) / Σ_b exp(z(s, b))` of a table of logits
 /// (flat, `s · A + a`).
@@ -65,7 +65,7 @@ pub fn softmax_policy(logits: &[f64], num_actions: usize) -> Result<TabularPolic
 
 /// The discounted state occupancy `d^π(s) = Σ_t γ^t Pr(s_t = s)` from `s₀ ~ d₀`, by an
 /// exact linear solve of `(I − γ P_πᵀ) d = d₀` (terminal states receive mass but pass none on).
-fn state_occupancy(mdp: &Mdp, policy: &TabularPolicy) -> Vec<f64> {
+fn state_occupancy(mdp: &Mdp, policy: &TabularPolicy) -> Result<Vec<f64>, LearningError> {
     let n = mdp.num_states();
     let gamma = mdp.discount();
     let mut m = DMatrix::<f64>::identity(n, n);
@@ -80,12 +80,18 @@ fn state_occupancy(mdp: &Mdp, policy: &TabularPolicy) -> Vec<f64> {
         }
     }
     let d0 = DVector::from_column_slice(mdp.initial_distribution());
-    m.lu()
-        .solve(&d0)
-        .expect("I − γP_πᵀ is strictly diagonally dominant by columns for γ < 1")
-        .iter()
-        .copied()
-        .collect()
+    // I − γP_πᵀ is strictly diagonally dominant by columns for γ < 1, hence invertible; only
+    // a γ within rounding of 1 can make the solve break down (as in soft_policy_evaluation).
+    let numerically_singular = MdpError::InvalidParameter {
+        what: "discount",
+        value: gamma,
+        expected: "below 1 by more than rounding error (I − γP_π is numerically singular)",
+    };
+    let d = m.lu().solve(&d0).ok_or(numerically_singular.clone())?;
+    if d.iter().any(|x| !x.is_finite()) {
+        return Err(numerically_singular.into());
+    }
+    Ok(d.iter().copied().collect())
 }
 
 /// An objective of a tabular softmax policy and its gradient with respect to the logits.
@@ -197,7 +203,7 @@ pub fn soft_policy_gradient(
     let policy = check_inputs(mdp, logits, alpha)?;
     let values = soft_policy_evaluation(mdp, &policy, alpha)?;
     let q_values = q_from_v(mdp, &values);
-    let occupancy = state_occupancy(mdp, &policy);
+    let occupancy = state_occupancy(mdp, &policy)?;
     let num_actions = mdp.num_actions();
     let mut gradient = vec![0.0; logits.len()];
     for s in (0..mdp.num_states()).filter(|&s| !mdp.is_terminal(s)) {
@@ -271,7 +277,7 @@ pub fn a2c_bonus_gradient(
     let policy = check_inputs(mdp, logits, alpha)?;
     let values = soft_policy_evaluation(mdp, &policy, 0.0)?;
     let q_values = q_from_v(mdp, &values);
-    let occupancy = state_occupancy(mdp, &policy);
+    let occupancy = state_occupancy(mdp, &policy)?;
     let num_actions = mdp.num_actions();
     let mut gradient = vec![0.0; logits.len()];
     for s in (0..mdp.num_states()).filter(|&s| !mdp.is_terminal(s)) {

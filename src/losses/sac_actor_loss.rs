@@ -40,8 +40,11 @@ use crate::numerics::log_sum_exp::log_softmax_into;
 ///
 /// # Errors
 ///
-/// [`LossError::EmptyBatch`], [`LossError::LengthMismatch`], [`LossError::NonFinite`] for
-/// a NaN or infinite entry, [`LossError::InvalidParameter`] for a bad `alpha`.
+/// [`LossError::EmptyBatch`]; [`LossError::LengthMismatch`] if `q_t` is not as long as
+/// `log_pi_t`; [`LossError::NonFinite`] for a NaN or infinite entry;
+/// [`LossError::InvalidParameter`] for an `alpha` that is negative or not finite;
+/// [`LossError::Overflow`] if the result overflows `f64` (finite inputs of magnitude near
+/// `1e308`); the outputs are checked, not the inputs.
 ///
 /// # Examples
 ///
@@ -123,8 +126,10 @@ pub struct DiscreteActorLoss {
 ///
 /// [`LossError::EmptyBatch`]; [`LossError::LengthMismatch`] if `logits_t` or `q_t` is not
 /// a whole number of rows of the same count; [`LossError::InvalidPolicy`] for a bad row of
-/// logits; [`LossError::NonFinite`] for a Q-value of an unmasked action;
-/// [`LossError::InvalidParameter`] for `num_actions = 0` or a bad `alpha`.
+/// logits (a NaN or `+∞` logit, or every action masked); [`LossError::NonFinite`] for a
+/// Q-value of an unmasked action; [`LossError::InvalidParameter`] for `num_actions = 0` or
+/// an `alpha` that is negative or not finite; [`LossError::Overflow`] if the loss or its gradient overflows `f64` (finite inputs of magnitude near
+/// `1e308`); the outputs are checked, not the inputs.
 ///
 /// # Examples
 ///

@@ -44,7 +44,9 @@ use crate::numerics::log_sum_exp::log_softmax_into;
 ///
 /// [`LossError::EmptyBatch`]; [`LossError::LengthMismatch`] if the slices differ in length;
 /// [`LossError::NonFinite`] for a NaN or infinite entry; [`LossError::InvalidParameter`]
-/// for a discount outside `[0, 1]` or an `alpha` that is negative or not finite.
+/// for a discount outside `[0, 1]` or an `alpha` that is negative or not finite;
+/// [`LossError::Overflow`] if a target overflows `f64` (finite inputs of magnitude near
+/// `1e308`); the outputs are checked, not the inputs.
 ///
 /// # Examples
 ///

@@ -137,7 +137,8 @@ fn mean_log_pi_plus_target(log_pi_t: &[f64], target_entropy: f64) -> Result<f64,
 ///
 /// [`LossError::EmptyBatch`]; [`LossError::NonFinite`] for a NaN or infinite
 /// log-probability; [`LossError::InvalidParameter`] for a non-finite `log_alpha` or
-/// `target_entropy`.
+/// `target_entropy`; [`LossError::Overflow`] if the mean or the loss overflows `f64`
+/// (finite inputs of magnitude near `1e308`).
 ///
 /// # Examples
 ///
@@ -176,7 +177,9 @@ pub fn temperature_loss(
 ///
 /// # Errors
 ///
-/// As [`temperature_loss`].
+/// [`LossError::EmptyBatch`]; [`LossError::NonFinite`] for a NaN or infinite
+/// log-probability; [`LossError::InvalidParameter`] for a non-finite `target_entropy`;
+/// [`LossError::Overflow`] if the mean overflows `f64`.
 ///
 /// # Examples
 ///
@@ -196,6 +199,9 @@ pub fn temperature_loss_grad(log_pi_t: &[f64], target_entropy: f64) -> Result<f6
 const LOG_ALPHA_RANGE: (f64, f64) = (-708.0, 709.0);
 
 /// Hyperparameters of SAC's temperature update.
+///
+/// Every field must be finite, and the learning rate `> 0`; [`TemperatureState::update`]
+/// checks them and names the field that is not.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TemperatureConfig {
     /// Target entropy `H̄` (see [`continuous_target_entropy`], [`discrete_target_entropy`]).
@@ -232,6 +238,9 @@ pub struct TemperatureStep {
 
 impl TemperatureState {
     /// The starting state, `ln α = config.initial_log_alpha`.
+    ///
+    /// Nothing is checked here: [`TemperatureState::update`] returns
+    /// [`LossError::InvalidParameter`] naming `log_alpha` if the value is not finite.
     pub fn new(config: &TemperatureConfig) -> Self {
         Self {
             log_alpha: config.initial_log_alpha,
@@ -240,6 +249,10 @@ impl TemperatureState {
     }
 
     /// `α = exp(ln α)`.
+    ///
+    /// Positive, finite and normal for every state an [`update`](Self::update) produced
+    /// (`ln α ∈ [−708, 709]`). A starting or hand-set `ln α` outside that range gives 0 or
+    /// `+∞`, and a NaN gives NaN.
     pub fn alpha(&self) -> f64 {
         self.log_alpha.exp()
     }

@@ -77,8 +77,7 @@ fn argmax(xs: &[f64]) -> Option<(usize, f64)> {
 
 /// Log-probabilities `ln softmax(x)_i = x_i − lse(x)`, written into `out`.
 ///
-/// Entries equal to `−∞` (masked actions) get log-probability `−∞`; every other entry
-/// is finite and `≤ 0`. The caller guarantees what [`log_softmax`] checks.
+/// The allocation-free form of [`log_softmax`], with the same domain and edge cases.
 ///
 /// # Panics
 ///
@@ -107,6 +106,17 @@ pub fn log_softmax_into(xs: &[f64], out: &mut [f64]) {
 /// favourite's log-probability `−ln(1 + ε)` to 0 once `lse(x)` rounds to `max x`
 /// (logits `[40, 0]`). Both parts are `≥ 0`, so every result is `≤ 0`.
 ///
+/// # Edge cases
+///
+/// A numerical primitive that does not validate, like [`log_sum_exp`]. Its domain is
+/// logits that are finite or `−∞`, at least one finite: there a `−∞` entry (a masked
+/// action) gets `−∞`, and a finite one a finite value `≤ 0`, except that it is `−∞` when
+/// its distance below the maximum overflows (`[1e308, −1e308]` gives `[0, −∞]`, the
+/// correctly rounded probabilities 1 and 0). Outside it: any NaN makes every entry NaN;
+/// a `+∞` entry gets NaN and the others `−∞`; if every entry is `−∞` every result is
+/// NaN; an empty slice gives an empty vector. [`categorical_entropy`](crate::categorical_entropy)
+/// and the losses check their logits (and report these cases as errors) before using it.
+///
 /// # Examples
 ///
 /// ```
@@ -125,7 +135,9 @@ pub fn log_softmax(xs: &[f64]) -> Vec<f64> {
 
 /// The softmax distribution `π_i = exp(x_i − lse(x))`.
 ///
-/// Masked entries (`−∞`) get probability exactly 0. See [`log_softmax`] for stability.
+/// Masked entries (`−∞`) get probability exactly 0. See [`log_softmax`] for stability,
+/// the domain and the edge cases (NaN in, NaN out); on the domain the probabilities are
+/// finite, in `[0, 1]`, and sum to 1 within rounding.
 ///
 /// # Examples
 ///

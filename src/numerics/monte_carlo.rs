@@ -20,6 +20,11 @@ impl MonteCarloEstimate {
     ///
     /// Returns `None` for fewer than two samples, where no standard error exists.
     ///
+    /// Samples may be any `f64`; nothing is checked. A NaN or infinite sample makes the
+    /// mean and the standard error NaN or infinite, and so do finite samples spread
+    /// beyond about `1e154` (where the squared deviations overflow): callers that can meet
+    /// such samples check `mean` and `std_error` for finiteness.
+    ///
     /// # References
     ///
     /// Welford (1962), *Note on a method for calculating corrected sums of squares and
@@ -52,6 +57,9 @@ impl MonteCarloEstimate {
     /// `(mean − reference) / std_error`: how many standard errors the estimate lies from a
     /// reference value. Under the central limit theorem it is approximately `N(0, 1)`
     /// when the reference is the true expectation.
+    ///
+    /// IEEE division: a zero standard error (all samples equal) gives `±∞`, or NaN when
+    /// the mean equals the reference too.
     pub fn z_score(&self, reference: f64) -> f64 {
         (self.mean - reference) / self.std_error
     }

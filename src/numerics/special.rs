@@ -11,6 +11,11 @@ use std::f64::consts::LN_2;
 /// nothing overflows for large `x`, and `ln_1p` keeps full relative precision for very
 /// negative `x` (where `softplus(x) ≈ eˣ`).
 ///
+/// # Edge cases
+///
+/// IEEE semantics, with the limits: `softplus(−∞) = 0`, `softplus(+∞) = +∞`, and NaN
+/// gives NaN. The result is `≥ 0`, and finite for every finite `x`.
+///
 /// # Examples
 ///
 /// ```
@@ -29,6 +34,12 @@ pub fn softplus(x: f64) -> f64 {
 ///
 /// This is the one place the convention is applied: entropy terms `−p ln p` of
 /// zero-probability actions vanish instead of producing `0 · (−∞) = NaN`.
+///
+/// # Edge cases
+///
+/// The domain is `x ≥ 0` (a probability or a density ratio). A negative `x` gives NaN
+/// (the logarithm of a negative number), as does a NaN; `+∞` gives `+∞`. Finite for
+/// every finite `x ≥ 0`.
 ///
 /// # Examples
 ///
@@ -64,7 +75,14 @@ pub fn xlogx(x: f64) -> f64 {
 /// exactly 1 for `|u| > 19.06` and the result is `−∞`; with `ε = 1e-6` it saturates near
 /// `ln ε ≈ −13.8` once `|u| ≳ 7`, while the true value keeps falling as `2 ln 2 − 2|u|`.
 /// The identity above has no subtraction of nearly equal numbers at large `|u|` and its
-/// absolute error stays within a few ulps of `|u|` for all `u`.
+/// absolute error stays within a few ulps of `|u|` for all `u`. The function is even, and
+/// is evaluated at `|u|`, so that `u` and `−u` give the same bits.
+///
+/// # Edge cases
+///
+/// Finite and `≤ 0` for `|u| ≤ f64::MAX / 2`; beyond that the true value `≈ 2 ln 2 − 2|u|`
+/// lies below `−f64::MAX`, and the result is its rounding, `−∞`. `±∞` gives the limit
+/// `−∞`, and NaN gives NaN.
 ///
 /// # Examples
 ///
@@ -76,5 +94,7 @@ pub fn xlogx(x: f64) -> f64 {
 /// assert_eq!(log_one_minus_tanh_sq(0.0), 0.0);
 /// ```
 pub fn log_one_minus_tanh_sq(u: f64) -> f64 {
+    // At |u|: for u = −∞ the unsigned form would be ∞ − ∞ = NaN.
+    let u = u.abs();
     2.0 * (LN_2 - u - softplus(-2.0 * u))
 }

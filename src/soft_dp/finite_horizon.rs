@@ -96,16 +96,20 @@ pub fn finite_horizon_soft_value_iteration(
     let bytes = table_len("finite-horizon tables", &[entries, 8])?;
     check_allocatable("finite-horizon tables", entries, bytes)?;
     let n = mdp.num_states() * mdp.num_actions();
-    let mut values = vec![terminal_values.to_vec()];
+    // `next` holds V_{t+1} while step t is computed; the rows are collected backwards.
+    let mut next = terminal_values.to_vec();
+    let mut values = Vec::with_capacity(horizon);
     let mut q_values = Vec::with_capacity(horizon);
     let mut policies = Vec::with_capacity(horizon);
     for _ in 0..horizon {
         let mut q = vec![0.0; n];
-        q_from_v_unchecked(mdp, values.last().expect("non-empty"), &mut q);
-        values.push(soft_values_of_q(mdp, &q, alpha));
+        q_from_v_unchecked(mdp, &next, &mut q);
+        let v = soft_values_of_q(mdp, &q, alpha);
+        values.push(std::mem::replace(&mut next, v));
         policies.push(boltzmann_policy(&q, mdp.num_actions(), alpha)?);
         q_values.push(q);
     }
+    values.push(next);
     values.reverse();
     q_values.reverse();
     policies.reverse();

@@ -28,8 +28,14 @@ use crate::tabular::mdp_error::{MdpError, check_alpha, check_len, check_values};
 /// If `1/α` overflows (`α < 5.6e-309`) the hard maximum is returned: the soft correction
 /// is below `α ln A`, i.e. below `1e-305`.
 ///
+/// # Edge cases
+///
 /// This is a numerical primitive (like [`log_sum_exp`](crate::numerics::log_sum_exp)); it does not
-/// validate: an empty slice gives `−∞`, a NaN entry NaN.
+/// validate. Its domain is `α ≥ 0` (finite) and action values that are finite or `−∞`
+/// with at least one finite, where the result is finite. Outside it: an empty slice or all
+/// `−∞` gives `−∞`; a `+∞` entry gives `+∞`; a NaN entry gives NaN; a NaN or negative `α`
+/// gives NaN; `α = +∞` gives `+∞` if two or more entries are finite (the limit of
+/// `α ln A`) and the maximum otherwise.
 ///
 /// # Examples
 ///
@@ -46,9 +52,18 @@ pub fn soft_state_value(q: &[f64], alpha: f64) -> f64 {
     let Some((argmax, m)) = argmax(q) else {
         return f64::NEG_INFINITY;
     };
+    // A NaN temperature must not pass as the hard maximum below.
+    if alpha.is_nan() || alpha < 0.0 {
+        return f64::NAN;
+    }
     let inv_alpha = 1.0 / alpha;
     if alpha == 0.0 || !inv_alpha.is_finite() || !m.is_finite() {
         return m;
+    }
+    if alpha == f64::INFINITY {
+        // α ln A → ∞ with two or more actions in play; (−∞ − m) · 0 would be NaN below.
+        let finite = q.iter().filter(|x| x.is_finite()).count();
+        return if finite > 1 { f64::INFINITY } else { m };
     }
     let mut rest = 0.0;
     for (a, &x) in q.iter().enumerate() {
@@ -78,7 +93,10 @@ fn argmax(q: &[f64]) -> Option<(usize, f64)> {
 /// # Errors
 ///
 /// [`MdpError::DimensionMismatch`] if `v` does not have `S` entries or `q_out` `S · A`;
-/// [`MdpError::NonFiniteValue`] for a non-finite `V(s)`.
+/// [`MdpError::NonFiniteValue`] for a non-finite `V(s)`; [`MdpError::ValuesOutOfRange`]
+/// (with the first non-finite entry as `bound`) if a `Q(s, a)` overflows `f64` (rewards
+/// and values of magnitude near `1e308`). The outputs are checked, not the inputs; on
+/// error `q_out` holds the partial result.
 ///
 /// # Examples
 ///
@@ -95,7 +113,16 @@ pub fn q_values_from_values(mdp: &Mdp, v: &[f64], q_out: &mut [f64]) -> Result<(
     check_len("q_out", q_out.len(), mdp.num_states() * mdp.num_actions())?;
     check_values("values", v)?;
     q_from_v_unchecked(mdp, v, q_out);
-    Ok(())
+    check_outputs(q_out)
+}
+
+/// `Err(ValuesOutOfRange)` naming the first non-finite output of an operator whose inputs
+/// were finite: the sum `r + γ E[V]` or `α ln A` overflowed.
+fn check_outputs(out: &[f64]) -> Result<(), MdpError> {
+    match out.iter().find(|x| !x.is_finite()) {
+        Some(&bound) => Err(MdpError::ValuesOutOfRange { bound }),
+        None => Ok(()),
+    }
 }
 
 /// As [`q_values_from_values`], for inputs already checked.
@@ -139,7 +166,9 @@ pub(crate) fn q_from_v_unchecked(mdp: &Mdp, v: &[f64], q_out: &mut [f64]) {
 ///
 /// [`MdpError::InvalidTemperature`] for `α` negative or non-finite;
 /// [`MdpError::DimensionMismatch`] unless `v` and `v_out` have `S` entries;
-/// [`MdpError::NonFiniteValue`] for a non-finite `V(s)`.
+/// [`MdpError::NonFiniteValue`] for a non-finite `V(s)`; [`MdpError::ValuesOutOfRange`]
+/// if an output overflows `f64` (as [`q_values_from_values`]; on error `v_out` holds the
+/// partial result).
 ///
 /// # Examples
 ///
@@ -164,7 +193,7 @@ pub fn soft_bellman_backup(
     check_values("values", v)?;
     let mut q_row = vec![0.0; mdp.num_actions()];
     soft_sweep(mdp, alpha, v, v_out, &mut q_row);
-    Ok(())
+    check_outputs(v_out)
 }
 
 /// The soft Bellman optimality operator in action-value form, `Q_out = T_α Q`.
@@ -190,8 +219,11 @@ pub fn soft_bellman_backup(
 ///
 /// # Errors
 ///
-/// [`MdpError::InvalidTemperature`]; [`MdpError::DimensionMismatch`] unless `q` and
-/// `q_out` have `S · A` entries; [`MdpError::NonFiniteValue`] for a non-finite `Q(s, a)`.
+/// [`MdpError::InvalidTemperature`] for `α` negative or non-finite;
+/// [`MdpError::DimensionMismatch`] unless `q` and `q_out` have `S · A` entries;
+/// [`MdpError::NonFiniteValue`] for a non-finite `Q(s, a)`; [`MdpError::ValuesOutOfRange`]
+/// if an output overflows `f64` (as [`q_values_from_values`]; on error `q_out` holds the
+/// partial result).
 ///
 /// # Examples
 ///
@@ -217,7 +249,7 @@ pub fn soft_bellman_q_backup(
     check_values("q_values", q)?;
     let v = soft_values_of_q(mdp, q, alpha);
     q_from_v_unchecked(mdp, &v, q_out);
-    Ok(())
+    check_outputs(q_out)
 }
 
 /// `V(s) = α ln Σ_a exp(Q(s, a)/α)` for every state, 0 at terminal states.

@@ -69,7 +69,9 @@ fn check_inputs(mdp: &Mdp, policy: &TabularPolicy, alpha: f64) -> Result<(), Mdp
 /// [`MdpError::DimensionMismatch`] if the policy's shape differs from the MDP's,
 /// [`MdpError::ValuesOutOfRange`] if `(max |r| + α ln A)/(1 − γ)` exceeds
 /// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), and [`MdpError::TooLarge`] if the dense
-/// `S × S` matrix cannot be allocated (use [`soft_policy_evaluation_iterative`] there).
+/// `S × S` matrix cannot be allocated (use [`soft_policy_evaluation_iterative`] there);
+/// [`MdpError::InvalidParameter`] naming the discount if `γ` lies so close to 1 that the
+/// linear solve breaks down in floating point (a zero pivot or a non-finite solution).
 ///
 /// # Examples
 ///
@@ -105,10 +107,20 @@ pub fn soft_policy_evaluation(
             }
         }
     }
+    // I − γP_π is strictly diagonally dominant for γ < 1, hence invertible; only a γ within
+    // rounding of 1 can make the factorisation break down or the solution overflow.
+    let numerically_singular = MdpError::InvalidParameter {
+        what: "discount",
+        value: gamma,
+        expected: "below 1 by more than rounding error (I − γP_π is numerically singular)",
+    };
     let solution = m
         .lu()
         .solve(&DVector::from_vec(b))
-        .expect("I − γP_π is strictly diagonally dominant for γ < 1, hence invertible");
+        .ok_or(numerically_singular.clone())?;
+    if solution.iter().any(|v| !v.is_finite()) {
+        return Err(numerically_singular);
+    }
     Ok(solution.iter().copied().collect())
 }
 
@@ -149,7 +161,13 @@ pub struct PolicyEvaluationResult {
 ///
 /// # Errors
 ///
-/// As [`soft_policy_evaluation`]; [`MdpError::InvalidParameter`] for a bad tolerance.
+/// [`MdpError::InvalidTemperature`] for an `α` that is negative or not finite,
+/// [`MdpError::DiscountNotBelowOne`] for `γ = 1`, [`MdpError::DimensionMismatch`] if the
+/// policy's numbers of states or actions differ from the MDP's,
+/// [`MdpError::ValuesOutOfRange`] if `(max |r| + α ln A)/(1 − γ)` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), and [`MdpError::InvalidParameter`] for a
+/// negative or non-finite tolerance. Any `max_iterations` is accepted: with 0 the result is
+/// `V_0 = 0` with `error_bound = +∞` and [`Termination::MaxIterations`].
 ///
 /// # Examples
 ///

@@ -37,11 +37,16 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// # Errors
 ///
-/// [`SoftPolicyIteration::run`] returns [`MdpError::InvalidTemperature`],
-/// [`MdpError::InvalidParameter`] for a bad tolerance, [`MdpError::DiscountNotBelowOne`],
-/// [`MdpError::DimensionMismatch`] for an initial policy of the wrong shape, and, from
-/// the exact evaluation, [`MdpError::ValuesOutOfRange`] and [`MdpError::TooLarge`] (the
-/// dense `S × S` matrix of a large MDP).
+/// [`SoftPolicyIteration::run`] returns [`MdpError::InvalidTemperature`] for an `α` that is
+/// negative or not finite, [`MdpError::InvalidParameter`] for a negative or non-finite
+/// tolerance, [`MdpError::DiscountNotBelowOne`] for `γ = 1`,
+/// [`MdpError::DimensionMismatch`] for an initial policy whose numbers of states or actions
+/// differ from the MDP's, and, from the exact evaluation ([`soft_policy_evaluation`]),
+/// [`MdpError::ValuesOutOfRange`] if `(max |r| + α ln A)/(1 − γ)` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), [`MdpError::TooLarge`] if the dense
+/// `S × S` matrix cannot be allocated, and [`MdpError::InvalidParameter`] naming the
+/// discount if `γ` is within rounding of 1. The builder methods store what they are given;
+/// `run` checks it. At least one evaluation is made, even with `max_iterations = 0`.
 ///
 /// # Examples
 ///
@@ -170,10 +175,8 @@ impl SoftPolicyIteration {
         }
         let improved = boltzmann_policy(&q_values, mdp.num_actions(), self.alpha)?;
         Ok(SoftPolicyIterationResult {
-            values: value_history
-                .last()
-                .expect("at least one evaluation")
-                .clone(),
+            // The loop above evaluates at least once, so the history is never empty.
+            values: value_history.last().cloned().unwrap_or_default(),
             q_values,
             policy: improved,
             evaluated_policy: policy,

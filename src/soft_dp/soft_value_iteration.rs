@@ -48,12 +48,15 @@ pub enum Termination {
 ///
 /// # Errors
 ///
-/// [`SoftValueIteration::run`] returns [`MdpError::InvalidTemperature`],
-/// [`MdpError::InvalidParameter`] for a negative or non-finite tolerance, and
+/// [`SoftValueIteration::run`] returns [`MdpError::InvalidTemperature`] for an `α` that is
+/// negative or not finite, [`MdpError::InvalidParameter`] for a negative or non-finite
+/// tolerance, and
 /// [`MdpError::DiscountNotBelowOne`] for `γ = 1`, and [`MdpError::ValuesOutOfRange`] when
 /// `max(‖V_0‖∞, (max |r| + α ln A)/(1 − γ))` exceeds
 /// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX) (`1e300`): within that domain no sweep can
-/// overflow, and the result is always finite.
+/// overflow, and the result is always finite. The builder methods store what they are
+/// given; `run` checks it. Any `max_iterations` is accepted: with 0 no sweep runs, and the
+/// result reports `V_0` with `error_bound = +∞` and [`Termination::MaxIterations`].
 ///
 /// # Examples
 ///
@@ -194,7 +197,11 @@ impl ValueIterationResult {
     ///
     /// # Errors
     ///
-    /// [`MdpError::NonFiniteValue`] if the values overflowed (rewards near `f64::MAX`).
+    /// [`MdpError::NonFiniteValue`] if `q_values` holds a NaN or infinite entry, and
+    /// [`MdpError::InvalidTemperature`] for a negative or non-finite `alpha`: neither
+    /// happens for a result returned by [`SoftValueIteration::run`] (whose values are
+    /// bounded by [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX)), only for one whose public
+    /// fields were edited.
     pub fn policy(&self) -> Result<TabularPolicy, MdpError> {
         boltzmann_policy(&self.q_values, self.num_actions, self.alpha)
     }
@@ -209,7 +216,10 @@ impl ValueIterationResult {
 ///
 /// # Errors
 ///
-/// [`MdpError::InvalidParameter`] for a bad tolerance; [`MdpError::DiscountNotBelowOne`].
+/// As [`SoftValueIteration::run`] at `α = 0`: [`MdpError::InvalidParameter`] for a
+/// negative or non-finite tolerance; [`MdpError::DiscountNotBelowOne`] for `γ = 1`;
+/// [`MdpError::ValuesOutOfRange`] if `max |r|/(1 − γ)` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX).
 ///
 /// # Examples
 ///

@@ -83,7 +83,13 @@ impl Mdp {
     /// `transitions` or `rewards` does not have `S · A` entries;
     /// [`MdpError::InvalidTransitionProbability`], [`MdpError::SuccessorOutOfRange`] and
     /// [`MdpError::TransitionNotNormalised`] for a bad row; [`MdpError::NonFiniteReward`];
-    /// [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]`.
+    /// [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]` or NaN; [`MdpError::InvalidParameter`]
+    /// (`"num_states"`) for `S > 2³² − 1`; [`MdpError::TooLarge`] if `S · A` overflows
+    /// `usize`.
+    ///
+    /// Any finite reward is accepted here. The solvers bound the values they compute and
+    /// reject, with [`MdpError::ValuesOutOfRange`], rewards so large that `|V|` could exceed
+    /// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX).
     pub fn new(
         num_states: usize,
         num_actions: usize,
@@ -162,7 +168,8 @@ impl Mdp {
     ///
     /// # Errors
     ///
-    /// As [`Mdp::new`]; `p` must have `S · A · S` entries.
+    /// As [`Mdp::new`]; `p` must have `S · A · S` entries ([`MdpError::DimensionMismatch`]
+    /// otherwise, [`MdpError::TooLarge`] if that product overflows `usize`).
     ///
     /// # Examples
     ///
@@ -211,7 +218,8 @@ impl Mdp {
     /// [`MdpError::DimensionMismatch`] if a transition matrix is not `S × S`
     /// (`what: "transition matrix rows"` or `"transition matrix columns"`, with `S` the
     /// first matrix's number of rows) or `rewards` is not `S × A` (`"reward matrix rows"`,
-    /// `"reward matrix columns"`); then as [`Mdp::new`], naming `(s, a)` of a bad row.
+    /// `"reward matrix columns"`); then as [`Mdp::new`], naming `(s, a)` of a bad row or
+    /// reward.
     ///
     /// # Examples
     ///
@@ -331,7 +339,7 @@ impl Mdp {
     ///
     /// # Errors
     ///
-    /// [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]`.
+    /// [`MdpError::InvalidDiscount`] for `γ ∉ [0, 1]` or NaN.
     pub fn with_discount(mut self, discount: f64) -> Result<Self, MdpError> {
         check_discount(discount)?;
         self.discount = discount;
@@ -449,6 +457,9 @@ impl Mdp {
     }
 
     /// `E[V(s') | s, a] = Σ_{s'} P(s' | s, a) V(s')`.
+    ///
+    /// `v` is not checked: a NaN or infinite entry at a successor propagates into the
+    /// result (IEEE arithmetic), and entries near `±f64::MAX` can overflow the sum.
     ///
     /// # Panics
     ///

@@ -44,8 +44,9 @@ impl TabularPolicy {
     ///
     /// # Errors
     ///
-    /// See the type's documentation; also [`MdpError::Empty`] and
-    /// [`MdpError::DimensionMismatch`].
+    /// See the type's documentation; also [`MdpError::Empty`] for no states or actions,
+    /// [`MdpError::DimensionMismatch`] unless there are `S · A` entries, and
+    /// [`MdpError::TooLarge`] if `S · A` overflows `usize`.
     pub fn from_probs(
         num_states: usize,
         num_actions: usize,
@@ -74,8 +75,9 @@ impl TabularPolicy {
     ///
     /// # Errors
     ///
-    /// See the type's documentation; also [`MdpError::Empty`] and
-    /// [`MdpError::DimensionMismatch`].
+    /// See the type's documentation; also [`MdpError::Empty`] for no states or actions,
+    /// [`MdpError::DimensionMismatch`] unless there are `S · A` entries, and
+    /// [`MdpError::TooLarge`] if `S · A` overflows `usize`.
     pub fn from_log_probs(
         num_states: usize,
         num_actions: usize,
@@ -106,7 +108,8 @@ impl TabularPolicy {
     ///
     /// # Errors
     ///
-    /// [`MdpError::Empty`] for no states or no actions.
+    /// [`MdpError::Empty`] for no states or no actions; [`MdpError::TooLarge`] if the
+    /// `S · A` table overflows `usize` or cannot be allocated.
     pub fn uniform(num_states: usize, num_actions: usize) -> Result<Self, MdpError> {
         let n = table_len("policy table", &[num_states, num_actions])?;
         check_shape(num_states, num_actions, n)?;
@@ -122,7 +125,9 @@ impl TabularPolicy {
     ///
     /// # Errors
     ///
-    /// [`MdpError::Empty`]; [`MdpError::ActionOutOfRange`] for `actions[s] ≥ A`.
+    /// [`MdpError::Empty`] for no states (`actions` empty) or `A = 0`;
+    /// [`MdpError::ActionOutOfRange`] for `actions[s] ≥ A`; [`MdpError::TooLarge`] if the
+    /// `S · A` table overflows `usize` or cannot be allocated.
     pub fn deterministic(num_actions: usize, actions: &[usize]) -> Result<Self, MdpError> {
         let num_states = actions.len();
         let n = table_len("policy table", &[num_states, num_actions])?;

@@ -2,7 +2,7 @@
 
 use rand::{Rng, RngExt};
 
-use crate::tabular::mdp_error::MdpError;
+use crate::tabular::mdp_error::{MdpError, table_len};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// A time-indexed stochastic policy `π_t(a | s)` for a horizon of `T` steps, stored as
@@ -93,16 +93,29 @@ impl TimeIndexedPolicy {
     ///
     /// # Errors
     ///
-    /// [`MdpError::Empty`] (`what: "steps"`) for `horizon = 0`.
+    /// [`MdpError::Empty`] (`what: "steps"`) for `horizon = 0`; [`MdpError::TooLarge`] if
+    /// the `T · S · A` table overflows `usize` or cannot be allocated.
     pub fn stationary(policy: &TabularPolicy, horizon: usize) -> Result<Self, MdpError> {
         if horizon == 0 {
             return Err(MdpError::Empty { what: "steps" });
+        }
+        let what = "time-indexed policy table";
+        let len = table_len(what, &[horizon, policy.log_probs().len()])?;
+        let mut log_probs = Vec::new();
+        log_probs
+            .try_reserve_exact(len)
+            .map_err(|_| MdpError::TooLarge {
+                what,
+                entries: len as f64,
+            })?;
+        for _ in 0..horizon {
+            log_probs.extend_from_slice(policy.log_probs());
         }
         Ok(Self::from_log_probs(
             horizon,
             policy.num_states(),
             policy.num_actions(),
-            policy.log_probs().repeat(horizon),
+            log_probs,
         ))
     }
 

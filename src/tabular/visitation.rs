@@ -80,8 +80,11 @@ impl Visitation {
 ///
 /// # Errors
 ///
-/// [`IrlError::DimensionMismatch`] if `initial` does not have `S` entries or the policy was
-/// built for another MDP size; [`IrlError::Mdp`] if `initial` is not a distribution.
+/// [`IrlError::DimensionMismatch`] if `initial` does not have `S` entries or the policy's
+/// numbers of states or actions differ from the MDP's; [`IrlError::Mdp`] with
+/// [`MdpError::InvalidStateProbability`] for a negative or non-finite entry of `initial`,
+/// or [`MdpError::StateDistributionNotNormalised`] if it does not sum to one within
+/// [`NORMALISATION_TOLERANCE`](crate::NORMALISATION_TOLERANCE).
 ///
 /// # Examples
 ///
@@ -315,9 +318,9 @@ fn check_policy_shape(mdp: &Mdp, num_states: usize, num_actions: usize) -> Resul
 /// # Errors
 ///
 /// [`IrlError::DimensionMismatch`] for shapes that do not fit the MDP; [`IrlError::Mdp`]
-/// if `initial` is not a distribution; [`IrlError::InvalidConfig`] for a non-positive
-/// tolerance; [`IrlError::NotAbsorbed`] if the mass has not fallen to the tolerance after
-/// `max_steps` steps (the policy does not reach a terminal state with probability 1, or
+/// if `initial` is not a distribution (as [`forward_pass`]); [`IrlError::InvalidConfig`]
+/// for a tolerance that is not finite and `> 0`; [`IrlError::NotAbsorbed`] if the mass has
+/// not fallen to the tolerance after `max_steps` steps (the policy does not reach a terminal state with probability 1, or
 /// too slowly).
 ///
 /// # Examples
@@ -408,9 +411,9 @@ pub fn visitation_until_absorbed(
 /// # Errors
 ///
 /// [`IrlError::DimensionMismatch`] for shapes that do not fit the MDP;
-/// [`IrlError::Mdp`] if `initial` is not a distribution, or with
+/// [`IrlError::Mdp`] if `initial` is not a distribution (as [`forward_pass`]), or with
 /// [`MdpError::DiscountNotBelowOne`] for `γ = 1`;
-/// [`IrlError::InvalidConfig`] for a non-positive tolerance; [`IrlError::NotAbsorbed`] if
+/// [`IrlError::InvalidConfig`] for a tolerance that is not finite and `> 0`; [`IrlError::NotAbsorbed`] if
 /// the tolerance is not met within `max_steps` steps (about `ln(tolerance (1 − γ))/ln γ`
 /// are needed without terminal states; a subnormal tolerance may never be met).
 ///

@@ -1,0 +1,733 @@
+//! What each function's documentation says happens at the edge of its domain, checked:
+//! the IEEE edge cases of the numerical primitives, and the typed errors of the functions
+//! whose documented domain was not enforced before (each test here failed before its fix).
+
+use maxent_rl::{log_one_minus_tanh_sq, log_softmax, softmax, softplus, xlogx};
+
+#[test]
+fn log_one_minus_tanh_sq_is_even_and_reaches_its_limit_at_both_infinities() {
+    // ln(1 − tanh² u) → −∞ as u → ±∞. Before evaluating at |u|, u = −∞ gave
+    // 2(ln 2 + ∞ − softplus(+∞)) = ∞ − ∞ = NaN.
+    assert_eq!(log_one_minus_tanh_sq(f64::INFINITY), f64::NEG_INFINITY);
+    assert_eq!(log_one_minus_tanh_sq(f64::NEG_INFINITY), f64::NEG_INFINITY);
+    assert!(log_one_minus_tanh_sq(f64::NAN).is_nan());
+    for u in [0.3, 1.0, 7.5, 19.1, 400.0, 1e300, f64::MAX / 2.0, f64::MAX] {
+        assert_eq!(
+            log_one_minus_tanh_sq(-u).to_bits(),
+            log_one_minus_tanh_sq(u).to_bits(),
+            "u = {u}"
+        );
+        // Finite up to |u| = f64::MAX / 2; at f64::MAX the value 2 ln 2 − 2|u| overflows.
+        assert_eq!(
+            log_one_minus_tanh_sq(-u).is_finite(),
+            u <= f64::MAX / 2.0,
+            "u = {u}"
+        );
+    }
+}
+
+#[test]
+fn scalar_primitives_follow_their_documented_edge_cases() {
+    assert_eq!(softplus(f64::NEG_INFINITY), 0.0);
+    assert_eq!(softplus(f64::INFINITY), f64::INFINITY);
+    assert!(softplus(f64::NAN).is_nan());
+    assert!(softplus(f64::MAX).is_finite() && softplus(-f64::MAX) == 0.0);
+    assert!(xlogx(-0.5).is_nan());
+    assert_eq!(xlogx(f64::INFINITY), f64::INFINITY);
+    assert_eq!(xlogx(0.0), 0.0);
+}
+
+#[test]
+fn log_softmax_follows_its_documented_edge_cases() {
+    let ninf = f64::NEG_INFINITY;
+    // On the domain: masked entries −∞, the others finite and ≤ 0, unless the distance to
+    // the maximum overflows.
+    assert_eq!(log_softmax(&[0.0, ninf]), vec![0.0, ninf]);
+    assert_eq!(log_softmax(&[1e308, -1e308]), vec![0.0, ninf]);
+    assert_eq!(softmax(&[1e308, -1e308]), vec![1.0, 0.0]);
+    // Outside it.
+    assert!(log_softmax(&[0.0, f64::NAN]).iter().all(|x| x.is_nan()));
+    let lp = log_softmax(&[f64::INFINITY, 0.0]);
+    assert!(lp[0].is_nan() && lp[1] == ninf);
+    assert!(log_softmax(&[ninf, ninf]).iter().all(|x| x.is_nan()));
+    assert!(log_softmax(&[]).is_empty());
+}
+
+#[test]
+fn a_stationary_policy_too_long_to_store_is_a_typed_error() {
+    use maxent_rl::{MdpError, TabularPolicy, TimeIndexedPolicy};
+    let pi = TabularPolicy::uniform(2, 2).unwrap();
+    // T · S · A overflows usize, or its 8-byte entries overflow the address space (2⁶¹ · 4
+    // entries: refused before the allocator is asked, whatever the overcommit policy).
+    // Before the fix, `Vec::repeat` panicked with "capacity overflow" on both.
+    for horizon in [usize::MAX, 1 << 61] {
+        assert!(matches!(
+            TimeIndexedPolicy::stationary(&pi, horizon),
+            Err(MdpError::TooLarge { .. })
+        ));
+    }
+}
+
+#[test]
+fn a_chain_too_long_to_index_is_a_typed_error() {
+    use maxent_rl::{MdpError, chain_mdp};
+    // Before the fix, `2 * n` overflowed (a panic in debug builds) and `n = 2³²` tried to
+    // build 2³³ transition rows before `Mdp::new` refused them.
+    for n in [usize::MAX, 1 << 32] {
+        assert!(matches!(
+            chain_mdp(n, 0.2, 0.9),
+            Err(MdpError::InvalidParameter { what: "n", .. })
+        ));
+    }
+    assert!(chain_mdp(5, 0.2, 0.9).is_ok());
+}
+
+#[test]
+fn soft_state_value_follows_its_documented_edge_cases() {
+    use maxent_rl::soft_state_value;
+    let ninf = f64::NEG_INFINITY;
+    // Before: a NaN temperature returned the hard maximum 1 as if α were 0, a negative one
+    // gave −∞ (an exponent of +∞ times a negative α), and α = ∞ with one finite entry
+    // gave ∞ · 0 = NaN.
+    assert!(soft_state_value(&[1.0, 0.0], f64::NAN).is_nan());
+    assert!(soft_state_value(&[1.0, 0.0], -1.0).is_nan());
+    assert_eq!(soft_state_value(&[1.0, ninf], f64::INFINITY), 1.0);
+    assert_eq!(soft_state_value(&[1.0], f64::INFINITY), 1.0);
+    assert_eq!(soft_state_value(&[1.0, 0.0], f64::INFINITY), f64::INFINITY);
+    // The rest of the documented edge cases.
+    assert_eq!(soft_state_value(&[], 1.0), ninf);
+    assert_eq!(soft_state_value(&[ninf, ninf], 1.0), ninf);
+    assert_eq!(soft_state_value(&[f64::INFINITY, 0.0], 1.0), f64::INFINITY);
+    assert!(soft_state_value(&[0.0, f64::NAN], 1.0).is_nan());
+    assert_eq!(soft_state_value(&[1.0, 0.0], 0.0), 1.0);
+}
+
+#[test]
+fn bellman_operators_name_an_overflow_instead_of_returning_infinity() {
+    use maxent_rl::{
+        Mdp, MdpError, q_values_from_values, soft_bellman_backup, soft_bellman_q_backup,
+    };
+    // One state, two actions; r = 1e308 and V = 1e308 at γ = 0.9: r + γV overflows.
+    // Before the fix, each returned Ok with an infinite output.
+    let p = [vec![(0, 1.0)], vec![(0, 1.0)]];
+    let mdp = Mdp::new(1, 2, &p, vec![1e308, 0.0], 0.9).unwrap();
+    let overflow = |r: Result<(), MdpError>| matches!(r, Err(MdpError::ValuesOutOfRange { bound }) if bound == f64::INFINITY);
+    let mut q = [0.0; 2];
+    assert!(overflow(q_values_from_values(&mdp, &[1e308], &mut q)));
+    let mut v = [0.0];
+    assert!(overflow(soft_bellman_backup(&mdp, 1.0, &[1e308], &mut v)));
+    assert!(overflow(soft_bellman_q_backup(
+        &mdp,
+        1.0,
+        &[1e308, 1e308],
+        &mut q
+    )));
+    // Within range the same calls succeed.
+    assert!(q_values_from_values(&mdp, &[1.0], &mut q).is_ok());
+    assert!(soft_bellman_backup(&mdp, 1.0, &[1.0], &mut v).is_ok());
+}
+
+#[test]
+fn finite_horizon_tables_that_cannot_be_stored_are_a_typed_error() {
+    use maxent_rl::{
+        KlError, LinearlySolvableMdp, Mdp, MdpError, TabularPolicy,
+        finite_horizon_kl_soft_value_iteration, finite_horizon_soft_value_iteration,
+    };
+    let p = [vec![(0, 1.0)], vec![(0, 1.0)]];
+    let mdp = Mdp::new(1, 2, &p, vec![0.0, 0.0], 1.0).unwrap();
+    let prior = TabularPolicy::uniform(1, 2).unwrap();
+    // Before the fix the KL solver reserved `usize::MAX` tables up front and panicked with
+    // "capacity overflow"; the soft solver already refused.
+    for horizon in [usize::MAX, 1 << 61] {
+        assert!(matches!(
+            finite_horizon_kl_soft_value_iteration(&mdp, &prior, 1.0, horizon, &[0.0]),
+            Err(KlError::Mdp(MdpError::TooLarge { .. }))
+        ));
+        assert!(matches!(
+            finite_horizon_soft_value_iteration(&mdp, 1.0, horizon, &[0.0]),
+            Err(MdpError::TooLarge { .. }) | Err(MdpError::ValuesOutOfRange { .. })
+        ));
+    }
+    let passive = Mdp::new(2, 1, &[vec![(1, 1.0)], vec![(1, 1.0)]], vec![0.0, 0.0], 1.0)
+        .unwrap()
+        .with_terminal_states(&[1])
+        .unwrap();
+    let lmdp = LinearlySolvableMdp::new(&passive, &[0.0, 0.0], 1.0).unwrap();
+    // Before: this looped 2⁶⁴ times, one table row each.
+    assert!(matches!(
+        lmdp.finite_horizon_desirability(usize::MAX, &[0.0, 0.0]),
+        Err(KlError::Mdp(MdpError::TooLarge { .. }))
+    ));
+    // exp(V_T/α) overflows: named even at T = 0, where it was returned as ∞ before.
+    assert!(matches!(
+        lmdp.finite_horizon_desirability(0, &[1000.0, 0.0]),
+        Err(KlError::NoFirstExitSolution { s: 0 })
+    ));
+}
+
+#[test]
+fn irl_inputs_outside_their_domain_are_named() {
+    use maxent_rl::{
+        Features, IrlError, MaxCausalEntSolution, MaxEntPartition, Mdp, MdpError, TrajectoryEnd,
+    };
+    let mdp = Mdp::new(2, 1, &[vec![(1, 1.0)], vec![(1, 1.0)]], vec![0.0; 2], 1.0).unwrap();
+    // S · K overflows: before the fix, a panic in debug builds (a wrapped length in release).
+    assert!(matches!(
+        Features::state(&mdp, usize::MAX, vec![]),
+        Err(IrlError::Mdp(MdpError::TooLarge { .. }))
+    ));
+    // θ·φ overflows from finite θ and φ: before, Ok with r = ∞.
+    let phi = Features::state(&mdp, 2, vec![1e300, 1e300, 0.0, 0.0]).unwrap();
+    assert_eq!(
+        phi.reward(&[1e10, 1e10]),
+        Err(IrlError::Mdp(MdpError::NonFiniteReward {
+            s: 0,
+            a: 0,
+            value: f64::INFINITY
+        }))
+    );
+    // A zero reward with one action bounds the values by 0 for any horizon, so T = usize::MAX
+    // reached `T + 1` (a panic in debug builds) before the tables were refused.
+    assert!(matches!(
+        MaxCausalEntSolution::new(&mdp, &[0.0, 0.0], usize::MAX),
+        Err(IrlError::Mdp(MdpError::TooLarge { .. }))
+    ));
+    assert!(matches!(
+        MaxEntPartition::new(&mdp, &[0.0, 0.0], usize::MAX, &TrajectoryEnd::Anywhere),
+        Err(IrlError::Mdp(MdpError::TooLarge { .. }))
+    ));
+}
+
+#[test]
+fn a_transposed_policy_is_named_by_the_elbo() {
+    use maxent_rl::{
+        InferenceError, Mdp, MdpError, TabularPolicy, TimeIndexedPolicy, evidence_lower_bound,
+    };
+    let mdp = Mdp::new(2, 3, &vec![vec![(0, 1.0)]; 6], vec![0.0; 6], 1.0).unwrap();
+    let transposed =
+        TimeIndexedPolicy::stationary(&TabularPolicy::uniform(3, 2).unwrap(), 2).unwrap();
+    // Before: DimensionMismatch { what: "policy", expected: 6, found: 6 }.
+    assert_eq!(
+        evidence_lower_bound(&mdp, &transposed, 1.0, &[0.5, 0.5]),
+        Err(InferenceError::Mdp(MdpError::DimensionMismatch {
+            what: "policy states",
+            expected: 2,
+            found: 3
+        }))
+    );
+}
+
+#[test]
+fn a_soft_q_update_that_overflows_is_refused_and_leaves_the_table() {
+    use maxent_rl::{LearningError, Mdp, Transition, soft_q_learning_update};
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0, 0.0], 0.9).unwrap();
+    let mut q = vec![-1e308, 1e308];
+    let t = Transition {
+        s: 0,
+        a: 0,
+        r: 1e308,
+        next_s: 0,
+        done: false,
+    };
+    // δ = r + γ V(s') − Q(s, a) = 1e308 + 0.9e308 + 1e308 overflows. Before the fix the
+    // update returned Ok(∞) and stored Q(0, 0) = ∞, which the next call then rejected.
+    assert_eq!(
+        soft_q_learning_update(&mdp, &mut q, &t, 1.0, 0.5),
+        Err(LearningError::Overflow {
+            what: "td_error and q(s, a)",
+            index: 0
+        })
+    );
+    assert_eq!(q, vec![-1e308, 1e308]);
+}
+
+#[test]
+fn error_messages_print_extreme_values_compactly() {
+    use maxent_rl::{BackwardMessages, Mdp, Transition, soft_q_learning_update};
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0, 0.0], 0.9).unwrap();
+    // Before, these printed 1e308 as a 309-digit decimal.
+    let t = Transition {
+        s: 0,
+        a: 0,
+        r: 0.0,
+        next_s: 0,
+        done: false,
+    };
+    let msg = soft_q_learning_update(&mdp, &mut [0.0, 0.0], &t, 1.0, 1e308)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("1e308") && msg.len() < 100, "{msg}");
+    let msg = BackwardMessages::new(&mdp, -1e308, 1)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("-1e308") && msg.len() < 100, "{msg}");
+    let msg = maxent_rl::LqError::InvalidDiscount { value: 1e308 }.to_string();
+    assert!(msg.contains("1e308") && msg.len() < 100, "{msg}");
+}
+
+#[test]
+fn a_replay_batch_too_large_to_allocate_is_a_typed_error() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{LearningError, ReplayBuffer};
+    let mut buffer = ReplayBuffer::new(4).unwrap();
+    buffer.push(1.0);
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    // Before the fix, both panicked with "capacity overflow" (`with_capacity(usize::MAX)`).
+    assert!(matches!(
+        buffer.sample(usize::MAX, &mut rng),
+        Err(LearningError::InvalidConfig {
+            what: "batch_size",
+            ..
+        })
+    ));
+    let mut out = Vec::new();
+    assert!(matches!(
+        buffer.sample_indices(usize::MAX, &mut rng, &mut out),
+        Err(LearningError::InvalidConfig {
+            what: "batch_size",
+            ..
+        })
+    ));
+    assert_eq!(buffer.sample(3, &mut rng).unwrap().len(), 3);
+}
+
+#[test]
+fn regularised_iterations_that_cannot_store_their_iterates_are_refused() {
+    use maxent_rl::{
+        KlError, Mdp, MdpError, MirrorDescentPolicyIteration, TabularPolicy,
+        kl_entropy_regularised_value_iteration, munchausen_value_iteration,
+    };
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![1.0, 0.0], 0.5).unwrap();
+    let pi = TabularPolicy::uniform(1, 2).unwrap();
+    fn too_large<T>(r: Result<T, KlError>) -> bool {
+        matches!(r, Err(KlError::Mdp(MdpError::TooLarge { .. })))
+    }
+    // Before: `Vec::with_capacity(usize::MAX)` panicked ("capacity overflow") in the two
+    // value iterations, and `iterations + 1` overflowed in mirror descent.
+    assert!(too_large(munchausen_value_iteration(
+        &mdp,
+        0.5,
+        0.5,
+        &[0.0, 0.0],
+        usize::MAX
+    )));
+    assert!(too_large(kl_entropy_regularised_value_iteration(
+        &mdp,
+        0.5,
+        0.5,
+        &[0.0, 0.0],
+        &pi,
+        usize::MAX
+    )));
+    let md = MirrorDescentPolicyIteration::new(0.5, 0.5)
+        .unwrap()
+        .iterations(usize::MAX);
+    assert!(too_large(md.run(&mdp, &pi)));
+    // A NaN log-probability from an overflowing q/τ is named, not returned: τ = 1e-308
+    // turns q = (1e300, −1e300) into logits (+∞, −∞).
+    let r = munchausen_value_iteration(&mdp, 1e-308, 0.0, &[1e300, -1e300], 1);
+    assert!(
+        matches!(r, Err(KlError::Mdp(MdpError::NonFiniteValue { .. }))),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn optimal_controls_accept_every_finite_positive_desirability() {
+    use maxent_rl::{LinearlySolvableMdp, Mdp};
+    let p = [vec![(0, 0.5), (1, 0.5)], vec![(1, 1.0)]];
+    let passive = Mdp::new(2, 1, &p, vec![0.0; 2], 1.0)
+        .unwrap()
+        .with_terminal_states(&[1])
+        .unwrap();
+    let lmdp = LinearlySolvableMdp::new(&passive, &[0.0, 0.0], 1.0).unwrap();
+    // z = 5e-324 (the smallest positive f64): p z = 2.5e-324 rounds to 0, and the
+    // unscaled controls were 0/0 = NaN, refused as an invalid policy.
+    let tiny = 5e-324;
+    let u = lmdp.optimal_controls(&[tiny, tiny]).unwrap();
+    assert_eq!(u.action_probs(0), &[0.5, 0.5]);
+    let u = lmdp.optimal_controls(&[f64::MAX, f64::MAX / 4.0]).unwrap();
+    assert!((u.prob(0, 0) - 0.8).abs() < 1e-15);
+}
+
+#[test]
+fn adam_and_the_continuous_buffer_refuse_non_finite_input() {
+    use maxent_rl::{Adam, ContinuousReplayBuffer, LqError};
+    // Before: a NaN gradient or step size turned the parameters into NaN, returning Ok.
+    let mut adam = Adam::new(2, 0.1).unwrap();
+    let mut theta = [1.0, 2.0];
+    assert!(matches!(
+        adam.step(&mut theta, &[0.5, f64::NAN]),
+        Err(LqError::NonFinite {
+            what: "grad",
+            row: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        Adam::new(2, f64::NAN),
+        Err(LqError::InvalidParameter {
+            what: "learning_rate",
+            ..
+        })
+    ));
+    assert_eq!(theta, [1.0, 2.0]);
+    // A gradient whose square overflows moves the parameter by about η, not by ∞.
+    adam.step(&mut theta, &[1e300, -1e200]).unwrap();
+    assert!(theta.iter().all(|t: &f64| t.is_finite()));
+    // Before: stored as given.
+    let mut buffer = ContinuousReplayBuffer::new(1, 1, 4);
+    assert!(matches!(
+        buffer.push(&[0.0], &[0.0], f64::NAN, &[0.0]),
+        Err(LqError::NonFinite { what: "r", .. })
+    ));
+    assert!(buffer.is_empty());
+}
+
+#[test]
+fn continuous_learners_refuse_sizes_they_cannot_store() {
+    use maxent_rl::nalgebra::DMatrix;
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{
+        LossError, LqError, LqProblem, QuadraticCritic, SacLqrConfig, SacLqrTemperature, sac_lqr,
+        svgd,
+    };
+    // Before: `Vec::with_capacity(usize::MAX)` panicked ("capacity overflow").
+    let mut particles = vec![0.0, 1.0];
+    assert!(matches!(
+        svgd(&mut particles, 1, |_, g| g.fill(0.0), 0.1, usize::MAX),
+        Err(LossError::InvalidParameter {
+            what: "iterations",
+            ..
+        })
+    ));
+    // Before: `vec![0.0; batch_size]` panicked.
+    let one = DMatrix::identity(1, 1);
+    let problem = LqProblem::new(
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one * 0.01,
+        0.9,
+    )
+    .unwrap();
+    let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(0.1), 10);
+    config.batch_size = usize::MAX;
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    assert!(matches!(
+        sac_lqr(&problem, &config, &mut rng),
+        Err(LqError::InvalidParameter {
+            what: "batch_size",
+            ..
+        })
+    ));
+    // Before: d(d + 1) overflowed (a panic in debug builds).
+    assert_eq!(QuadraticCritic::num_weights(usize::MAX, 1), usize::MAX);
+    assert_eq!(QuadraticCritic::num_weights(1, 1), 4);
+    // Before: NaN weights gave Ok(NaN).
+    assert!(matches!(
+        QuadraticCritic::from_weights(1, 1, vec![f64::NAN, 0.0, 0.0, 0.0]),
+        Err(LqError::NonFinite {
+            what: "weights",
+            row: 0,
+            ..
+        })
+    ));
+    let critic = QuadraticCritic::from_weights(1, 1, vec![1e300, 0.0, 0.0, 0.0]).unwrap();
+    assert!(matches!(
+        critic.value(&[1e10], &[0.0]),
+        Err(LqError::Overflow { what: "Q", .. })
+    ));
+}
+
+#[test]
+fn linear_quadratic_outputs_that_overflow_are_named() {
+    use maxent_rl::nalgebra::{DMatrix, DVector};
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{LqError, LqProblem, MaxEntLqr};
+    let one = DMatrix::identity(1, 1);
+    let problem = LqProblem::new(
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one * 0.01,
+        0.9,
+    )
+    .unwrap();
+    let big = DVector::from_element(1, 1e200);
+    let zero = DVector::zeros(1);
+    // Before: Ok(−∞) for the reward and the value, Ok([∞]) for the next state.
+    assert!(matches!(
+        problem.reward(&big, &zero),
+        Err(LqError::Overflow {
+            what: "r(x, u)",
+            ..
+        })
+    ));
+    let huge = DVector::from_element(1, f64::MAX);
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    assert!(matches!(
+        problem.step(&huge, &huge, &mut rng),
+        Err(LqError::Overflow {
+            what: "next_state",
+            ..
+        })
+    ));
+    let lqr = MaxEntLqr::solve(&problem, 0.5).unwrap();
+    assert!(matches!(
+        lqr.value(&big),
+        Err(LqError::Overflow { what: "V(x)", .. })
+    ));
+    assert!(
+        lqr.value(&DVector::from_element(1, 1.0))
+            .unwrap()
+            .is_finite()
+    );
+}
+
+#[test]
+fn action_boxes_and_importance_sampling_stay_finite_or_say_why() {
+    use maxent_rl::{ActionBox, LossError, LqError, importance_sampled_soft_value};
+    // Before: accepted, then scale() = [∞] and log_prob_correction() = −∞.
+    assert!(matches!(
+        ActionBox::new(vec![-1e308], vec![1e308]),
+        Err(LqError::InvalidParameter {
+            what: "high − low",
+            ..
+        })
+    ));
+    // Two bounds near f64::MAX: the centre no longer overflows (was ∞ from ½(h + l)).
+    let bx = ActionBox::new(vec![1.0e308], vec![1.5e308]).unwrap();
+    assert_eq!(bx.rescale(&[0.0]).unwrap(), vec![1.25e308]);
+    assert!(matches!(
+        bx.rescale(&[1e300]),
+        Err(LqError::Overflow { what: "y", .. })
+    ));
+    // Before: Ok(∞) from Q/α = 1e308/1e-10. Shifted by max Q, the tiny α gives the
+    // maximum: 1e308 + 1e-10 · (ln(1 + e^{−1e318}) − ln 2) rounds to 1e308.
+    assert_eq!(
+        importance_sampled_soft_value(&[1e308, 0.0], &[0.0, 0.0], 1e-10),
+        Ok(1e308)
+    );
+    // A value beyond f64: α ln q overflows for α near f64::MAX.
+    assert_eq!(
+        importance_sampled_soft_value(&[0.0], &[800.0], f64::MAX),
+        Err(LossError::Overflow {
+            what: "value",
+            index: 0
+        })
+    );
+}
+
+#[test]
+fn tanh_gaussian_quadrature_names_an_overflow() {
+    use maxent_rl::{LqError, tanh_gaussian_entropy_quadrature};
+    // Before: the node −1e308 − … gave ln 2 + ∞ − softplus(∞) = NaN, returned as Ok(NaN).
+    let r = tanh_gaussian_entropy_quadrature(&[-f64::MAX], &[0.0], 8);
+    assert!(
+        matches!(
+            r,
+            Err(LqError::Overflow {
+                what: "entropy",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    assert!(
+        tanh_gaussian_entropy_quadrature(&[-1e300], &[0.0], 8)
+            .unwrap()
+            .is_finite()
+    );
+}
+
+#[test]
+fn tabular_learners_refuse_sizes_they_cannot_allocate() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{DiscreteSac, DiscreteSacConfig, Gridworld, LearningError, Pcl, SacTables};
+    let mdp = Gridworld::new(2, 1).build(0.9).unwrap();
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    // Before: `Vec::with_capacity(usize::MAX)` panicked in both runs.
+    let mut config = DiscreteSacConfig::new(4, 10);
+    config.batch_size = usize::MAX;
+    assert!(matches!(
+        DiscreteSac::new(config).run(&mdp, &mut rng, |_| 0.0),
+        Err(LearningError::InvalidConfig {
+            what: "batch_size",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pcl::new(0.5)
+            .replay_episodes(usize::MAX)
+            .episodes(2)
+            .run(&mdp, &mut rng, |_| 0.0),
+        Err(LearningError::InvalidConfig {
+            what: "replay_episodes",
+            ..
+        })
+    ));
+    // Before: S · A overflowed (a panic in debug builds).
+    assert!(matches!(
+        SacTables::new(usize::MAX, 2, vec![], vec![], vec![], 1.0),
+        Err(LearningError::InvalidConfig { .. })
+    ));
+}
+
+#[test]
+fn reinforce_takes_the_horizon_as_a_cap_not_a_length() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{Gridworld, reinforce_soft_gradient};
+    // Every episode of this gridworld ends at the goal; a horizon of usize::MAX is only a
+    // cap. Before, `Vec::with_capacity(usize::MAX)` panicked.
+    let mdp = Gridworld::new(2, 1).build(0.9).unwrap();
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    let logits = vec![0.0; 8];
+    let g = reinforce_soft_gradient(&mdp, &logits, 0.5, 10, usize::MAX, None, &mut rng).unwrap();
+    assert!(g.mean.iter().all(|x| x.is_finite()));
+}
+
+#[test]
+fn bandit_harnesses_refuse_batches_they_cannot_allocate() {
+    use maxent_rl::experiments::{
+        SoftmaxBanditConfig, TemperatureBanditConfig, run_softmax_bandit, run_temperature_bandit,
+    };
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{LossError, TemperatureConfig};
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    // Before: `batch_size · K` overflowed (a panic in debug builds) and `vec![0.0; B]`
+    // panicked with "capacity overflow".
+    let softmax = SoftmaxBanditConfig {
+        arm_means: vec![1.0, 0.0],
+        reward_std: 0.1,
+        alpha: 0.0,
+        learning_rate: 0.5,
+        baseline_learning_rate: 0.1,
+        batch_size: usize::MAX,
+        steps: 1,
+        record_every: 1,
+    };
+    assert!(matches!(
+        run_softmax_bandit(&softmax, &mut rng),
+        Err(LossError::InvalidParameter {
+            what: "batch_size",
+            ..
+        })
+    ));
+    let temperature = TemperatureBanditConfig {
+        reward_peak: 0.5,
+        reward_curvature: 1.0,
+        initial_mean: 0.0,
+        initial_log_std: 0.0,
+        actor_learning_rate: 0.1,
+        temperature: TemperatureConfig {
+            target_entropy: -1.0,
+            learning_rate: 0.01,
+            initial_log_alpha: 0.0,
+        },
+        batch_size: usize::MAX,
+        steps: 1,
+        record_every: 1,
+        entropy_samples: 10,
+    };
+    assert!(matches!(
+        run_temperature_bandit(&temperature, &mut rng),
+        Err(LossError::InvalidParameter {
+            what: "batch_size",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_finite_horizon_lqr_too_long_to_store_is_refused() {
+    use maxent_rl::nalgebra::DMatrix;
+    use maxent_rl::{LqError, LqProblem, finite_horizon_maxent_lqr};
+    let one = DMatrix::identity(1, 1);
+    let problem = LqProblem::new(
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone() * 0.01,
+        0.9,
+    )
+    .unwrap();
+    // Before: `horizon + 1` overflowed (a panic in debug builds); 2⁶⁰ steps aborted on
+    // allocation.
+    for horizon in [usize::MAX, 1 << 60] {
+        assert!(matches!(
+            finite_horizon_maxent_lqr(&problem, 0.5, horizon, &one),
+            Err(LqError::InvalidParameter {
+                what: "horizon",
+                ..
+            })
+        ));
+    }
+    assert!(finite_horizon_maxent_lqr(&problem, 0.5, 5, &one).is_ok());
+}
+
+#[test]
+fn an_svgd_direction_that_overflows_is_named() {
+    use maxent_rl::{LossError, svgd_direction};
+    // Two coinciding particles with gradients near f64::MAX: φ = (g₁ + g₂)/2 overflows.
+    // Before: Ok([∞, ∞]).
+    let r = svgd_direction(&[0.0, 0.0], &[f64::MAX, f64::MAX], 1, None);
+    assert!(
+        matches!(
+            r,
+            Err(LossError::Overflow {
+                what: "svgd direction",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn path_consistency_is_finite_or_impossible_or_an_error() {
+    use maxent_rl::{LearningError, Mdp, Transition, path_consistency_error};
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0; 2], 0.9).unwrap();
+    let ninf = f64::NEG_INFINITY;
+    let t = |r: f64| Transition {
+        s: 0,
+        a: 1,
+        r,
+        next_s: 0,
+        done: false,
+    };
+    // α = 0: the entropy term is absent. Before: 0 · (−∞) = NaN, returned as Ok(NaN).
+    let c = path_consistency_error(&mdp, &[0.0], &[0.0, ninf], &[t(1.0)], 0.0).unwrap();
+    assert_eq!(c, 1.0);
+    // α > 0: an impossible path, C = +∞ as documented.
+    let c = path_consistency_error(&mdp, &[0.0], &[0.0, ninf], &[t(1.0)], 0.5).unwrap();
+    assert_eq!(c, f64::INFINITY);
+    // Finite inputs that overflow. Before: Ok(−∞).
+    assert_eq!(
+        path_consistency_error(&mdp, &[f64::MAX], &[0.0, 0.0], &[t(-f64::MAX)], 0.5),
+        Err(LearningError::Overflow {
+            what: "path consistency error",
+            index: 0
+        })
+    );
+}
+
+#[test]
+fn the_soft_q_pg_decomposition_names_an_overflow() {
+    use maxent_rl::{LearningError, soft_q_pg_decomposition};
+    // Q/α = ±1e300/1e-10 overflowed to ±∞: before, Ok with NaN probabilities. Shifted by
+    // the maximum first, the policy is the greedy one.
+    let d = soft_q_pg_decomposition(&[1e300, -1e300], 0, 0.0, 1e-10).unwrap();
+    assert_eq!(d.probs, vec![1.0, 0.0]);
+    // y − Q(s, a) overflows: before, Ok with td_error = ∞.
+    assert_eq!(
+        soft_q_pg_decomposition(&[-f64::MAX, 0.0], 0, f64::MAX, 1.0).unwrap_err(),
+        LearningError::Overflow {
+            what: "td_error",
+            index: 0
+        }
+    );
+}
