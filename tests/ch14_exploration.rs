@@ -8,6 +8,7 @@ use maxent_rl::{
     DeepSea, ExplorationConfig, Explorer, GrowthFit, Mdp, SoftValueIteration, TabularPolicy,
     Termination, boltzmann_operator, chain_mdp, fit_growth, generalised_value_iteration,
     hitting_probability, mellowmax, run_exploration, sample_episode, soft_maximum,
+    soft_policy_evaluation, soft_policy_gradient, softmax_policy,
 };
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -574,4 +575,194 @@ fn bad_input_gives_typed_errors_naming_the_value() {
         hitting_probability(&mdp, &uniform, &[99], 3),
         Err(LearningError::IndexOutOfRange { index: 99, .. })
     ));
+}
+
+// ---------------------------------------------------------------- Claim 14.6
+
+/// The two-armed bandit as a one-step MDP: state 0, arm 0 pays `Δ = 1`, arm 1 pays 0,
+/// both end in terminal state 1.
+fn two_armed_bandit() -> Mdp {
+    let p = vec![
+        vec![(1, 1.0)],
+        vec![(1, 1.0)],
+        vec![(1, 1.0)],
+        vec![(1, 1.0)],
+    ];
+    Mdp::new(2, 2, &p, vec![1.0, 0.0, 0.0, 0.0], 0.9)
+        .unwrap()
+        .with_terminal_states(&[1])
+        .unwrap()
+        .with_initial_state(0)
+        .unwrap()
+}
+
+/// `J_α(θ) = Σ_a π_a r_a + α H(π)` of the bandit, by hand (not through the library).
+fn bandit_objective(u: f64, alpha: f64) -> f64 {
+    let p = 1.0 / (1.0 + (-u).exp());
+    let h = -(p * p.ln() + (1.0 - p) * (1.0 - p).ln());
+    p + alpha * h
+}
+
+/// `σ'(u) = σ(u)(1 − σ(u))`, written as `e^{−|u|}/(1 + e^{−|u|})²` so that it stays
+/// accurate at `|u| = 30`.
+fn logistic_slope(u: f64) -> f64 {
+    let e = (-u.abs()).exp();
+    e / ((1.0 + e) * (1.0 + e))
+}
+
+#[test]
+fn claim_14_6_entropy_scales_the_corner_plateau_but_keeps_it() {
+    let mdp = two_armed_bandit();
+    for alpha in [0.0, 0.1, 1.0] {
+        for m in [2.0, 10.0, 30.0] {
+            // Logits (−M, 0): the policy sits near the wrong corner, u = θ₀ − θ₁ = −M.
+            let g = soft_policy_gradient(&mdp, &[-m, 0.0, 0.0, 0.0], alpha)
+                .unwrap()
+                .gradient;
+            // Hand derivation: J depends on u only, dJ/du = σ'(u)(Δ − αu), and
+            // ∂/∂θ₀ = dJ/du, ∂/∂θ₁ = −dJ/du.
+            let closed = logistic_slope(-m) * (1.0 + alpha * m);
+            assert!((g[0] - closed).abs() <= 1e-12 * closed, "{alpha} {m}");
+            assert!((g[1] + closed).abs() <= 1e-12 * closed);
+            // Finite differences of the hand-written objective at M = 2 (at larger M the
+            // difference of two nearly equal J values loses every digit): central step
+            // 1e-5, error O(h²) ≈ 1e-10 plus rounding 1e-16/1e-5.
+            if m == 2.0 {
+                let h = 1e-5;
+                let fd =
+                    (bandit_objective(-m + h, alpha) - bandit_objective(-m - h, alpha)) / (2.0 * h);
+                assert!((fd - g[0]).abs() < 1e-9, "{fd} vs {}", g[0]);
+            }
+            // The plateau: with or without entropy the gradient is below (1 + αM) e^{−M}.
+            assert!(g[0] <= (1.0 + alpha * m) * (-m).exp());
+        }
+    }
+}
+
+/// Steps of gradient ascent `θ ← θ + η∇J_α` from logits (−M, 0) until `π₀ ≥ 1/2`.
+fn escape_steps(m: f64, alpha: f64, eta: f64) -> usize {
+    let mdp = two_armed_bandit();
+    let mut z = vec![-m, 0.0, 0.0, 0.0];
+    let mut steps = 0;
+    while z[0] < z[1] {
+        let g = soft_policy_gradient(&mdp, &z, alpha).unwrap().gradient;
+        z.iter_mut().zip(&g).for_each(|(zi, gi)| *zi += eta * gi);
+        steps += 1;
+        assert!(steps < 10_000_000);
+    }
+    steps
+}
+
+/// The gradient-flow time `∫_{−M}^{0} du / (2η σ'(u)(Δ − αu))` (u gains 2ηg a step), by
+/// composite Simpson on 20 000 intervals.
+fn escape_time_by_quadrature(m: f64, alpha: f64, eta: f64) -> f64 {
+    let f = |u: f64| 1.0 / (2.0 * eta * logistic_slope(u) * (1.0 - alpha * u));
+    let n = 20_000;
+    let h = m / n as f64;
+    let mut sum = f(-m) + f(0.0);
+    for i in 1..n {
+        sum += if i % 2 == 1 { 4.0 } else { 2.0 } * f(-m + i as f64 * h);
+    }
+    sum * h / 3.0
+}
+
+#[test]
+fn claim_14_6_escaping_the_corner_takes_exponentially_many_steps_with_or_without_entropy() {
+    let eta = 1.0;
+    for alpha in [0.0, 0.1] {
+        let steps: Vec<usize> = [6.0, 9.0, 12.0]
+            .iter()
+            .map(|&m| escape_steps(m, alpha, eta))
+            .collect();
+        for (&m, &k) in [6.0, 9.0, 12.0].iter().zip(&steps) {
+            let t = escape_time_by_quadrature(m, alpha, eta);
+            eprintln!("α = {alpha}, M = {m}: {k} steps, gradient flow {t:.1}");
+            // Euler steps against the flow: the steps near u = 0 are O(1) in u, so the
+            // discrete count differs from the flow time by a few steps; 2% + 3 steps.
+            assert!((k as f64 - t).abs() < 0.02 * t + 3.0, "{k} vs {t}");
+        }
+        // Three more units of logit gap cost at least e³/(1 + 0.1·12)·… ≥ 10 times the
+        // steps: the plateau's exponential length survives the entropy term.
+        assert!(
+            steps[1] > 10 * steps[0] && steps[2] > 10 * steps[1],
+            "{steps:?}"
+        );
+    }
+}
+
+#[test]
+fn claim_14_6_entropy_gives_the_top_strict_curvature() {
+    let mdp = two_armed_bandit();
+    let grad = |z: &[f64], alpha: f64| soft_policy_gradient(&mdp, z, alpha).unwrap().gradient;
+    // With α > 0 the maximum is at u* = Δ/α, where d²J/du² = −α σ'(u*); in θ the Hessian
+    // is −α σ'(u*) v vᵀ, v = (1, −1). Checked by central differences of the library's
+    // gradient (step 1e-5: truncation ~1e-10, rounding ~1e-11).
+    for alpha in [0.25, 1.0, 4.0] {
+        let u = 1.0 / alpha;
+        let z = [u, 0.0, 0.0, 0.0];
+        assert!(grad(&z, alpha)[0].abs() < 1e-14);
+        let h = 1e-5;
+        let mut hessian = [[0.0; 2]; 2];
+        for j in 0..2 {
+            let (mut up, mut down) = (z, z);
+            up[j] += h;
+            down[j] -= h;
+            let (gu, gd) = (grad(&up, alpha), grad(&down, alpha));
+            for i in 0..2 {
+                hessian[i][j] = (gu[i] - gd[i]) / (2.0 * h);
+            }
+        }
+        let c = -alpha * logistic_slope(u);
+        let expected = [[c, -c], [-c, c]];
+        for i in 0..2 {
+            for j in 0..2 {
+                assert!((hessian[i][j] - expected[i][j]).abs() < 1e-8, "{hessian:?}");
+            }
+        }
+    }
+    // Without entropy there is no top at finite logits: the gradient along u is σ'(u)Δ > 0
+    // everywhere, and the curvature along u tends to 0 as u grows.
+    for u in [0.0, 5.0, 20.0] {
+        assert!(grad(&[u, 0.0, 0.0, 0.0], 0.0)[0] > 0.0);
+    }
+}
+
+#[test]
+fn claim_14_6_on_the_chain_entropy_turns_the_back_corner_from_attractor_to_repeller() {
+    // Strens's chain, n = 5, no slip, γ = 0.99: the optimal policy goes forward, but at the
+    // policy that nearly always goes back (logit gap M) going forward at the start looks
+    // worse (Q(0, fwd) = γ V(1) < V(0)), so without entropy the gradient pushes further
+    // into the corner. Measured: the sign of ∂J/∂θ(0, fwd), and the magnitude.
+    let mdp = chain_mdp(5, 0.0, 0.99).unwrap();
+    let logits = |m: f64| -> Vec<f64> { (0..5).flat_map(|_| [-m, 0.0]).collect() };
+    let objective = |z: &[f64], alpha: f64| {
+        let pi = softmax_policy(z, 2).unwrap();
+        soft_policy_evaluation(&mdp, &pi, alpha).unwrap()[0]
+    };
+    let mut magnitudes = Vec::new();
+    for m in [4.0, 8.0] {
+        let z = logits(m);
+        let hard = soft_policy_gradient(&mdp, &z, 0.0).unwrap().gradient[0];
+        let soft = soft_policy_gradient(&mdp, &z, 1.0).unwrap().gradient[0];
+        // Witness: central differences of J_α evaluated by the linear solve (step 1e-4 on a
+        // J of order 200: rounding 200·1e-16/1e-4 ≈ 2e-10, truncation O(h²)·J''' ≈ 1e-8).
+        for (alpha, g) in [(0.0, hard), (1.0, soft)] {
+            let (mut up, mut down) = (z.clone(), z.clone());
+            up[0] += 1e-4;
+            down[0] -= 1e-4;
+            let fd = (objective(&up, alpha) - objective(&down, alpha)) / 2e-4;
+            assert!(
+                (fd - g).abs() < 1e-6 + 1e-4 * g.abs(),
+                "M = {m}, α = {alpha}: {fd} vs {g}"
+            );
+        }
+        eprintln!("M = {m}: ∂J/∂θ(0, fwd) = {hard:.3e} (α = 0), {soft:.3e} (α = 1)");
+        assert!(hard < 0.0, "without entropy the corner attracts");
+        assert!(soft > 0.0, "with α = 1 it repels");
+        magnitudes.push((hard.abs(), soft.abs()));
+    }
+    // The plateau: four more units of logit gap shrink both gradients more than tenfold
+    // (π(fwd | 0) ≈ e^{−M} multiplies either; e^{−4} ≈ 0.018).
+    assert!(magnitudes[1].0 < 0.1 * magnitudes[0].0);
+    assert!(magnitudes[1].1 < 0.1 * magnitudes[0].1);
 }
