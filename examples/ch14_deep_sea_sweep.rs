@@ -27,15 +27,13 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 const SEEDS: u64 = 20;
 const BUDGET: usize = 20_000;
 
-/// One agent of the sweep: its label, its explorer, its sizes, and the row of the table of
-/// alternatives (method as the seed material names it, what it adds, when it works).
+/// One agent of the sweep: its label, its explorer, its sizes, and its method as the table
+/// of alternatives names it.
 struct Agent {
     name: &'static str,
     explorer: Explorer,
     sizes: Vec<usize>,
     method: &'static str,
-    adds: &'static str,
-    works: &'static str,
 }
 
 /// What the sweep measured for one agent.
@@ -59,24 +57,18 @@ fn agents() -> Vec<Agent> {
             },
             sizes: dithering.clone(),
             method: "ε-greedy",
-            adds: "a uniform action with probability ε, per step",
-            works: "rewards reachable by a few random steps; dense rewards",
         },
         Agent {
             name: "Boltzmann Q-learning (τ = 0.1)",
             explorer: Explorer::Boltzmann { temperature: 0.1 },
             sizes: dithering.clone(),
             method: "Boltzmann",
-            adds: "actions ∝ exp(Q/τ), per step",
-            works: "as ε-greedy, with fewer clearly bad actions; τ must match the value scale",
         },
         Agent {
             name: "soft Q-learning (α = 0.1)",
             explorer: Explorer::SoftQ { alpha: 0.1 },
             sizes: dithering.clone(),
             method: "soft Q-learning (maximum entropy)",
-            adds: "entropy in the values; acts ∝ exp(Q_soft/α)",
-            works: "robust, multimodal policies once rewards are seen; not for finding them",
         },
         Agent {
             name: "policy gradient + entropy bonus (β = 0.1)",
@@ -86,16 +78,12 @@ fn agents() -> Vec<Agent> {
             },
             sizes: dithering.clone(),
             method: "entropy bonus (A3C)",
-            adds: "β ∇H(π) in the policy update",
-            works: "keeps a policy gradient from collapsing early; no direction",
         },
         Agent {
             name: "PUCT, uniform prior (c = 1)",
             explorer: Explorer::Puct { c: 1.0 },
             sizes: dithering,
             method: "PUCT (AlphaZero)",
-            adds: "c P √N(s)/(1 + N(s, a)) with a prior P",
-            works: "search with an informative prior and value estimate; a uniform prior spreads visits like a random walk",
         },
         Agent {
             name: "curiosity, ε-greedy (η_c = 1, λ = 0.1)",
@@ -107,24 +95,18 @@ fn agents() -> Vec<Agent> {
             },
             sizes: directed.clone(),
             method: "curiosity (ICM)",
-            adds: "forward-model error as reward",
-            works: "pulls a dithering agent on to what it has just met; needs a slow model and the dithering to meet it",
         },
         Agent {
             name: "count bonus (β = 1)",
             explorer: Explorer::CountBonus { beta: 1.0 },
             sizes: directed.clone(),
             method: "count bonus (MBIE-EB)",
-            adds: "β/√n(s, a), optimistic for untried pairs, planned through a model",
-            works: "tabular or countable states; deep exploration",
         },
         Agent {
             name: "randomised value (σ = 1)",
             explorer: Explorer::RandomisedValue { sigma: 1.0 },
             sizes: directed,
             method: "noise injection (RLSVI, NoisyNet's tabular analogue)",
-            adds: "noise on the values, held for an episode",
-            works: "deep exploration; noise scale must match the reward scale",
         },
     ]
 }
@@ -207,8 +189,8 @@ fn sweep_table(agents: &[Agent], measured: &[Measured]) -> String {
 
 fn alternatives_table(agents: &[Agent], measured: &[Measured]) -> String {
     let mut table = String::from(
-        "| Method | What it adds | Median episodes, $N = 8$ / $12$ | Largest $N$ always solved | \
-         Rate $b$ | Time per step | Works when |\n|---|---|---|---|---|---|---|\n",
+        "| Method | Median episodes, $N = 8$ / $12$ | Every seed solved up to $N =$ | \
+         Rate $b$ | Time per step |\n|---|---|---|---|---|\n",
     );
     for (agent, m) in agents.iter().zip(measured) {
         let at = |n: usize| {
@@ -228,18 +210,16 @@ fn alternatives_table(agents: &[Agent], measured: &[Measured]) -> String {
             .count();
         let solved = match solved_sizes {
             0 => "—".to_string(),
-            k if k == m.per_size.len() => format!("{} (largest run)", m.per_size[k - 1].0),
+            k if k == m.per_size.len() => format!("{} (all sizes run)", m.per_size[k - 1].0),
             k => m.per_size[k - 1].0.to_string(),
         };
         table += &format!(
-            "| {} | {} | {} / {} | {solved} | {} | {:.0} ns |  {} |\n",
+            "| {} | {} / {} | {solved} | {} | {:.0} ns |\n",
             agent.method,
-            agent.adds,
             at(8),
             at(12),
             m.rate.split(' ').next().unwrap_or(""),
             m.nanos_per_step,
-            agent.works
         );
     }
     table

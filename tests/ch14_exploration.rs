@@ -401,10 +401,13 @@ fn claim_14_4_boltzmann_value_iteration_has_three_fixed_points() {
     }
 }
 
+/// A backup operator on one row of `Q`.
+type RowOperator = Box<dyn Fn(&[f64]) -> f64>;
+
 #[test]
 fn claim_14_4_mellowmax_and_soft_maximum_have_one_fixed_point() {
     let mdp = gvi_mdp();
-    let operators: [(&str, Box<dyn Fn(&[f64]) -> f64>); 2] = [
+    let operators: [(&str, RowOperator); 2] = [
         ("mellowmax", Box::new(|x: &[f64]| mellowmax(x, GVI_BETA))),
         (
             "soft maximum",
