@@ -43,6 +43,28 @@ struct Measured {
     rate: String,
     degree: String,
     nanos_per_step: f64,
+    /// Median over the seeds of the regret of `REGRET_EPISODES` episodes on DeepSea of size
+    /// `REGRET_SIZE`.
+    regret: f64,
+}
+
+const REGRET_SIZE: usize = 10;
+const REGRET_EPISODES: usize = 1000;
+
+/// The regret `Σ_k (V* − G_k)` of one run of `REGRET_EPISODES` episodes, `V* = 1 − 0.01`
+/// the return of the all-right path; the median over the seeds.
+fn median_regret(explorer: Explorer) -> Result<f64, Box<dyn std::error::Error>> {
+    let mdp = DeepSea::new(REGRET_SIZE).build()?;
+    let mut regrets = Vec::new();
+    for seed in 0..SEEDS {
+        let mut rng = ChaCha8Rng::seed_from_u64(5000 + seed);
+        let config = ExplorationConfig::new(explorer, REGRET_EPISODES, REGRET_SIZE)
+            .stop_at_first_reward(false);
+        let run = run_exploration(&mdp, &config, &mut rng)?;
+        regrets.push(run.returns.values.iter().map(|g| 0.99 - g).sum::<f64>());
+    }
+    regrets.sort_by(f64::total_cmp);
+    Ok(0.5 * (regrets[regrets.len() / 2 - 1] + regrets[regrets.len() / 2]))
 }
 
 fn agents() -> Vec<Agent> {
@@ -150,6 +172,7 @@ fn measure(agent: &Agent) -> Result<Measured, Box<dyn std::error::Error>> {
         rate: ci(&xs, &ys)?,
         degree: ci(&ln_x, &ys)?,
         nanos_per_step,
+        regret: median_regret(agent.explorer)?,
     })
 }
 
@@ -190,7 +213,8 @@ fn sweep_table(agents: &[Agent], measured: &[Measured]) -> String {
 fn alternatives_table(agents: &[Agent], measured: &[Measured]) -> String {
     let mut table = String::from(
         "| Method | Median episodes, $N = 8$ / $12$ | Every seed solved up to $N =$ | \
-         Rate $b$ | Time per step |\n|---|---|---|---|---|\n",
+         Rate $b$ | Regret, 1000 episodes at $N = 10$ | Time per step |\n\
+         |---|---|---|---|---|---|\n",
     );
     for (agent, m) in agents.iter().zip(measured) {
         let at = |n: usize| {
@@ -214,11 +238,12 @@ fn alternatives_table(agents: &[Agent], measured: &[Measured]) -> String {
             k => m.per_size[k - 1].0.to_string(),
         };
         table += &format!(
-            "| {} | {} / {} | {solved} | {} | {:.0} ns |\n",
+            "| {} | {} / {} | {solved} | {} | {:.0} | {:.0} ns |\n",
             agent.method,
             at(8),
             at(12),
             m.rate.split(' ').next().unwrap_or(""),
+            m.regret,
             m.nanos_per_step,
         );
     }

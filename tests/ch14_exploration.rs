@@ -251,8 +251,67 @@ fn claim_14_2_curiosity_with_a_slow_model_rescues_epsilon_greedy() {
 
 // ---------------------------------------------------------------- Claim 14.3
 
+/// A DeepSea prior putting `p_right` on action 1 (right) in every cell.
+fn right_prior(n: usize, p_right: f64) -> Vec<f64> {
+    (0..n * n + 1)
+        .flat_map(|_| [1.0 - p_right, p_right])
+        .collect()
+}
+
+/// Episodes to first reward of PUCT (c = 1) with the prior `P(right) = p_right`.
+fn puct_first_rewards(p_right: f64) -> Vec<Option<usize>> {
+    let mut out = Vec::new();
+    for &n in &CURIOSITY_SIZES {
+        let mdp = DeepSea::new(n).build().unwrap();
+        for seed in 0..SEEDS {
+            let mut rng = ChaCha8Rng::seed_from_u64(1000 * n as u64 + seed);
+            let config = ExplorationConfig::new(Explorer::Puct { c: 1.0 }, BUDGET, n)
+                .prior(right_prior(n, p_right));
+            out.push(
+                run_exploration(&mdp, &config, &mut rng)
+                    .unwrap()
+                    .first_reward_episode,
+            );
+        }
+    }
+    out
+}
+
 #[test]
-fn claim_14_3_boltzmann_operator_expands_a_sup_norm_distance() {
+fn claim_14_3_puct_prior_sets_its_depth() {
+    // Hand-worked, DeepSea of size 1 (one cell; right pays the treasure, left 0) with
+    // P(right) = 0.15: every left visit returns 0, so Q = 0 for both, and after n left
+    // visits right's score 0.15·√(n + 1) beats left's 0.85·√(n + 1)/(n + 1) once
+    // n + 1 > 0.85/0.15 ≈ 5.67, i.e. at n = 5: the treasure comes in episode 6 exactly.
+    let one = DeepSea::new(1).build().unwrap();
+    let config =
+        ExplorationConfig::new(Explorer::Puct { c: 1.0 }, 20, 1).prior(right_prior(1, 0.15));
+    let run = run_exploration(&one, &config, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+    assert_eq!(run.first_reward_episode, Some(6));
+    // An informative prior: the first descent follows the prior's larger entry at every
+    // unvisited cell, straight to the treasure.
+    let good = puct_first_rewards(0.9);
+    assert!(good.iter().all(|&t| t == Some(1)), "{good:?}");
+    // A misleading prior: each right move waits for about five left visits of its cell,
+    // level after level; every run exhausts the budget, where the uniform prior (claim
+    // 14.1's random-walk rate) leaves most runs uncensored (29 of 36 when written).
+    let bad = puct_first_rewards(0.15);
+    let uniform = puct_first_rewards(0.5);
+    let censored = |v: &[Option<usize>]| v.iter().filter(|t| t.is_none()).count();
+    eprintln!(
+        "PUCT censored of {}: prior 0.15 {}, uniform {}",
+        bad.len(),
+        censored(&bad),
+        censored(&uniform)
+    );
+    assert_eq!(censored(&bad), bad.len());
+    assert!(censored(&uniform) < uniform.len() / 2);
+}
+
+// ---------------------------------------------------------------- Claim 14.4
+
+#[test]
+fn claim_14_4_boltzmann_operator_expands_a_sup_norm_distance() {
     // Two entries x = (0, c): boltz_β(x) = c·σ(βc), σ the logistic function, worked by
     // hand from the definition (weights 1 and e^{βc}).
     let beta = 16.55;
@@ -283,7 +342,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn claim_14_3_mellowmax_and_soft_maximum_are_non_expansions(
+    fn claim_14_4_mellowmax_and_soft_maximum_are_non_expansions(
         pair in (1usize..8).prop_flat_map(|n| (
             proptest::collection::vec(-10.0f64..10.0, n),
             proptest::collection::vec(-10.0f64..10.0, n),
@@ -301,7 +360,7 @@ proptest! {
 
 /// The same search finds Boltzmann violations: the property check can fail.
 #[test]
-fn claim_14_3_the_same_check_catches_the_boltzmann_operator() {
+fn claim_14_4_the_same_check_catches_the_boltzmann_operator() {
     let mut rng = ChaCha8Rng::seed_from_u64(14);
     use rand::RngExt;
     let violations = (0..2000)
@@ -319,9 +378,9 @@ fn claim_14_3_the_same_check_catches_the_boltzmann_operator() {
     assert!(violations > 0);
 }
 
-// ---------------------------------------------------------------- Claim 14.4
+// ---------------------------------------------------------------- Claim 14.5
 
-/// The two-state MDP of claim 14.4 (our instance, found by a scan; see the chapter):
+/// The two-state MDP of claim 14.5 (our instance, found by a scan; see the chapter):
 /// state 0 has action a (reward 0.1, stays with probability 0.2) and action b (reward
 /// 0.02, stays with probability 0.99); otherwise the episode ends in terminal state 1.
 const GVI_MDP: (f64, f64, f64, f64) = (0.1, 0.2, 0.02, 0.99);
@@ -375,7 +434,7 @@ fn fixed_points_by_bisection(op: &dyn Fn(&[f64]) -> f64) -> Vec<f64> {
 }
 
 #[test]
-fn claim_14_4_boltzmann_value_iteration_has_three_fixed_points() {
+fn claim_14_5_boltzmann_value_iteration_has_three_fixed_points() {
     let boltz = |x: &[f64]| boltzmann_operator(x, GVI_BETA);
     let roots = fixed_points_by_bisection(&boltz);
     eprintln!("Boltzmann fixed points: {roots:?}");
@@ -407,7 +466,7 @@ fn claim_14_4_boltzmann_value_iteration_has_three_fixed_points() {
 type RowOperator = Box<dyn Fn(&[f64]) -> f64>;
 
 #[test]
-fn claim_14_4_mellowmax_and_soft_maximum_have_one_fixed_point() {
+fn claim_14_5_mellowmax_and_soft_maximum_have_one_fixed_point() {
     let mdp = gvi_mdp();
     let operators: [(&str, RowOperator); 2] = [
         ("mellowmax", Box::new(|x: &[f64]| mellowmax(x, GVI_BETA))),
@@ -430,7 +489,7 @@ fn claim_14_4_mellowmax_and_soft_maximum_have_one_fixed_point() {
     }
 }
 
-// ---------------------------------------------------------------- Claim 14.5
+// ---------------------------------------------------------------- Claim 14.6
 
 /// P(a run of k heads within T fair coin flips), by the renewal recursion on the first
 /// tail: q_T = P(no run) = Σ_{j=0}^{k−1} 2^{−(j+1)} q_{T−j−1} for T ≥ k, q_T = 1 for T < k.
@@ -445,7 +504,7 @@ fn run_of_heads_probability(k: usize, t_budget: usize) -> f64 {
 }
 
 #[test]
-fn claim_14_5_uniform_policy_hits_the_chain_end_like_a_run_of_heads() {
+fn claim_14_6_uniform_policy_hits_the_chain_end_like_a_run_of_heads() {
     for (n, budget) in [(4, 10), (6, 40), (8, 100)] {
         let mdp = chain_mdp(n, 0.0, 0.99).unwrap();
         let uniform = TabularPolicy::uniform(n, 2).unwrap();
@@ -478,7 +537,7 @@ fn chain_without_far_reward(n: usize) -> Mdp {
 }
 
 #[test]
-fn claim_14_5_the_entropy_bonus_at_most_restores_the_uniform_chance() {
+fn claim_14_6_the_entropy_bonus_at_most_restores_the_uniform_chance() {
     let (n, budget) = (6, 40);
     let mdp = chain_without_far_reward(n);
     let uniform = TabularPolicy::uniform(n, 2).unwrap();
@@ -613,6 +672,31 @@ fn bad_input_gives_typed_errors_naming_the_value() {
         let err = run_exploration(&mdp, &config, &mut rng).unwrap_err();
         assert!(matches!(err, LearningError::InvalidConfig { .. }), "{err}");
     }
+    let puct = Explorer::Puct { c: 1.0 };
+    let short = ExplorationConfig::new(puct, 10, 3).prior(vec![0.5; 4]);
+    assert!(matches!(
+        run_exploration(&mdp, &short, &mut rng),
+        Err(LearningError::DimensionMismatch {
+            what: "prior",
+            found: 4,
+            ..
+        })
+    ));
+    let unnormalised = ExplorationConfig::new(puct, 10, 3).prior(vec![0.6; 20]);
+    assert!(matches!(
+        run_exploration(&mdp, &unnormalised, &mut rng),
+        Err(LearningError::InvalidConfig {
+            what: "prior row sum",
+            ..
+        })
+    ));
+    let mut nan = vec![0.5; 20];
+    nan[3] = f64::NAN;
+    let nan = ExplorationConfig::new(puct, 10, 3).prior(nan);
+    assert!(matches!(
+        run_exploration(&mdp, &nan, &mut rng),
+        Err(LearningError::InvalidConfig { what: "prior", .. })
+    ));
     let two_state = gvi_mdp();
     let max = |q: &[f64]| q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     assert!(matches!(
@@ -650,7 +734,7 @@ fn bad_input_gives_typed_errors_naming_the_value() {
     ));
 }
 
-// ---------------------------------------------------------------- Claim 14.6
+// ---------------------------------------------------------------- Claim 14.7
 
 /// The two-armed bandit as a one-step MDP: state 0, arm 0 pays `Δ = 1`, arm 1 pays 0,
 /// both end in terminal state 1.
@@ -684,7 +768,7 @@ fn logistic_slope(u: f64) -> f64 {
 }
 
 #[test]
-fn claim_14_6_entropy_scales_the_corner_plateau_but_keeps_it() {
+fn claim_14_7_entropy_scales_the_corner_plateau_but_keeps_it() {
     let mdp = two_armed_bandit();
     for alpha in [0.0, 0.1, 1.0] {
         for m in [2.0, 10.0, 30.0] {
@@ -740,7 +824,7 @@ fn escape_time_by_quadrature(m: f64, alpha: f64, eta: f64) -> f64 {
 }
 
 #[test]
-fn claim_14_6_escaping_the_corner_takes_exponentially_many_steps_with_or_without_entropy() {
+fn claim_14_7_escaping_the_corner_takes_exponentially_many_steps_with_or_without_entropy() {
     let eta = 1.0;
     for alpha in [0.0, 0.1] {
         let steps: Vec<usize> = [6.0, 9.0, 12.0]
@@ -764,7 +848,7 @@ fn claim_14_6_escaping_the_corner_takes_exponentially_many_steps_with_or_without
 }
 
 #[test]
-fn claim_14_6_entropy_gives_the_top_strict_curvature() {
+fn claim_14_7_entropy_gives_the_top_strict_curvature() {
     let mdp = two_armed_bandit();
     let grad = |z: &[f64], alpha: f64| soft_policy_gradient(&mdp, z, alpha).unwrap().gradient;
     // With α > 0 the maximum is at u* = Δ/α, where d²J/du² = −α σ'(u*); in θ the Hessian
@@ -801,7 +885,7 @@ fn claim_14_6_entropy_gives_the_top_strict_curvature() {
 }
 
 #[test]
-fn claim_14_6_on_the_chain_entropy_turns_the_back_corner_from_attractor_to_repeller() {
+fn claim_14_7_on_the_chain_entropy_turns_the_back_corner_from_attractor_to_repeller() {
     // Strens's chain, n = 5, no slip, γ = 0.99: the optimal policy goes forward, but at the
     // policy that nearly always goes back (logit gap M) going forward at the start looks
     // worse (Q(0, fwd) = γ V(1) < V(0)), so without entropy the gradient pushes further

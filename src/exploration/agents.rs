@@ -68,9 +68,11 @@ pub enum Explorer {
         /// Decay scale `k₀ > 0` in episodes.
         decay_episodes: f64,
     },
-    /// AlphaZero's PUCT rule with a uniform prior `P = 1/A`, run on the environment itself
-    /// as on a search tree: `argmax_a Q(s, a) + c P √N(s) / (1 + N(s, a))`, where `Q` is the
-    /// mean Monte-Carlo return-to-go of the pair and `N` are visit counts.
+    /// AlphaZero's PUCT rule, run on the environment itself as on a search tree:
+    /// `argmax_a Q(s, a) + c P(s, a) √N(s) / (1 + N(s, a))`, where `Q` is the mean
+    /// Monte-Carlo return-to-go of the pair, `N(s, a)` its visit count,
+    /// `N(s) = 1 + Σ_b N(s, b)` (the current visit counts, as a tree counts a node's
+    /// expansion) and `P` the prior of [`ExplorationConfig::prior`] (uniform by default).
     Puct {
         /// Exploration constant `c_puct ≥ 0`.
         c: f64,
@@ -115,7 +117,8 @@ pub enum Explorer {
 /// the transition, `f(s, a) ← (1 − λ) f(s, a) + λ e_{s'}` (`f` starts at zero, so a new
 /// transition earns `η_c/2`). The PUCT agent backs up, after each episode, the return-to-go
 /// `G_t` into the running mean `Q(s_t, a_t)` and adds 1 to `N(s_t, a_t)`; an untried pair
-/// has `Q = 0`.
+/// has `Q = 0`, and at a state's first visit the rule follows the prior's largest entry
+/// (ties broken at random).
 ///
 /// # References
 ///
@@ -138,6 +141,7 @@ pub struct ExplorationConfig {
     max_episode_length: usize,
     step_size: f64,
     stop_at_first_reward: bool,
+    prior: Option<Vec<f64>>,
 }
 
 /// The result of [`run_exploration`].
@@ -162,6 +166,7 @@ impl ExplorationConfig {
             max_episode_length,
             step_size: 1.0,
             stop_at_first_reward: true,
+            prior: None,
         }
     }
 
@@ -175,6 +180,43 @@ impl ExplorationConfig {
     pub fn stop_at_first_reward(mut self, stop: bool) -> Self {
         self.stop_at_first_reward = stop;
         self
+    }
+
+    /// PUCT's prior `P(s, a)`, flat `s · A + a`, one probability vector per non-terminal
+    /// state (default: uniform). Ignored by the other agents.
+    pub fn prior(mut self, prior: Vec<f64>) -> Self {
+        self.prior = Some(prior);
+        self
+    }
+
+    fn validate_prior(&self, mdp: &Mdp) -> Result<(), LearningError> {
+        let Some(prior) = &self.prior else {
+            return Ok(());
+        };
+        let a_count = mdp.num_actions();
+        let expected = mdp.num_states() * a_count;
+        if prior.len() != expected {
+            return Err(LearningError::DimensionMismatch {
+                what: "prior",
+                expected,
+                found: prior.len(),
+            });
+        }
+        for (s, row) in prior.chunks(a_count).enumerate() {
+            for &p in row {
+                check_range("prior", p, 0.0, 1.0, false, "in [0, 1]")?;
+            }
+            let total: f64 = row.iter().sum();
+            // Rounding in a sum of A probabilities is a few ulps; 1e-9 is generous.
+            if !mdp.is_terminal(s) && (total - 1.0).abs() > 1e-9 {
+                return Err(LearningError::InvalidConfig {
+                    what: "prior row sum",
+                    value: total,
+                    expected: "1 at every non-terminal state",
+                });
+            }
+        }
+        Ok(())
     }
 
     fn validate(&self) -> Result<(), LearningError> {
@@ -237,7 +279,9 @@ fn check_non_negative(what: &'static str, x: f64) -> Result<(), LearningError> {
 /// [`LearningError::InvalidConfig`] for a zero budget or episode length, a step size
 /// outside `(0, 1]`, `ε₀ ∉ [0, 1]`, a non-positive temperature or decay scale, a negative
 /// or non-finite bonus, noise or entropy scale, a learning or model rate outside `(0, 1]`,
-/// an ε outside `[0, 1]`, or an MDP whose every start state is terminal;
+/// an ε outside `[0, 1]`, a PUCT prior entry outside `[0, 1]` or a prior row that does not
+/// sum to 1, or an MDP whose every start state is terminal;
+/// [`LearningError::DimensionMismatch`] for a prior without `S · A` entries;
 /// [`LearningError::Diverged`] if a table stops being finite.
 ///
 /// # Examples
@@ -259,6 +303,7 @@ pub fn run_exploration<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<ExplorationRun, LearningError> {
     config.validate()?;
+    config.validate_prior(mdp)?;
     check_startable(mdp)?;
     let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
     let len = s_count
@@ -316,10 +361,13 @@ pub fn run_exploration<R: Rng + ?Sized>(
         for _ in 0..config.max_episode_length {
             let row = &q[s * a_count..(s + 1) * a_count];
             let a = if let Explorer::Puct { c } = config.explorer {
-                let n_s: u64 = visits[s * a_count..(s + 1) * a_count].iter().sum();
-                let u = c / a_count as f64 * (n_s as f64).sqrt();
+                // N(s) counts this visit too, as a search tree counts a node's expansion.
+                let n_s: u64 = 1 + visits[s * a_count..(s + 1) * a_count].iter().sum::<u64>();
+                let u = c * (n_s as f64).sqrt();
                 for (k, sc) in scores.iter_mut().enumerate() {
-                    *sc = row[k] + u / (1 + visits[s * a_count + k]) as f64;
+                    let i = s * a_count + k;
+                    let prior = config.prior.as_ref().map_or(1.0 / a_count as f64, |p| p[i]);
+                    *sc = row[k] + u * prior / (1 + visits[i]) as f64;
                 }
                 greedy(&scores, rng)
             } else {

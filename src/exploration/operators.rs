@@ -19,7 +19,7 @@ use crate::tabular::mdp_error::{MdpError, check_len, check_tolerance, check_valu
 ///
 /// It lies between the mean (`β = 0`) and the max (`β → ∞`) but is *not* a
 /// non-expansion: `|boltz_β(x) − boltz_β(y)|` can exceed `‖x − y‖_∞`, and generalised
-/// value iteration with it can fail to converge (chapter 14, claim 14.4).
+/// value iteration with it can fail to converge (chapter 14, claim 14.5).
 ///
 /// # References
 ///
@@ -151,7 +151,7 @@ pub struct GeneralisedViResult {
 /// with `V(s) = 0` at terminal states. When `⊗` is a non-expansion (max, mellowmax, the
 /// soft maximum) the sweep is a `γ`-contraction and has exactly one fixed point; the
 /// Boltzmann operator is not, and the iteration can have several fixed points, its limit
-/// then depending on the start `V_0` (chapter 14, claim 14.4). The stopping rule is the
+/// then depending on the start `V_0` (chapter 14, claim 14.5). The stopping rule is the
 /// plain change `‖V_k − V_{k−1}‖∞ ≤ tolerance`, not a certified error bound: without a
 /// contraction there is no bound to certify.
 ///
