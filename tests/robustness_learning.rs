@@ -14,10 +14,11 @@ use maxent_rl::{
     LqProblem, MaxEntLqr, Mdp, MdpError, Pcl, QuadraticCritic, RiccatiSolver, SacLqrConfig,
     SacLqrTemperature, SacTables, SoftQLearning, TabularPolicy, Transition, a2c_bonus_gradient,
     boltzmann_operator, discrete_sac_losses, finite_horizon_maxent_lqr, fit_growth, gauss_hermite,
-    hitting_probability, importance_sampled_soft_value, linear_gaussian_actor_loss, mellowmax,
-    path_consistency_error, reinforce_soft_gradient, run_exploration, sac_lqr, soft_maximum,
-    soft_policy_gradient, soft_q_learning_update, soft_q_pg_decomposition, softmax_policy,
-    svgd_direction, tanh_gaussian_actor_loss, tanh_gaussian_entropy_quadrature,
+    generalised_value_iteration, hitting_probability, importance_sampled_soft_value,
+    linear_gaussian_actor_loss, mellowmax, path_consistency_error, reinforce_soft_gradient,
+    run_exploration, sac_lqr, soft_maximum, soft_policy_gradient, soft_q_learning_update,
+    soft_q_pg_decomposition, softmax_policy, svgd_direction, tanh_gaussian_actor_loss,
+    tanh_gaussian_entropy_quadrature,
 };
 use proptest::prelude::*;
 
@@ -265,7 +266,7 @@ proptest! {
         steps in prop_oneof![0usize..60, Just(usize::MAX)],
         episodes in 0usize..4,
         size in prop_oneof![0usize..5, Just(usize::MAX), Just(1usize << 33)],
-        explorer in 0usize..5,
+        explorer in 0usize..8,
     ) {
         // Budgets of `usize::MAX` are accepted only where the run stops before them or
         // rejected; small ones keep the case fast.
@@ -295,7 +296,15 @@ proptest! {
             1 => Explorer::Boltzmann { temperature: alpha },
             2 => Explorer::SoftQ { alpha },
             3 => Explorer::CountBonus { beta: alpha },
-            _ => Explorer::RandomisedValue { sigma: alpha },
+            4 => Explorer::RandomisedValue { sigma: alpha },
+            5 => Explorer::EntropyPolicyGradient { entropy_bonus: alpha, learning_rate: rate },
+            6 => Explorer::Curiosity {
+                scale: alpha,
+                model_rate: rate,
+                epsilon0: rate,
+                decay_episodes: exponent,
+            },
+            _ => Explorer::Puct { c: alpha },
         };
         if let Ok(sea) = DeepSea::new(size).build() {
             let config = ExplorationConfig::new(explorer, episodes, 20).step_size(rate);
@@ -439,6 +448,31 @@ proptest! {
         );
         if let Ok(estimate) = estimate {
             prop_assert!(finite_debug(&estimate), "{estimate:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(128))]
+
+    #[test]
+    fn generalised_value_iteration_is_finite_or_an_error(
+        rewards in proptest::collection::vec(mostly(-5.0..5.0), 4),
+        v0 in table(2),
+        parameter in mostly(0.01..20.0),
+        tolerance in mostly(1e-10..1e-2),
+        max_iterations in 0usize..200,
+    ) {
+        let Ok(mdp) = small_mdp(&rewards, 0.9) else {
+            return Ok(());
+        };
+        for operator in [boltzmann_operator, mellowmax, soft_maximum] {
+            let run = generalised_value_iteration(
+                &mdp, &v0, |row| operator(row, parameter), tolerance, max_iterations,
+            );
+            if let Ok(run) = run {
+                prop_assert!(finite_debug(&run.values), "{run:?}");
+            }
         }
     }
 }
