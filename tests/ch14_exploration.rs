@@ -923,3 +923,87 @@ fn claim_14_7_on_the_chain_entropy_turns_the_back_corner_from_attractor_to_repel
     assert!(magnitudes[1].0 < 0.1 * magnitudes[0].0);
     assert!(magnitudes[1].1 < 0.1 * magnitudes[0].1);
 }
+
+/// `Q*` of a deterministic MDP by value iteration written here (the witness), to `1e-14`.
+fn optimal_q(mdp: &maxent_rl::Mdp) -> Vec<f64> {
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    let mut q = vec![0.0; s_count * a_count];
+    for _ in 0..10_000 {
+        let v: Vec<f64> = (0..s_count)
+            .map(|s| {
+                let row = &q[s * a_count..(s + 1) * a_count];
+                row.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            })
+            .collect();
+        let mut change: f64 = 0.0;
+        for s in (0..s_count).filter(|&s| !mdp.is_terminal(s)) {
+            for a in 0..a_count {
+                let future: f64 = mdp
+                    .successors(s, a)
+                    .filter(|&(n, _)| !mdp.is_terminal(n))
+                    .map(|(n, p)| p * v[n])
+                    .sum();
+                let new = mdp.reward(s, a) + mdp.discount() * future;
+                change = change.max((new - q[s * a_count + a]).abs());
+                q[s * a_count + a] = new;
+            }
+        }
+        if change < 1e-15 {
+            break;
+        }
+    }
+    q
+}
+
+#[test]
+fn q_learning_agents_reach_the_optimal_values_on_a_deterministic_sea() {
+    // With ε = 1 throughout (or a Boltzmann temperature far above the values) every
+    // state-action pair is tried again and again, and a step size of 1 on deterministic
+    // transitions makes each update exact: Q-learning's table must equal Q*.
+    let mdp = DeepSea::new(4).build().unwrap();
+    let q_star = optimal_q(&mdp);
+    // The states reachable from the start (a search over successors): only they are
+    // ever updated.
+    let mut reachable: Vec<bool> = mdp
+        .initial_distribution()
+        .iter()
+        .map(|&p| p > 0.0)
+        .collect();
+    let mut frontier: Vec<usize> = (0..mdp.num_states()).filter(|&s| reachable[s]).collect();
+    while let Some(s) = frontier.pop() {
+        for a in 0..mdp.num_actions() {
+            for (n, _) in mdp.successors(s, a) {
+                if !reachable[n] {
+                    reachable[n] = true;
+                    frontier.push(n);
+                }
+            }
+        }
+    }
+    for explorer in [
+        Explorer::EpsilonGreedy {
+            epsilon0: 1.0,
+            decay_episodes: 1e12,
+        },
+        Explorer::Boltzmann { temperature: 1e6 },
+        Explorer::Curiosity {
+            scale: 0.0,
+            model_rate: 0.5,
+            epsilon0: 1.0,
+            decay_episodes: 1e12,
+        },
+    ] {
+        let config = ExplorationConfig::new(explorer, 2000, 10).stop_at_first_reward(false);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let run = run_exploration(&mdp, &config, &mut rng).unwrap();
+        for (i, (q, q_opt)) in run.table.iter().zip(&q_star).enumerate() {
+            let s = i / mdp.num_actions();
+            if reachable[s] && !mdp.is_terminal(s) {
+                assert!(
+                    (q - q_opt).abs() < 1e-12,
+                    "{explorer:?}: Q[{i}] = {q}, Q* = {q_opt}"
+                );
+            }
+        }
+    }
+}

@@ -154,6 +154,11 @@ pub struct ExplorationRun {
     pub returns: LearningCurve,
     /// Environment steps taken in total.
     pub steps: usize,
+    /// The agent's table at the end, flat `s · A + a`: the action values of the Q-learning
+    /// agents (ε-greedy, Boltzmann, curiosity, soft Q), the values planned for the last
+    /// episode (count bonus, randomised value), the policy logits (entropy policy
+    /// gradient) or the mean returns (PUCT).
+    pub table: Vec<f64>,
 }
 
 impl ExplorationConfig {
@@ -321,6 +326,7 @@ pub fn run_exploration<R: Rng + ?Sized>(
         first_reward_episode: None,
         returns: LearningCurve::default(),
         steps: 0,
+        table: Vec::new(),
     };
     let mut noise = vec![0.0; len];
     // The baseline (policy gradient), the forward model (curiosity), the visit counts
@@ -452,6 +458,7 @@ pub fn run_exploration<R: Rng + ?Sized>(
             }
         }
     }
+    run.table = q;
     Ok(run)
 }
 
