@@ -61,11 +61,12 @@ impl Adam {
     /// [`LqError::DimensionMismatch`] if `params` or `grad` does not have the length given
     /// to [`Adam::new`]; [`LqError::InvalidParameter`] for a `learning_rate` that is not
     /// finite and `> 0`; [`LqError::NonFinite`] naming the first NaN or infinite entry of
-    /// `params` or `grad`. Nothing is changed then.
+    /// `params` or `grad`, or naming `"params after the step"` if an updated parameter would
+    /// overflow `f64` (a step size near `f64::MAX`, or a parameter within about `η` of
+    /// `±f64::MAX`). Nothing is changed then.
     ///
     /// With finite inputs every moment stays finite (a `g²` that overflows makes that
-    /// coordinate's step 0), and each parameter moves by about `η` at most; only a parameter
-    /// within that distance of `±f64::MAX` can overflow.
+    /// coordinate's step 0), and each parameter moves by about `η` at most.
     pub fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<(), LqError> {
         for (what, len) in [("params", params.len()), ("grad", grad.len())] {
             if len != self.m.len() {
@@ -96,18 +97,39 @@ impl Adam {
         const B1: f64 = 0.9;
         const B2: f64 = 0.999;
         const EPS: f64 = 1e-8;
-        self.t = self.t.saturating_add(1);
-        let c1 = 1.0 - B1.powi(self.t);
-        let c2 = 1.0 - B2.powi(self.t);
-        for (((p, g), m), v) in params
+        let t = self.t.saturating_add(1);
+        let c1 = 1.0 - B1.powi(t);
+        let c2 = 1.0 - B2.powi(t);
+        let lr = self.learning_rate;
+        let update = |p: f64, g: f64, m: f64, v: f64| {
+            let m = B1 * m + (1.0 - B1) * g;
+            let v = B2 * v + (1.0 - B2) * g * g;
+            (p - lr * (m / c1) / ((v / c2).sqrt() + EPS), m, v)
+        };
+        // First pass: refuse a step whose result overflows (η times the normalised moment
+        // can exceed f64::MAX for a huge η), before anything is changed.
+        let moments = self.m.iter().zip(&self.v);
+        if let Some(row) = params
+            .iter()
+            .zip(grad)
+            .zip(moments)
+            .position(|((&p, &g), (&m, &v))| !update(p, g, m, v).0.is_finite())
+        {
+            return Err(LqError::NonFinite {
+                what: "params after the step",
+                row,
+                col: 0,
+                value: update(params[row], grad[row], self.m[row], self.v[row]).0,
+            });
+        }
+        self.t = t;
+        for (((p, &g), m), v) in params
             .iter_mut()
             .zip(grad)
             .zip(&mut self.m)
             .zip(&mut self.v)
         {
-            *m = B1 * *m + (1.0 - B1) * g;
-            *v = B2 * *v + (1.0 - B2) * g * g;
-            *p -= self.learning_rate * (*m / c1) / ((*v / c2).sqrt() + EPS);
+            (*p, *m, *v) = update(*p, g, *m, *v);
         }
         Ok(())
     }

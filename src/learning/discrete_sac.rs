@@ -272,7 +272,11 @@ pub struct SacLosses {
 ///
 /// [`LearningError::DimensionMismatch`] for tables of the wrong size;
 /// [`LearningError::IndexOutOfRange`] for a transition outside the MDP;
-/// [`LearningError::Loss`] for a non-finite table entry or a bad `α`.
+/// [`LearningError::InvalidConfig`] for an empty batch or a non-finite table entry (naming
+/// the table); [`LearningError::Loss`] from the losses (a bad `α`, a non-finite reward), or
+/// with [`LossError::Overflow`](crate::LossError::Overflow) naming `"critic_loss"`,
+/// `"grad_q1"`, `"grad_q2"` or `"actor_loss"` if that output overflows `f64` (tables and
+/// rewards near `±1e308`). Every output returned is finite.
 ///
 /// # Examples
 ///
@@ -311,7 +315,22 @@ pub fn discrete_sac_losses(
         crate::learning::sampling::check_state_action(mdp, t.next_s, 0)?;
     }
     let mut scratch = Scratch::new(batch.len(), a_count);
-    losses_into(mdp, tables, batch, &mut scratch)
+    let out = losses_into(mdp, tables, batch, &mut scratch)?;
+    // Finite tables near ±f64::MAX can still overflow the squared errors or the gradients.
+    for (what, xs) in [
+        ("critic_loss", &out.critic_loss[..]),
+        ("grad_q1", &out.grad_q1),
+        ("grad_q2", &out.grad_q2),
+        ("actor_loss", &[out.actor_loss][..]),
+    ] {
+        if let Some(index) = xs.iter().position(|x| !x.is_finite()) {
+            return Err(LearningError::Loss(crate::losses::LossError::Overflow {
+                what,
+                index,
+            }));
+        }
+    }
+    Ok(out)
 }
 
 /// Reusable buffers of one gradient step.

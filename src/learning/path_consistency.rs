@@ -112,7 +112,8 @@ pub fn path_consistency_error(
         && path
             .iter()
             .any(|t| log_pi[t.s * a_count + t.a] == f64::NEG_INFINITY);
-    if !c.is_finite() && !(impossible && c == f64::INFINITY) {
+    let acceptable = c.is_finite() || (impossible && c == f64::INFINITY);
+    if !acceptable {
         return Err(LearningError::Loss(LossError::Overflow {
             what: "path consistency",
             index: 0,

@@ -166,7 +166,9 @@ fn q_from_v(mdp: &Mdp, v: &[f64]) -> Vec<f64> {
 /// [`LearningError::Mdp`] with the errors of
 /// [`soft_policy_evaluation`](crate::soft_policy_evaluation) (`ValuesOutOfRange`,
 /// `TooLarge`, and `InvalidParameter` naming a `γ` within rounding of 1, which also covers
-/// the occupancy solve).
+/// the occupancy solve); [`LearningError::Loss`] with
+/// [`LossError::Overflow`](crate::LossError::Overflow) naming `"gradient"` or
+/// `"objective"` if it overflows `f64`. Every output returned is finite.
 ///
 /// # Examples
 ///
@@ -205,6 +207,7 @@ pub fn soft_policy_gradient(
         }
     }
     let objective = dot(mdp.initial_distribution(), &values);
+    check_gradient(objective, &gradient)?;
     Ok(PolicyGradient {
         objective,
         gradient,
@@ -280,6 +283,7 @@ pub fn a2c_bonus_gradient(
         }
     }
     let objective = dot(mdp.initial_distribution(), &values);
+    check_gradient(objective, &gradient)?;
     Ok(PolicyGradient {
         objective,
         gradient,
@@ -289,6 +293,23 @@ pub fn a2c_bonus_gradient(
     })
 }
 
+/// `Err(Loss(Overflow))` naming a gradient or objective that overflowed from finite inputs
+/// (a huge `α` times a log-probability).
+fn check_gradient(objective: f64, gradient: &[f64]) -> Result<(), LearningError> {
+    let overflow =
+        |what| LearningError::Loss(crate::losses::LossError::Overflow { what, index: 0 });
+    if !objective.is_finite() {
+        return Err(overflow("objective"));
+    }
+    match gradient.iter().position(|g| !g.is_finite()) {
+        Some(index) => Err(LearningError::Loss(crate::losses::LossError::Overflow {
+            what: "gradient",
+            index,
+        })),
+        None => Ok(()),
+    }
+}
+
 /// A Monte-Carlo gradient estimate: the mean over episodes and its standard error, per
 /// component.
 #[derive(Debug, Clone, PartialEq)]
@@ -296,7 +317,7 @@ pub fn a2c_bonus_gradient(
 pub struct GradientEstimate {
     /// The mean of the per-episode estimates, flat `s · A + a`.
     pub mean: Vec<f64>,
-    /// The standard error of each component, `sd / √N`.
+    /// The standard error of each component, `sd / √N` (`+∞` for `N = 1`).
     pub std_error: Vec<f64>,
     /// Number of episodes `N`.
     pub episodes: usize,
@@ -333,7 +354,10 @@ pub struct GradientEstimate {
 /// # Errors
 ///
 /// As [`soft_policy_gradient`]; [`LearningError::InvalidConfig`] for zero episodes or
-/// horizon; [`LearningError::DimensionMismatch`] for a baseline that is not `S` long.
+/// horizon, or a non-finite baseline; [`LearningError::DimensionMismatch`] for a baseline
+/// that is not `S` long; [`LearningError::Loss`] with [`LossError::Overflow`](crate::LossError::Overflow)
+/// (`"gradient estimate"`) if the returns, the mean or a standard error overflow `f64`
+/// (rewards or `α ln π` of magnitude near `1e308`).
 ///
 /// # Examples
 ///
@@ -422,7 +446,16 @@ pub fn reinforce_soft_gradient<R: Rng + ?Sized>(
                 ((x2 - count * m * m).max(0.0) / (count - 1.0) / count).sqrt()
             }
         })
-        .collect();
+        .collect::<Vec<f64>>();
+    // Rewards or −α ln π near f64::MAX can overflow the returns or their squares.
+    let overflowed = mean.iter().any(|x| !x.is_finite())
+        || (episodes >= 2 && std_error.iter().any(|x| !x.is_finite()));
+    if overflowed {
+        return Err(LearningError::Loss(crate::losses::LossError::Overflow {
+            what: "gradient estimate",
+            index: 0,
+        }));
+    }
     Ok(GradientEstimate {
         mean,
         std_error,
