@@ -372,6 +372,18 @@ fn adam_and_the_continuous_buffer_refuse_non_finite_input() {
         })
     ));
     assert_eq!(theta, [1.0, 2.0]);
+    // A step size near f64::MAX moves a parameter by about η: from f64::MAX that leaves
+    // f64. Before, the parameter became ∞ and the call returned Ok.
+    let mut reckless = Adam::new(2, 1e308).unwrap();
+    let mut near_max = [f64::MAX, 0.0];
+    assert!(matches!(
+        reckless.step(&mut near_max, &[-4.8, 0.0]),
+        Err(LqError::Overflow {
+            what: "params",
+            index: 0,
+        })
+    ));
+    assert_eq!(near_max, [f64::MAX, 0.0]);
     // A gradient whose square overflows moves the parameter by about η, not by ∞.
     adam.step(&mut theta, &[1e300, -1e200]).unwrap();
     assert!(theta.iter().all(|t: &f64| t.is_finite()));
@@ -729,5 +741,94 @@ fn the_soft_q_pg_decomposition_names_an_overflow() {
             what: "td_error",
             index: 0
         }
+    );
+}
+
+/// The two-state, two-action MDP of `tests/robustness.rs`.
+fn two_state_mdp(rewards: &[f64], discount: f64) -> maxent_rl::Mdp {
+    let p = vec![
+        vec![(0, 0.5), (1, 0.5)],
+        vec![(1, 1.0)],
+        vec![(0, 1.0)],
+        vec![(0, 0.3), (1, 0.7)],
+    ];
+    maxent_rl::Mdp::new(2, 2, &p, rewards.to_vec(), discount).unwrap()
+}
+
+#[test]
+fn regularised_solvers_bound_their_values_before_iterating() {
+    use maxent_rl::{
+        BackwardMessages, InferenceError, KlError, KlSoftValueIteration, MdpError, TabularPolicy,
+        finite_horizon_kl_soft_value_iteration,
+    };
+    let values_out_of_range =
+        |e: &KlError| matches!(e, KlError::Mdp(MdpError::ValuesOutOfRange { .. }));
+    let prior = TabularPolicy::from_probs(2, 2, vec![0.6, 0.4, 0.5, 0.5]).unwrap();
+    // Before: "Converged" with error bound 0 and Q(1, 1) = −∞.
+    let mdp = two_state_mdp(&[5e-324, 0.0, 0.0, -f64::MAX], 0.36);
+    let r = KlSoftValueIteration::new(f64::MAX).run(&mdp, &prior);
+    assert!(r.as_ref().is_err_and(values_out_of_range), "{r:?}");
+    // Before: Ok with an action value of −∞.
+    let mdp = two_state_mdp(&[5e-324, -f64::MAX, 0.0, 0.0], 0.82);
+    let r = finite_horizon_kl_soft_value_iteration(&mdp, &prior, f64::MAX, 3, &[0.0, 0.0]);
+    assert!(r.as_ref().is_err_and(values_out_of_range), "{r:?}");
+    // Before: optimistic values α ln β = 1e308 · 3 ln 4 = ∞.
+    let mdp = two_state_mdp(&[0.0, 0.0, 5e-324, 5e-324], 1.0);
+    assert!(matches!(
+        BackwardMessages::new(&mdp, 1e308, 3),
+        Err(InferenceError::Mdp(MdpError::ValuesOutOfRange { .. }))
+    ));
+    assert!(BackwardMessages::new(&mdp, 1.0, 3).is_ok());
+}
+
+#[test]
+fn learning_outputs_that_overflow_are_named() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{
+        LearningError, SacTables, Transition, a2c_bonus_gradient, discrete_sac_losses,
+        reinforce_soft_gradient,
+    };
+    let overflow = |r: &LearningError, name: &str| matches!(r, LearningError::Overflow { what, .. } if *what == name);
+    // Before: critic_loss = [∞, ∞] from (0 − 1e308)²/2.
+    let mdp = two_state_mdp(&[0.0; 4], 0.9);
+    let tables = SacTables::new(2, 2, vec![0.0; 4], vec![0.0; 4], vec![0.0; 4], 1.0).unwrap();
+    let t = Transition {
+        s: 0,
+        a: 1,
+        r: 1e308,
+        next_s: 1,
+        done: true,
+    };
+    let r = discrete_sac_losses(&mdp, &tables, &[t]);
+    assert!(
+        r.as_ref().is_err_and(|e| overflow(e, "critic_loss")),
+        "{r:?}"
+    );
+    // Before: a gradient of ∞ from α (−ln π − H) with α = 1e308.
+    let r = a2c_bonus_gradient(&mdp, &[0.0, 0.0, 5.0, 0.0], 1e308);
+    assert!(r.as_ref().is_err_and(|e| overflow(e, "gradient")), "{r:?}");
+    // Before: returns 1e308 + 0.9 · 1e308 = ∞ in the estimate.
+    let mdp = two_state_mdp(&[1e308; 4], 0.9);
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    let r = reinforce_soft_gradient(&mdp, &[0.0; 4], 0.5, 3, 5, None, &mut rng);
+    assert!(r.as_ref().is_err_and(|e| overflow(e, "mean")), "{r:?}");
+}
+
+#[test]
+fn an_action_box_of_subnormal_width_is_refused() {
+    use maxent_rl::{ActionBox, LqError};
+    // Half of 5e-324 rounds to 0: before, scale() = [0] and log_prob_correction() = ∞.
+    assert!(matches!(
+        ActionBox::new(vec![0.0], vec![5e-324]),
+        Err(LqError::InvalidParameter {
+            what: "high − low",
+            ..
+        })
+    ));
+    assert!(
+        ActionBox::new(vec![0.0], vec![1e-300])
+            .unwrap()
+            .log_prob_correction()
+            .is_finite()
     );
 }

@@ -30,8 +30,9 @@ use crate::continuous::lq_error::check_finite_output;
 ///
 /// [`ActionBox::new`] returns [`LqError::DimensionMismatch`] for empty or unequal bounds,
 /// [`LqError::NonFinite`] for a non-finite bound, and [`LqError::InvalidParameter`] where
-/// `low ≥ high` or the width `high − low` overflows `f64` (then `s` and `ln s` would be
-/// infinite). On a valid box every method returns finite values.
+/// `low ≥ high`, or the half-width `s = (high − low)/2` is not a positive finite `f64` (a
+/// width that overflows, or one of `1e-323` or less whose half rounds to 0; `ln s` would
+/// be infinite). On a valid box every method returns finite values.
 ///
 /// # Examples
 ///
@@ -80,11 +81,16 @@ impl ActionBox {
                 expected: "> 0 in every dimension",
             });
         }
-        if let Some(i) = (0..low.len()).find(|&i| !(high[i] - low[i]).is_finite()) {
+        // s = (high − low)/2 must be finite and positive for ln s to be finite: the width
+        // must neither overflow nor be so small (subnormal) that halving it rounds to 0.
+        if let Some(i) = (0..low.len()).find(|&i| {
+            let s = 0.5 * (high[i] - low[i]);
+            !(s.is_finite() && s > 0.0)
+        }) {
             return Err(LqError::InvalidParameter {
                 what: "high − low",
                 value: high[i] - low[i],
-                expected: "finite (the width must not overflow f64)",
+                expected: "finite, with (high − low)/2 > 0 in f64",
             });
         }
         Ok(Self { low, high })

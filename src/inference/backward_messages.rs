@@ -3,7 +3,7 @@
 use crate::inference::inference_error::{InferenceError, check_scaled_rewards};
 use crate::irl::maxent_partition::{MaxEntPartition, TrajectoryEnd};
 use crate::tabular::mdp::{Mdp, check_state_distribution};
-use crate::tabular::mdp_error::check_len;
+use crate::tabular::mdp_error::{check_len, check_value_bound};
 use crate::tabular::time_indexed_policy::TimeIndexedPolicy;
 
 /// Posterior marginals `p(s_t | O_{0:T})` and `p(s_t, a_t | O_{0:T})` of control as
@@ -92,7 +92,10 @@ impl BackwardMessages {
     ///
     /// [`InferenceError::InvalidTemperature`] unless `0 < α < ∞`;
     /// [`InferenceError::ZeroHorizon`]; [`InferenceError::ScaledRewardOverflow`] if some
-    /// `r(s, a)/α` is not finite; [`InferenceError::Irl`] from the backward pass
+    /// `r(s, a)/α` is not finite; [`InferenceError::Mdp`] with
+    /// [`MdpError::ValuesOutOfRange`](crate::MdpError::ValuesOutOfRange) if the optimistic
+    /// values' bound `T (max |r| + α ln A)` exceeds
+    /// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX); [`InferenceError::Irl`] from the backward pass
     /// ([`MaxEntPartition::new`]): `ValuesOutOfRange` if `T (max |r|/α + ln A)` exceeds
     /// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX), `TooLarge` if its tables cannot be
     /// stored; [`InferenceError::NonFiniteLogWeight`] if a message is `+∞` or NaN all the
@@ -103,6 +106,11 @@ impl BackwardMessages {
         if horizon == 0 {
             return Err(InferenceError::ZeroHorizon);
         }
+        // The optimistic values α ln β are bounded by T (max |r| + α ln A): refuse a problem
+        // where that leaves the f64 range (a huge α), as the solvers do.
+        let max_reward = mdp.rewards().iter().fold(0.0f64, |m, r| m.max(r.abs()));
+        let per_step = max_reward + alpha * (mdp.num_actions() as f64).ln();
+        check_value_bound(per_step * horizon as f64)?;
         let partition = MaxEntPartition::new(mdp, &scaled, horizon, &TrajectoryEnd::Anywhere)?;
         // Σ_t r/α can overflow even when every r/α is finite; ln β = −∞ (no trajectory) is
         // legitimate, +∞ or NaN is not.

@@ -5,7 +5,9 @@ use crate::kl_regularised::kl_soft_bellman::{kl_log_policy_unchecked, kl_values_
 use crate::soft_dp::FiniteHorizonSolution;
 use crate::soft_dp::soft_bellman::q_from_v_unchecked;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_allocatable, check_len, check_values, table_len};
+use crate::tabular::mdp_error::{
+    MdpError, check_allocatable, check_len, check_value_bound, check_values, table_len,
+};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// KL-regularised soft value iteration backwards in time over `T` steps.
@@ -38,6 +40,9 @@ use crate::tabular::tabular_policy::TabularPolicy;
 /// [`MdpError::InvalidTemperature`] unless `0 < α < ∞`; [`MdpError::DimensionMismatch`]
 /// for a prior or terminal values of the wrong shape; [`MdpError::NonFiniteValue`] for a
 /// non-finite terminal value, or naming the state whose value overflowed at some step;
+/// [`MdpError::ValuesOutOfRange`] if `max |r| Σ_{t<T} γ^t + ‖V_T‖∞` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX) (within it every value and action value is
+/// finite);
 /// [`MdpError::TooLarge`] if the `T` tables cannot be allocated. All are returned inside
 /// [`KlError::Mdp`].
 ///
@@ -67,6 +72,10 @@ pub fn finite_horizon_kl_soft_value_iteration(
     prior.check_shape_of(s_count, a_count)?;
     check_len("terminal_values", terminal_values.len(), s_count)?;
     check_values("terminal_values", terminal_values)?;
+    // The KL penalty is ≥ 0 and V_t lies between E_π₀[Q_t] and max Q_t, so
+    // |V_t| ≤ max |r| Σ_{k<T} γ^k + ‖V_T‖∞: refuse problems where that nears the f64 range.
+    let terminal_max = terminal_values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    check_value_bound(mdp.value_bound(0.0, Some(horizon)) + terminal_max)?;
     // T + 1 value rows and T Q-tables and policies: refuse what cannot be allocated.
     let entries = table_len("finite-horizon tables", &[horizon, s_count, a_count, 3])?;
     let bytes = table_len("finite-horizon tables", &[entries, 8])?;

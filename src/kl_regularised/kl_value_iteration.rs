@@ -5,7 +5,7 @@ use crate::kl_regularised::kl_soft_bellman::{kl_log_policy_unchecked, kl_values_
 use crate::soft_dp::Termination;
 use crate::soft_dp::soft_bellman::q_from_v_unchecked;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::{MdpError, check_tolerance};
+use crate::tabular::mdp_error::{MdpError, check_tolerance, check_value_bound};
 use crate::tabular::tabular_policy::TabularPolicy;
 
 /// Configuration of KL-regularised soft value iteration: `V_{k+1} = T_{α,π₀} V_k` until
@@ -39,8 +39,10 @@ use crate::tabular::tabular_policy::TabularPolicy;
 ///
 /// From `run`: [`MdpError::DiscountNotBelowOne`], [`MdpError::InvalidTemperature`] unless
 /// `0 < α < ∞`, [`MdpError::InvalidParameter`] for a bad tolerance,
-/// [`MdpError::DimensionMismatch`] for a prior of the wrong shape, and
-/// [`MdpError::NonFiniteValue`] if the values overflow.
+/// [`MdpError::DimensionMismatch`] for a prior of the wrong shape,
+/// [`MdpError::ValuesOutOfRange`] if `max |r|/(1 − γ)` exceeds
+/// [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX) (within it every value and action value is
+/// finite), and [`MdpError::NonFiniteValue`] if the values overflow all the same.
 ///
 /// # Examples
 ///
@@ -115,6 +117,10 @@ impl KlSoftValueIteration {
         }
         check_tolerance(self.tolerance)?;
         prior.check_shape_of(mdp.num_states(), mdp.num_actions())?;
+        // From V_0 = 0, every iterate satisfies |V_k| ≤ max |r|/(1 − γ) (the KL penalty only
+        // lowers a value that lies between E_π₀[Q] and max Q): refuse problems where that
+        // nears the f64 range, so that no Q_k overflows.
+        check_value_bound(mdp.value_bound(0.0, None))?;
         let gamma = mdp.discount();
         let factor = gamma / (1.0 - gamma);
         let mut values = vec![0.0; mdp.num_states()];
@@ -137,7 +143,8 @@ impl KlSoftValueIteration {
                 .iter()
                 .zip(&values)
                 .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
+                // Not `fold(0.0, f64::max)`, which drops a NaN.
+                .fold(0.0, |m: f64, d| if d > m || d.is_nan() { d } else { m });
             values = next;
             iterations += 1;
             error_bound = factor * change;

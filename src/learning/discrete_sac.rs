@@ -272,9 +272,12 @@ pub struct SacLosses {
 ///
 /// [`LearningError::DimensionMismatch`] for tables of the wrong size;
 /// [`LearningError::IndexOutOfRange`] for a transition outside the MDP;
-/// [`LearningError::Loss`] for a non-finite table entry or a bad `α`;
-/// [`LearningError::Overflow`] if a loss, target or gradient is not finite although every
-/// input was (rewards or values near `±1e308`, or `α` so small that `Q/α` overflows).
+/// [`LearningError::InvalidConfig`] for an empty batch or a non-finite table entry (naming
+/// the table); [`LearningError::Loss`] from the losses (a bad `α`, a non-finite reward);
+/// [`LearningError::Overflow`] naming `"critic_loss"`, `"grad_q1"`, `"grad_q2"`,
+/// `"targets"`, `"grad_logits"` or `"actor_loss"` if that output is not finite although
+/// every input was (tables and rewards near `±1e308`, or `α` so small that `Q/α`
+/// overflows). Every output returned is finite.
 ///
 /// # Examples
 ///
@@ -313,7 +316,22 @@ pub fn discrete_sac_losses(
         crate::learning::sampling::check_state_action(mdp, t.next_s, 0)?;
     }
     let mut scratch = Scratch::new(batch.len(), a_count);
-    losses_into(mdp, tables, batch, &mut scratch)
+    let out = losses_into(mdp, tables, batch, &mut scratch)?;
+    // Finite tables near ±f64::MAX can still overflow the squared errors or the gradients.
+    for (what, xs) in [
+        ("critic_loss", &out.critic_loss[..]),
+        ("grad_q1", &out.grad_q1),
+        ("grad_q2", &out.grad_q2),
+        ("actor_loss", &[out.actor_loss][..]),
+    ] {
+        if let Some(index) = xs.iter().position(|x| !x.is_finite()) {
+            return Err(LearningError::Loss(crate::losses::LossError::Overflow {
+                what,
+                index,
+            }));
+        }
+    }
+    Ok(out)
 }
 
 /// Reusable buffers of one gradient step.

@@ -177,8 +177,12 @@ impl PolicyGradient {
 ///
 /// [`LearningError::DimensionMismatch`] unless there are `S · A` logits;
 /// [`LearningError::InvalidConfig`] for a non-finite logit, `α < 0` or `γ = 1`;
-/// [`LearningError::Overflow`] if a returned number is not finite although every input
-/// was (`α ln π` overflowing for `α` near `f64::MAX`, or values near `±1e308`).
+/// [`LearningError::Mdp`] with the errors of
+/// [`soft_policy_evaluation`](crate::soft_policy_evaluation) (`ValuesOutOfRange`,
+/// `TooLarge`, and `InvalidParameter` naming a `γ` within rounding of 1, which also covers
+/// the occupancy solve); [`LearningError::Overflow`] if a returned number is not finite
+/// although every input was (`α ln π` overflowing for `α` near `f64::MAX`, or values near
+/// `±1e308`). Every output returned is finite.
 ///
 /// # Examples
 ///
