@@ -17,7 +17,7 @@
 //!
 //! times one solve of `MDP` (`grid100` for the 100 × 100 gridworld, `gridW` for W × W,
 //! `dense` for S = 1000, A = 8) at discount `GAMMA` to a certified 1e-8 (soft value
-//! iteration or Newton soft policy iteration), prints `seconds error_bound sweeps`, and
+//! iteration or Newton soft policy iteration), prints `seconds error_bound sweeps products peak_rss_KiB`, and
 //! writes the values to the file `VALUES` if given: the Python driver calls it once per
 //! repetition, alternating with its own solves, so that machine load falls on both sides
 //! alike, and checks the answers agree. `--export MDP DIR` writes one MDP (as below)
@@ -136,7 +136,10 @@ fn named_mdp(name: &str, gamma: f64) -> Mdp {
             .strip_prefix("grid")
             .and_then(|w| w.parse().ok())
             .expect("MDP is gridW or dense");
-        Gridworld::new(width, width).slip(0.1).build(DISCOUNT).unwrap()
+        Gridworld::new(width, width)
+            .slip(0.1)
+            .build(DISCOUNT)
+            .unwrap()
     };
     mdp.with_discount(gamma).unwrap()
 }
@@ -146,13 +149,13 @@ fn named_mdp(name: &str, gamma: f64) -> Mdp {
 fn time_once(name: &str, gamma: f64, solver: &str, values_out: Option<&str>) {
     let mdp = named_mdp(name, gamma);
     let t = Instant::now();
-    let (bound, sweeps, values) = match solver {
+    let (bound, sweeps, values, products) = match solver {
         "newton" => {
             let r = NewtonSoftPolicyIteration::new(ALPHA)
                 .tolerance(TOLERANCE)
                 .run(black_box(&mdp))
                 .unwrap();
-            (r.error_bound, r.sweeps, r.values)
+            (r.error_bound, r.sweeps, r.values, r.matrix_vector_products)
         }
         "vi" => {
             let r = SoftValueIteration::new(ALPHA)
@@ -160,7 +163,7 @@ fn time_once(name: &str, gamma: f64, solver: &str, values_out: Option<&str>) {
                 .max_iterations(10_000_000)
                 .run(black_box(&mdp))
                 .unwrap();
-            (r.error_bound, r.iterations, r.values)
+            (r.error_bound, r.iterations, r.values, 0)
         }
         _ => panic!("solver is vi or newton"),
     };
@@ -169,7 +172,23 @@ fn time_once(name: &str, gamma: f64, solver: &str, values_out: Option<&str>) {
     if let Some(path) = values_out {
         write_raw(Path::new(path), &values, |x| x.to_le_bytes().to_vec());
     }
-    println!("{seconds:e} {bound:e} {sweeps}");
+    println!(
+        "{seconds:e} {bound:e} {sweeps} {products} {}",
+        peak_rss_kib()
+    );
+}
+
+/// Peak resident set size of this process in KiB (`VmHWM` of /proc/self/status; 0 where
+/// that file does not exist).
+fn peak_rss_kib() -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 fn main() {

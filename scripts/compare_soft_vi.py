@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import scipy
 import scipy.sparse
+from scipy.sparse.linalg import spsolve
 from scipy.special import logsumexp
 
 
@@ -75,7 +76,6 @@ def newton_peer(P, r, terminal, n, k, gamma, alpha, tol, P3=None):
     each evaluation a direct solve, scipy.sparse.linalg.spsolve (SuperLU) for a sparse MDP
     or numpy.linalg.solve (LAPACK) with the dense tensor P3[s, a, s'] when given; the same
     pessimistic start and certificate ||T V - V||/(1 - gamma) <= tol as the Rust solver."""
-    from scipy.sparse.linalg import spsolve
     rk = r.reshape(n, k)
     lowest = min(0.0, float(rk[~terminal].min())) if (~terminal).any() else 0.0
     v = np.full(n, lowest / (1.0 - gamma))
@@ -180,6 +180,90 @@ def interleaved(root: Path, rust_bin: str, reps: int, cases=CASES):
           "Gauss–Seidel sweeps); load: 1-minute average)")
 
 
+def peak_rss_kib():
+    """Peak resident set size of this process (VmHWM), KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def peer(kind: str, d: Path, gamma: float, values_out: str):
+    """One timed solve by a Python peer in its own process (so its peak memory is its own):
+    numpy soft VI (`vi`) or the scipy Newton peer (`newton`); prints `seconds sweeps
+    peak_KiB` and writes the values."""
+    meta, n, k, P, r, terminal, _ = load(d)
+    alpha, tol = meta["alpha"], meta["tolerance"]
+    t = time.perf_counter()
+    if kind == "vi":
+        v, count = solve(make_sweep(P, r, terminal, n, k, gamma, alpha, lse_numpy), n, gamma, tol)
+    else:
+        v, count = newton_peer(P, r, terminal, n, k, gamma, alpha, tol)
+    seconds = time.perf_counter() - t
+    v.astype("<f8").tofile(values_out)
+    print(seconds, count, peak_rss_kib())
+
+
+SCALING_WIDTHS = [10, 32, 100, 316, 1000]
+
+
+def scaling(root: Path, rust_bin: str, out_csv: str):
+    """Time to a certified 1e-8 on W x W gridworlds (gamma = 0.99), W in SCALING_WIDTHS:
+    Rust Newton, Rust soft VI, numpy soft VI and the scipy Newton peer, each solve in its
+    own process (peak RSS from VmHWM), repetitions interleaved; answers checked against
+    Rust Newton's. Writes `solver,states,median_seconds,min_seconds,max_seconds,peak_kib,
+    sweeps,reps,load_before,load_after` rows. PEER_MAX_WIDTH (default 1000) skips the Python
+    peers above that width; SCALING_WIDTHS_MAX likewise for all."""
+    import os
+    import subprocess
+    import tempfile
+    gamma = 0.99
+    peer_max = int(os.environ.get("PEER_MAX_WIDTH", "1000"))
+    width_max = int(os.environ.get("SCALING_WIDTHS_MAX", "1000"))
+    tmp = Path(tempfile.mkdtemp())
+    rows = []
+    for w in [x for x in SCALING_WIDTHS if x <= width_max]:
+        name = f"grid{w}"
+        subprocess.run([rust_bin, "--export", name, str(root)], check=True)
+        meta = load(root / name)[0]
+        n, tol = int(meta["num_states"]), meta["tolerance"]
+        reps = 5 if w <= 100 else (3 if w <= 316 else 1)
+        solvers = ["rust-newton", "rust-vi"] + (["numpy-vi", "scipy-newton"] if w <= peer_max else [])
+        results = {x: [] for x in solvers}
+        load_before = os.getloadavg()[0]
+        for _ in range(reps):
+            answers = {}
+            for solver in solvers:
+                values = tmp / f"{solver}.f64"
+                if solver.startswith("rust"):
+                    cmd = [rust_bin, "--time-once", name, str(gamma), solver[5:], str(values)]
+                    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.split()
+                    seconds, count, peak = float(out[0]), int(out[2]), int(out[4])
+                else:
+                    kind = "vi" if solver == "numpy-vi" else "newton"
+                    cmd = [sys.executable, __file__, "--peer", kind, str(root / name), str(gamma), str(values)]
+                    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.split()
+                    seconds, count, peak = float(out[0]), int(out[1]), int(out[2])
+                results[solver].append((seconds, count, peak))
+                answers[solver] = np.fromfile(values, dtype="<f8")
+            for solver, v in answers.items():
+                diff = float(np.max(np.abs(v - answers["rust-newton"])))
+                # Both certified within tol of V*; 1e-10 for the rounding of values up to 100.
+                assert diff <= 2 * tol + 1e-10, f"{name}: {solver} differs by {diff}"
+        load_after = os.getloadavg()[0]
+        for solver, xs in results.items():
+            times = [x[0] for x in xs]
+            row = (solver, n, float(np.median(times)), min(times), max(times), max(x[2] for x in xs),
+                   xs[0][1], reps, load_before, load_after)
+            rows.append(row)
+            print(",".join(str(x) for x in row), flush=True)
+    with open(out_csv, "w") as f:
+        f.write("solver,states,median_seconds,min_seconds,max_seconds,peak_kib,sweeps,reps,"
+                "load_before,load_after\n")
+        for row in rows:
+            f.write(",".join(str(x) for x in row) + "\n")
+
+
 def main(root: Path):
     import os
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
@@ -225,6 +309,9 @@ def main(root: Path):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--peer":
+        peer(sys.argv[2], Path(sys.argv[3]), float(sys.argv[4]), sys.argv[5])
+        sys.exit(0)
     if len(sys.argv) == 5 and sys.argv[2] == "--interleave":
         interleaved(Path(sys.argv[1]), sys.argv[3], int(sys.argv[4]))
     elif len(sys.argv) == 5 and sys.argv[2] == "--scaling":
