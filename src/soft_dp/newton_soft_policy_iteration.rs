@@ -280,7 +280,6 @@ impl NewtonSoftPolicyIteration {
         let mut q = vec![0.0; n * k];
         let mut pi = vec![0.0; n * k];
         let mut work = BiCgStabWork::new(n);
-        let mut policy_matrix = PolicyMatrix::new(n);
         let mut sweeps = 0;
         let mut matrix_vector_products = 0;
         let mut fallback_steps = 0;
@@ -296,6 +295,7 @@ impl NewtonSoftPolicyIteration {
             .min(self.max_iterations.saturating_sub(1));
         let mut gauss_seidel_sweeps = 0;
         let order = goal_order(mdp);
+        let mut policy_matrix = PolicyMatrix::new(n, &order);
         if gs_budget > 0 && !order.is_empty() {
             let mut last_change = f64::INFINITY;
             while gauss_seidel_sweeps < gs_budget {
@@ -556,10 +556,15 @@ fn expected_next(mdp: &Mdp, row: usize, x: &[f64]) -> f64 {
 
 /// `γ P_π` assembled once per Newton step in compressed rows, each row's successors
 /// merged (a gridworld row has ≤ 5 distinct successors where its four actions list 12; a
-/// dense row `S` where its actions list `A · S`), the diagonal kept apart for Gauss–Seidel.
-/// Terminal rows are empty. The buffers keep their capacity from one step to the next.
+/// dense row `S` where its actions list `A · S`), the diagonal kept apart, and each row
+/// split into the successors before the state in the goal order (`offsets[s]..mid[s]`)
+/// and after it (`mid[s]..offsets[s + 1]`). Terminal rows are empty. The buffers keep
+/// their capacity from one step to the next.
 struct PolicyMatrix {
     offsets: Vec<usize>,
+    mid: Vec<usize>,
+    // Position of each state in the goal order (empty without one).
+    position: Vec<u32>,
     cols: Vec<u32>,
     vals: Vec<f64>,
     diag: Vec<f64>,
@@ -569,9 +574,15 @@ struct PolicyMatrix {
 }
 
 impl PolicyMatrix {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, order: &[u32]) -> Self {
+        let mut position = vec![0u32; order.len()];
+        for (i, &s) in order.iter().enumerate() {
+            position[s as usize] = i as u32;
+        }
         Self {
             offsets: vec![0; n + 1],
+            mid: vec![0; n],
+            position,
             cols: Vec::new(),
             vals: Vec::new(),
             diag: vec![0.0; n],
@@ -614,7 +625,7 @@ impl PolicyMatrix {
                             self.vals.push(gamma * x);
                         }
                     }
-                    self.offsets[s + 1] = self.cols.len();
+                    self.split_row(s, start);
                     continue;
                 }
                 for (a, &p) in pi[base..base + k].iter().enumerate() {
@@ -646,11 +657,34 @@ impl PolicyMatrix {
                     }
                 }
                 self.cols.truncate(write);
+                self.split_row(s, start);
+                continue;
             }
             self.offsets[s + 1] = self.cols.len();
+            self.mid[s] = self.cols.len();
         }
         // A state's mark must not match a later row of the next assembly by accident.
         self.mark.fill(usize::MAX);
+    }
+
+    /// Ends row `s` (entries from `start`): moves the successors earlier in the goal order
+    /// to the front and records the split.
+    fn split_row(&mut self, s: usize, start: usize) {
+        let end = self.cols.len();
+        let mut mid = end;
+        if !self.position.is_empty() {
+            let here = self.position[s];
+            mid = start;
+            for i in start..end {
+                if self.position[self.cols[i] as usize] < here {
+                    self.cols.swap(i, mid);
+                    self.vals.swap(i, mid);
+                    mid += 1;
+                }
+            }
+        }
+        self.mid[s] = mid;
+        self.offsets[s + 1] = end;
     }
 
     /// `out = (I − γ P_π) x`, with identity rows at terminal states.
@@ -662,21 +696,27 @@ impl PolicyMatrix {
         }
     }
 
-    /// `z = M⁻¹ y` for the Gauss–Seidel preconditioner `M`: the part of `I − γ P_π` on and
-    /// below the diagonal when the states are taken in `order` (one forward substitution,
-    /// the cost of one product). With an empty `order`, `M = I`.
-    fn gauss_seidel_solve(&self, order: &[u32], y: &[f64], z: &mut [f64]) {
+    /// `z = M⁻¹ y` and `out = (I − γ P_π) z` for the Gauss–Seidel preconditioner `M`: the
+    /// part `D − L` of `I − γ P_π = D − L − U` on and below the diagonal when the states are
+    /// taken in `order`. `M⁻¹ y` is one forward substitution over the earlier successors,
+    /// and since `(I − γ P_π) M⁻¹ y = y − U z` the product needs only the later ones
+    /// (Eisenstat's trick): both together touch each stored entry once. With an empty
+    /// `order`, `M = I`.
+    fn preconditioned_apply(&self, order: &[u32], y: &[f64], z: &mut [f64], out: &mut [f64]) {
         if order.is_empty() {
             z.copy_from_slice(y);
+            self.apply(y, out);
             return;
         }
-        // States later in the order still hold 0, so each row's sum runs over earlier ones.
-        z.fill(0.0);
         for &s in order {
             let s = s as usize;
-            let (lo, hi) = (self.offsets[s], self.offsets[s + 1]);
-            let earlier = sparse_dot(&self.cols[lo..hi], &self.vals[lo..hi], z);
+            let (lo, mid) = (self.offsets[s], self.mid[s]);
+            let earlier = sparse_dot(&self.cols[lo..mid], &self.vals[lo..mid], z);
             z[s] = (y[s] + earlier) / (1.0 - self.diag[s]);
+        }
+        for (s, o) in out.iter_mut().enumerate() {
+            let (mid, hi) = (self.mid[s], self.offsets[s + 1]);
+            *o = y[s] - sparse_dot(&self.cols[mid..hi], &self.vals[mid..hi], z);
         }
     }
 }
@@ -777,8 +817,7 @@ fn bicgstab(
         for ((p, &r), &v) in w.p.iter_mut().zip(&w.r).zip(&w.v) {
             *p = r + beta * (*p - omega * v);
         }
-        m.gauss_seidel_solve(order, &w.p, &mut w.p_hat);
-        m.apply(&w.p_hat, &mut w.v);
+        m.preconditioned_apply(order, &w.p, &mut w.p_hat, &mut w.v);
         products += 1;
         let denominator = dot(&w.r_hat, &w.v);
         alpha = rho / denominator;
@@ -794,8 +833,7 @@ fn bicgstab(
                 .for_each(|(xi, &p)| *xi += alpha * p);
             return (products, true);
         }
-        m.gauss_seidel_solve(order, &w.s, &mut w.s_hat);
-        m.apply(&w.s_hat, &mut w.t);
+        m.preconditioned_apply(order, &w.s, &mut w.s_hat, &mut w.t);
         products += 1;
         let tt = dot(&w.t, &w.t);
         omega = dot(&w.t, &w.s) / tt;
