@@ -25,20 +25,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (csv, out) = (&args[1], &args[2]);
     // solver,states,median_seconds,min_seconds,max_seconds,peak_kib,...
+    // Lines that are not data rows (the header) are skipped.
     let rows: Vec<(String, f64, f64, f64, f64, f64)> = std::fs::read_to_string(csv)?
         .lines()
-        .skip(1)
-        .map(|line| {
+        .filter_map(|line| {
             let f: Vec<&str> = line.split(',').collect();
-            let num = |i: usize| f[i].parse::<f64>().unwrap();
-            (
+            let num = |i: usize| f.get(i)?.parse::<f64>().ok();
+            Some((
                 f[0].to_string(),
-                num(1),
-                num(2),
-                num(3),
-                num(4),
-                num(5) / 1024.0,
-            )
+                num(1)?,
+                num(2)?,
+                num(3)?,
+                num(4)?,
+                num(5)? / 1024.0,
+            ))
         })
         .collect();
     let mut svg = String::new();
