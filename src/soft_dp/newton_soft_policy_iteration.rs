@@ -56,7 +56,7 @@ use crate::tabular::tabular_policy::TabularPolicy;
 /// (Newton with forcing terms tending to 0).
 ///
 /// *Global phase:* before the first Newton step, up to
-/// [`gauss_seidel_sweeps`](Self::gauss_seidel_sweeps) in-place soft Bellman sweeps in
+/// [`gauss_seidel_sweeps`](Self::gauss_seidel_sweeps()) in-place soft Bellman sweeps in
 /// goal order (`V(s) ← (T_α V)(s)` with the entries already updated in this sweep),
 /// ending as soon as one changes `V` by more than half as much as the sweep before it.
 /// An MDP in which no state reaches a terminal state has no goal order: there both the
