@@ -12,13 +12,16 @@
 //! `values.f64`. Timings are medians of repeated runs, measured here with `Instant`.
 //!
 //! ```text
-//! cargo run --release --example compare_soft_vi -- --time-once GAMMA vi|newton
+//! cargo run --release --example compare_soft_vi -- --time-once MDP GAMMA vi|newton [VALUES]
 //! ```
 //!
-//! times one solve of the 100 × 100 gridworld at discount `GAMMA` to a certified 1e-8
-//! (soft value iteration or Newton soft policy iteration) and prints `seconds error_bound
-//! sweeps`: the Python driver calls it once per repetition, alternating with its own
-//! solves, so that machine load falls on both sides alike.
+//! times one solve of `MDP` (`grid100` for the 100 × 100 gridworld, `gridW` for W × W,
+//! `dense` for S = 1000, A = 8) at discount `GAMMA` to a certified 1e-8 (soft value
+//! iteration or Newton soft policy iteration), prints `seconds error_bound sweeps products peak_rss_KiB on_cpu_seconds`, and
+//! writes the values to the file `VALUES` if given: the Python driver calls it once per
+//! repetition, alternating with its own solves, so that machine load falls on both sides
+//! alike, and checks the answers agree. `--export MDP DIR` writes one MDP (as below)
+//! without timing it.
 
 #[path = "../benches/common/soft_vi_mdps.rs"]
 mod soft_vi_mdps;
@@ -75,6 +78,15 @@ fn export(dir: &Path, name: &str, mdp: &Mdp, sweep_reps: usize, full_reps: usize
     let terminal: Vec<u8> = mdp.terminal_states().iter().map(|&t| t as u8).collect();
     write_raw(&dir.join("terminal.u8"), &terminal, |x| vec![x]);
 
+    if full_reps == 0 {
+        let meta = format!(
+            "num_states = {n}\nnum_actions = {k}\ndiscount = {}\nalpha = {ALPHA}\n\
+             tolerance = {TOLERANCE}\n",
+            mdp.discount()
+        );
+        fs::write(dir.join("meta.txt"), &meta).unwrap();
+        return;
+    }
     // Timings: the full solve (median of `full_reps`), then one sweep (median of
     // `sweep_reps`) applied to the solution, so that the exponentials see realistic action
     // values (at V = 0 every Q(s, ·) of the gridworld is equal, and exp(0) is a fast path).
@@ -114,36 +126,94 @@ fn export(dir: &Path, name: &str, mdp: &Mdp, sweep_reps: usize, full_reps: usize
     println!("{name}:\n{meta}");
 }
 
-/// One timed solve of the gridworld at discount `gamma`; prints `seconds bound sweeps`.
-fn time_once(gamma: f64, solver: &str) {
-    let mdp = gridworld().with_discount(gamma).unwrap();
+/// The MDP named on the command line: `gridW` (the W × W benchmark gridworld: slip 0.1,
+/// goal in the far corner, step reward −1) or `dense` (S = 1000, A = 8), at `gamma`.
+fn named_mdp(name: &str, gamma: f64) -> Mdp {
+    let mdp = if name == "dense" {
+        dense_mdp(1000, 8).0
+    } else {
+        let width: usize = name
+            .strip_prefix("grid")
+            .and_then(|w| w.parse().ok())
+            .expect("MDP is gridW or dense");
+        Gridworld::new(width, width)
+            .slip(0.1)
+            .build(DISCOUNT)
+            .unwrap()
+    };
+    mdp.with_discount(gamma).unwrap()
+}
+
+/// One timed solve of MDP `name` at discount `gamma` to a certified 1e-8; prints
+/// `seconds bound sweeps` and, given `values_out`, writes the values there (raw f64).
+fn time_once(name: &str, gamma: f64, solver: &str, values_out: Option<&str>) {
+    let mdp = named_mdp(name, gamma);
+    let cpu = on_cpu_seconds();
     let t = Instant::now();
-    let (bound, sweeps) = match solver {
+    let (bound, sweeps, values, products) = match solver {
         "newton" => {
             let r = NewtonSoftPolicyIteration::new(ALPHA)
                 .tolerance(TOLERANCE)
                 .run(black_box(&mdp))
                 .unwrap();
-            (r.error_bound, r.sweeps)
+            (r.error_bound, r.sweeps, r.values, r.matrix_vector_products)
         }
-        _ => {
+        "vi" => {
             let r = SoftValueIteration::new(ALPHA)
                 .tolerance(TOLERANCE)
-                .max_iterations(1_000_000)
+                .max_iterations(10_000_000)
                 .run(black_box(&mdp))
                 .unwrap();
-            (r.error_bound, r.iterations)
+            (r.error_bound, r.iterations, r.values, 0)
         }
+        _ => panic!("solver is vi or newton"),
     };
     let seconds = t.elapsed().as_secs_f64();
+    let cpu = on_cpu_seconds() - cpu;
     assert!(bound <= TOLERANCE);
-    println!("{seconds:e} {bound:e} {sweeps}");
+    if let Some(path) = values_out {
+        write_raw(Path::new(path), &values, |x| x.to_le_bytes().to_vec());
+    }
+    println!(
+        "{seconds:e} {bound:e} {sweeps} {products} {} {cpu:e}",
+        peak_rss_kib()
+    );
+}
+
+/// Peak resident set size of this process in KiB (`VmHWM` of /proc/self/status; 0 where
+/// that file does not exist).
+fn peak_rss_kib() -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Time this thread has spent on a CPU, in seconds (first field of
+/// /proc/thread-self/schedstat, nanoseconds; 0 where it does not exist): on a loaded
+/// machine, less disturbed by the other processes than the wall clock.
+fn on_cpu_seconds() -> f64 {
+    fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |ns| ns * 1e-9)
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.len() == 4 && args[1] == "--time-once" {
-        time_once(args[2].parse().unwrap(), &args[3]);
+    if (5..=6).contains(&args.len()) && args[1] == "--time-once" {
+        let gamma = args[3].parse().unwrap();
+        time_once(&args[2], gamma, &args[4], args.get(5).map(String::as_str));
+        return;
+    }
+    if args.len() == 4 && args[1] == "--export" {
+        // One MDP, exported for the scaling runs (no timings: the driver times).
+        let mdp = named_mdp(&args[2], DISCOUNT);
+        export(Path::new(&args[3]), &args[2], &mdp, 0, 0);
         return;
     }
     let dir = std::env::args()
