@@ -43,22 +43,22 @@ struct Measured {
     rate: String,
     degree: String,
     nanos_per_step: f64,
-    /// Median over the seeds of the regret of `REGRET_EPISODES` episodes on DeepSea of size
-    /// `REGRET_SIZE`.
-    regret: f64,
+    /// Median over the seeds of the regret of `REGRET_EPISODES` episodes on DeepSea of each
+    /// size in `REGRET_SIZES`.
+    regret: Vec<f64>,
 }
 
-const REGRET_SIZE: usize = 10;
+const REGRET_SIZES: [usize; 3] = [6, 10, 14];
 const REGRET_EPISODES: usize = 1000;
 
-/// The regret `Σ_k (V* − G_k)` of one run of `REGRET_EPISODES` episodes, `V* = 1 − 0.01`
-/// the return of the all-right path; the median over the seeds.
-fn median_regret(explorer: Explorer) -> Result<f64, Box<dyn std::error::Error>> {
-    let mdp = DeepSea::new(REGRET_SIZE).build()?;
+/// The regret `Σ_k (V* − G_k)` of one run of `REGRET_EPISODES` episodes on DeepSea of size
+/// `size`, `V* = 1 − 0.01` the return of the all-right path; the median over the seeds.
+fn median_regret(explorer: Explorer, size: usize) -> Result<f64, Box<dyn std::error::Error>> {
+    let mdp = DeepSea::new(size).build()?;
     let mut regrets = Vec::new();
     for seed in 0..SEEDS {
         let mut rng = ChaCha8Rng::seed_from_u64(5000 + seed);
-        let config = ExplorationConfig::new(explorer, REGRET_EPISODES, REGRET_SIZE)
+        let config = ExplorationConfig::new(explorer, REGRET_EPISODES, size)
             .stop_at_first_reward(false);
         let run = run_exploration(&mdp, &config, &mut rng)?;
         regrets.push(run.returns.values.iter().map(|g| 0.99 - g).sum::<f64>());
@@ -172,7 +172,10 @@ fn measure(agent: &Agent) -> Result<Measured, Box<dyn std::error::Error>> {
         rate: ci(&xs, &ys)?,
         degree: ci(&ln_x, &ys)?,
         nanos_per_step,
-        regret: median_regret(agent.explorer)?,
+        regret: REGRET_SIZES
+            .iter()
+            .map(|&n| median_regret(agent.explorer, n))
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -213,7 +216,7 @@ fn sweep_table(agents: &[Agent], measured: &[Measured]) -> String {
 fn alternatives_table(agents: &[Agent], measured: &[Measured]) -> String {
     let mut table = String::from(
         "| Method | Median episodes, $N = 8$ / $12$ | Every seed solved up to $N =$ | \
-         Rate $b$ | Regret, 1000 episodes at $N = 10$ | Time per step |\n\
+         Rate $b$ | Regret of 1000 episodes, $N = 6$ / $10$ / $14$ | Time per step |\n\
          |---|---|---|---|---|---|\n",
     );
     for (agent, m) in agents.iter().zip(measured) {
@@ -238,12 +241,14 @@ fn alternatives_table(agents: &[Agent], measured: &[Measured]) -> String {
             k => m.per_size[k - 1].0.to_string(),
         };
         table += &format!(
-            "| {} | {} / {} | {solved} | {} | {:.0} | {:.0} ns |\n",
+            "| {} | {} / {} | {solved} | {} | {:.0} / {:.0} / {:.0} | {:.0} ns |\n",
             agent.method,
             at(8),
             at(12),
             m.rate.split(' ').next().unwrap_or(""),
-            m.regret,
+            m.regret[0],
+            m.regret[1],
+            m.regret[2],
             m.nanos_per_step,
         );
     }
