@@ -48,7 +48,7 @@
 //! | [`continuous`] | the linear–quadratic problem, certified Riccati solver, maximum-entropy LQR; SAC on it; soft Q-learning's soft value and SVGD; tanh-Gaussian quadrature | 11 |
 //! | [`inference`] | control as inference: exact backward messages, the trajectory posterior, the ELBO | 12 |
 //! | [`kl_regularised`] | KL-regularised soft VI with a prior policy, mirror descent and NPG, Munchausen VI, linearly-solvable MDPs | 13 |
-//! | [`exploration`] | DeepSea, ε-greedy, Boltzmann, soft-Q, count-bonus and randomised-value explorers; growth fits; Boltzmann, mellowmax and soft-maximum operators; hitting probabilities | 14 |
+//! | [`exploration`] | DeepSea; ε-greedy, Boltzmann, soft-Q, entropy-bonus policy-gradient, curiosity, PUCT, count-bonus and randomised-value explorers; growth fits; Boltzmann, mellowmax and soft-maximum operators and generalised value iteration; hitting probabilities | 14 |
 //! | [`experiments`] | the harnesses behind the book's figures (not part of the core API) | 2, 7 |
 //!
 //! ## Notation

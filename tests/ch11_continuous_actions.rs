@@ -1472,7 +1472,7 @@ proptest! {
             prop_assert!(!h.is_nan());
         }
         // Learner parts fed mismatched lengths: typed errors, never a panic.
-        let mut adam = maxent_rl::Adam::new(xs.len(), 0.1);
+        let mut adam = maxent_rl::Adam::new(xs.len(), 0.1).unwrap();
         let mut params = ys.clone();
         let _ = adam.step(&mut params, &xs);
         let critic = QuadraticCritic::from_weights(dim, 1, xs.clone());

@@ -219,7 +219,7 @@ fn a_transposed_policy_is_named_by_the_elbo() {
 
 #[test]
 fn a_soft_q_update_that_overflows_is_refused_and_leaves_the_table() {
-    use maxent_rl::{LearningError, LossError, Mdp, Transition, soft_q_learning_update};
+    use maxent_rl::{LearningError, Mdp, Transition, soft_q_learning_update};
     let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0, 0.0], 0.9).unwrap();
     let mut q = vec![-1e308, 1e308];
     let t = Transition {
@@ -233,10 +233,10 @@ fn a_soft_q_update_that_overflows_is_refused_and_leaves_the_table() {
     // update returned Ok(∞) and stored Q(0, 0) = ∞, which the next call then rejected.
     assert_eq!(
         soft_q_learning_update(&mdp, &mut q, &t, 1.0, 0.5),
-        Err(LearningError::Loss(LossError::Overflow {
-            what: "delta",
+        Err(LearningError::Overflow {
+            what: "td_error and q(s, a)",
             index: 0
-        }))
+        })
     );
     assert_eq!(q, vec![-1e308, 1e308]);
 }
@@ -354,7 +354,7 @@ fn optimal_controls_accept_every_finite_positive_desirability() {
 fn adam_and_the_continuous_buffer_refuse_non_finite_input() {
     use maxent_rl::{Adam, ContinuousReplayBuffer, LqError};
     // Before: a NaN gradient or step size turned the parameters into NaN, returning Ok.
-    let mut adam = Adam::new(2, 0.1);
+    let mut adam = Adam::new(2, 0.1).unwrap();
     let mut theta = [1.0, 2.0];
     assert!(matches!(
         adam.step(&mut theta, &[0.5, f64::NAN]),
@@ -364,31 +364,29 @@ fn adam_and_the_continuous_buffer_refuse_non_finite_input() {
             ..
         })
     ));
-    adam.learning_rate = f64::NAN;
     assert!(matches!(
-        adam.step(&mut theta, &[0.5, 0.5]),
+        Adam::new(2, f64::NAN),
         Err(LqError::InvalidParameter {
             what: "learning_rate",
             ..
         })
     ));
     assert_eq!(theta, [1.0, 2.0]);
-    // A step size near f64::MAX: η · m̂ overflows before the division. Before, the
-    // parameter became ∞ and the call returned Ok.
-    adam.learning_rate = 1e308;
+    // A step size near f64::MAX moves a parameter by about η: from f64::MAX that leaves
+    // f64. Before, the parameter became ∞ and the call returned Ok.
+    let mut reckless = Adam::new(2, 1e308).unwrap();
+    let mut near_max = [f64::MAX, 0.0];
     assert!(matches!(
-        adam.step(&mut theta, &[0.0, -4.8]),
-        Err(LqError::NonFinite {
-            what: "params after the step",
-            row: 1,
-            ..
+        reckless.step(&mut near_max, &[-4.8, 0.0]),
+        Err(LqError::Overflow {
+            what: "params",
+            index: 0,
         })
     ));
-    assert_eq!(theta, [1.0, 2.0]);
+    assert_eq!(near_max, [f64::MAX, 0.0]);
     // A gradient whose square overflows moves the parameter by about η, not by ∞.
-    adam.learning_rate = 0.1;
     adam.step(&mut theta, &[1e300, -1e200]).unwrap();
-    assert!(theta.iter().all(|t| t.is_finite()));
+    assert!(theta.iter().all(|t: &f64| t.is_finite()));
     // Before: stored as given.
     let mut buffer = ContinuousReplayBuffer::new(1, 1, 4);
     assert!(matches!(
@@ -440,9 +438,8 @@ fn continuous_learners_refuse_sizes_they_cannot_store() {
     assert_eq!(QuadraticCritic::num_weights(usize::MAX, 1), usize::MAX);
     assert_eq!(QuadraticCritic::num_weights(1, 1), 4);
     // Before: NaN weights gave Ok(NaN).
-    let critic = QuadraticCritic::from_weights(1, 1, vec![f64::NAN, 0.0, 0.0, 0.0]).unwrap();
     assert!(matches!(
-        critic.value(&[1.0], &[1.0]),
+        QuadraticCritic::from_weights(1, 1, vec![f64::NAN, 0.0, 0.0, 0.0]),
         Err(LqError::NonFinite {
             what: "weights",
             row: 0,
@@ -452,10 +449,7 @@ fn continuous_learners_refuse_sizes_they_cannot_store() {
     let critic = QuadraticCritic::from_weights(1, 1, vec![1e300, 0.0, 0.0, 0.0]).unwrap();
     assert!(matches!(
         critic.value(&[1e10], &[0.0]),
-        Err(LqError::NonFinite {
-            what: "Q_w(x, u)",
-            ..
-        })
+        Err(LqError::Overflow { what: "Q", .. })
     ));
 }
 
@@ -479,7 +473,7 @@ fn linear_quadratic_outputs_that_overflow_are_named() {
     // Before: Ok(−∞) for the reward and the value, Ok([∞]) for the next state.
     assert!(matches!(
         problem.reward(&big, &zero),
-        Err(LqError::NonFinite {
+        Err(LqError::Overflow {
             what: "r(x, u)",
             ..
         })
@@ -488,12 +482,15 @@ fn linear_quadratic_outputs_that_overflow_are_named() {
     let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
     assert!(matches!(
         problem.step(&huge, &huge, &mut rng),
-        Err(LqError::NonFinite { what: "x'", .. })
+        Err(LqError::Overflow {
+            what: "next_state",
+            ..
+        })
     ));
     let lqr = MaxEntLqr::solve(&problem, 0.5).unwrap();
     assert!(matches!(
         lqr.value(&big),
-        Err(LqError::NonFinite { what: "V(x)", .. })
+        Err(LqError::Overflow { what: "V(x)", .. })
     ));
     assert!(
         lqr.value(&DVector::from_element(1, 1.0))
@@ -518,13 +515,19 @@ fn action_boxes_and_importance_sampling_stay_finite_or_say_why() {
     assert_eq!(bx.rescale(&[0.0]).unwrap(), vec![1.25e308]);
     assert!(matches!(
         bx.rescale(&[1e300]),
-        Err(LqError::NonFinite { what: "y", .. })
+        Err(LqError::Overflow { what: "y", .. })
     ));
-    // Before: Ok(∞) from Q/α = 1e308/1e-10.
+    // Before: Ok(∞) from Q/α = 1e308/1e-10. Shifted by max Q, the tiny α gives the
+    // maximum: 1e308 + 1e-10 · (ln(1 + e^{−1e318}) − ln 2) rounds to 1e308.
     assert_eq!(
         importance_sampled_soft_value(&[1e308, 0.0], &[0.0, 0.0], 1e-10),
+        Ok(1e308)
+    );
+    // A value beyond f64: α ln q overflows for α near f64::MAX.
+    assert_eq!(
+        importance_sampled_soft_value(&[0.0], &[800.0], f64::MAX),
         Err(LossError::Overflow {
-            what: "soft value",
+            what: "value",
             index: 0
         })
     );
@@ -538,7 +541,7 @@ fn tanh_gaussian_quadrature_names_an_overflow() {
     assert!(
         matches!(
             r,
-            Err(LqError::NonFinite {
+            Err(LqError::Overflow {
                 what: "entropy",
                 ..
             })
@@ -685,14 +688,20 @@ fn an_svgd_direction_that_overflows_is_named() {
     // Before: Ok([∞, ∞]).
     let r = svgd_direction(&[0.0, 0.0], &[f64::MAX, f64::MAX], 1, None);
     assert!(
-        matches!(r, Err(LossError::Overflow { what: "phi", .. })),
+        matches!(
+            r,
+            Err(LossError::Overflow {
+                what: "svgd direction",
+                ..
+            })
+        ),
         "{r:?}"
     );
 }
 
 #[test]
 fn path_consistency_is_finite_or_impossible_or_an_error() {
-    use maxent_rl::{LearningError, LossError, Mdp, Transition, path_consistency_error};
+    use maxent_rl::{LearningError, Mdp, Transition, path_consistency_error};
     let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0; 2], 0.9).unwrap();
     let ninf = f64::NEG_INFINITY;
     let t = |r: f64| Transition {
@@ -711,31 +720,27 @@ fn path_consistency_is_finite_or_impossible_or_an_error() {
     // Finite inputs that overflow. Before: Ok(−∞).
     assert_eq!(
         path_consistency_error(&mdp, &[f64::MAX], &[0.0, 0.0], &[t(-f64::MAX)], 0.5),
-        Err(LearningError::Loss(LossError::Overflow {
-            what: "path consistency",
+        Err(LearningError::Overflow {
+            what: "path consistency error",
             index: 0
-        }))
+        })
     );
 }
 
 #[test]
 fn the_soft_q_pg_decomposition_names_an_overflow() {
-    use maxent_rl::{LearningError, LossError, soft_q_pg_decomposition};
-    // Q/α = ±1e300/1e-10 overflows to ±∞: before, Ok with NaN probabilities.
-    assert_eq!(
-        soft_q_pg_decomposition(&[1e300, -1e300], 0, 0.0, 1e-10).unwrap_err(),
-        LearningError::Loss(LossError::Overflow {
-            what: "probs",
-            index: 0
-        })
-    );
+    use maxent_rl::{LearningError, soft_q_pg_decomposition};
+    // Q/α = ±1e300/1e-10 overflowed to ±∞: before, Ok with NaN probabilities. Shifted by
+    // the maximum first, the policy is the greedy one.
+    let d = soft_q_pg_decomposition(&[1e300, -1e300], 0, 0.0, 1e-10).unwrap();
+    assert_eq!(d.probs, vec![1.0, 0.0]);
     // y − Q(s, a) overflows: before, Ok with td_error = ∞.
     assert_eq!(
         soft_q_pg_decomposition(&[-f64::MAX, 0.0], 0, f64::MAX, 1.0).unwrap_err(),
-        LearningError::Loss(LossError::Overflow {
+        LearningError::Overflow {
             what: "td_error",
             index: 0
-        })
+        }
     );
 }
 
@@ -780,10 +785,10 @@ fn regularised_solvers_bound_their_values_before_iterating() {
 fn learning_outputs_that_overflow_are_named() {
     use maxent_rl::rand::SeedableRng;
     use maxent_rl::{
-        LearningError, LossError, SacTables, Transition, a2c_bonus_gradient, discrete_sac_losses,
+        LearningError, SacTables, Transition, a2c_bonus_gradient, discrete_sac_losses,
         reinforce_soft_gradient,
     };
-    let overflow = |r: &LearningError, name: &str| matches!(r, LearningError::Loss(LossError::Overflow { what, .. }) if *what == name);
+    let overflow = |r: &LearningError, name: &str| matches!(r, LearningError::Overflow { what, .. } if *what == name);
     // Before: critic_loss = [∞, ∞] from (0 − 1e308)²/2.
     let mdp = two_state_mdp(&[0.0; 4], 0.9);
     let tables = SacTables::new(2, 2, vec![0.0; 4], vec![0.0; 4], vec![0.0; 4], 1.0).unwrap();
@@ -806,10 +811,7 @@ fn learning_outputs_that_overflow_are_named() {
     let mdp = two_state_mdp(&[1e308; 4], 0.9);
     let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
     let r = reinforce_soft_gradient(&mdp, &[0.0; 4], 0.5, 3, 5, None, &mut rng);
-    assert!(
-        r.as_ref().is_err_and(|e| overflow(e, "gradient estimate")),
-        "{r:?}"
-    );
+    assert!(r.as_ref().is_err_and(|e| overflow(e, "mean")), "{r:?}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Rescaling squashed actions from `(−1, 1)` to a box `[low, high]`.
 
 use crate::continuous::lq_error::LqError;
-use crate::continuous::lq_problem::check_result;
+use crate::continuous::lq_error::check_finite_output;
 
 /// The affine map from squashed actions `a ∈ (−1, 1)ᵐ` to a box `[low, high]`, with its
 /// log-probability correction and the matching shift of SAC's target entropy.
@@ -101,8 +101,8 @@ impl ActionBox {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] for a wrong length; [`LqError::NonFinite`] for a NaN
-    /// or infinite entry, or naming `"y"` if an action far outside `[−1, 1]` rescales
-    /// beyond `f64::MAX`.
+    /// or infinite entry; [`LqError::Overflow`] naming `"y"` if an action far outside
+    /// `[−1, 1]` rescales beyond `f64::MAX`.
     pub fn rescale(&self, action: &[f64]) -> Result<Vec<f64>, LqError> {
         if action.len() != self.low.len() {
             return Err(LqError::DimensionMismatch {
@@ -126,7 +126,7 @@ impl ActionBox {
             .zip(self.low.iter().zip(&self.high))
             .map(|(a, (l, h))| (0.5 * h + 0.5 * l) + 0.5 * (h - l) * a)
             .collect();
-        check_result("y", &y)?;
+        check_finite_output("y", &y)?;
         Ok(y)
     }
 

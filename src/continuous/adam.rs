@@ -17,12 +17,24 @@ use crate::continuous::lq_error::LqError;
 /// Kingma & Ba (2015), *Adam: A method for stochastic optimization*, ICLR, Algorithm 1
 /// (with `ε` added outside the square root, as in PyTorch's `torch.optim.Adam`).
 ///
+/// # Errors
+///
+/// [`Adam::new`] rejects a step size that is negative or not finite, and a length whose
+/// moment vectors cannot be allocated. [`Adam::step`] rejects wrong lengths and non-finite
+/// parameters or gradients, and returns [`LqError::Overflow`] if the step would make a
+/// parameter non-finite; in every error case nothing is changed.
+///
+/// # Numerical stability
+///
+/// Gradients up to `f64::MAX` are accepted: `g²` may overflow to `+∞`, which makes that
+/// coordinate's step zero rather than NaN.
+///
 /// # Examples
 ///
 /// ```
 /// use maxent_rl::Adam;
 /// // Minimise (θ − 3)²: the gradient is 2(θ − 3).
-/// let mut adam = Adam::new(1, 0.1);
+/// let mut adam = Adam::new(1, 0.1)?;
 /// let mut theta = [0.0];
 /// for _ in 0..500 {
 ///     let g = [2.0 * (theta[0] - 3.0)];
@@ -33,25 +45,49 @@ use crate::continuous::lq_error::LqError;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Adam {
-    /// Step size `η`.
-    pub learning_rate: f64,
+    learning_rate: f64,
     m: Vec<f64>,
     v: Vec<f64>,
     t: i32,
 }
 
 impl Adam {
-    /// Adam for `len` parameters with step size `learning_rate`, moments at zero.
+    /// Adam for `len` parameters with step size `learning_rate ≥ 0`, moments at zero.
     ///
-    /// Nothing is checked here (the step size is a public field): [`Adam::step`] refuses a
-    /// step size that is not finite and `> 0`.
-    pub fn new(len: usize, learning_rate: f64) -> Self {
-        Self {
-            learning_rate,
-            m: vec![0.0; len],
-            v: vec![0.0; len],
-            t: 0,
+    /// # Errors
+    ///
+    /// [`LqError::InvalidParameter`] naming `"learning_rate"` if it is negative, NaN or
+    /// infinite, or `"len"` if two vectors of `len` moments cannot be allocated.
+    pub fn new(len: usize, learning_rate: f64) -> Result<Self, LqError> {
+        if !(learning_rate.is_finite() && learning_rate >= 0.0) {
+            return Err(LqError::InvalidParameter {
+                what: "learning_rate",
+                value: learning_rate,
+                expected: "finite and ≥ 0",
+            });
         }
+        let zeros = || {
+            let mut v = Vec::new();
+            v.try_reserve_exact(len)
+                .map_err(|_| LqError::InvalidParameter {
+                    what: "len",
+                    value: len as f64,
+                    expected: "a length whose moments fit in memory",
+                })?;
+            v.resize(len, 0.0);
+            Ok::<_, LqError>(v)
+        };
+        Ok(Self {
+            learning_rate,
+            m: zeros()?,
+            v: zeros()?,
+            t: 0,
+        })
+    }
+
+    /// The step size `η`.
+    pub fn learning_rate(&self) -> f64 {
+        self.learning_rate
     }
 
     /// One step on `params` along `grad` (descent).
@@ -59,14 +95,9 @@ impl Adam {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] if `params` or `grad` does not have the length given
-    /// to [`Adam::new`]; [`LqError::InvalidParameter`] for a `learning_rate` that is not
-    /// finite and `> 0`; [`LqError::NonFinite`] naming the first NaN or infinite entry of
-    /// `params` or `grad`, or naming `"params after the step"` if an updated parameter would
-    /// overflow `f64` (a step size near `f64::MAX`, or a parameter within about `η` of
-    /// `±f64::MAX`). Nothing is changed then.
-    ///
-    /// With finite inputs every moment stays finite (a `g²` that overflows makes that
-    /// coordinate's step 0), and each parameter moves by about `η` at most.
+    /// to [`Adam::new`]; [`LqError::NonFinite`] naming the first NaN or infinite entry of
+    /// either; [`LqError::Overflow`] if a stepped parameter would not be finite. Nothing
+    /// is changed then.
     pub fn step(&mut self, params: &mut [f64], grad: &[f64]) -> Result<(), LqError> {
         for (what, len) in [("params", params.len()), ("grad", grad.len())] {
             if len != self.m.len() {
@@ -76,13 +107,6 @@ impl Adam {
                     found: (len, 1),
                 });
             }
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(LqError::InvalidParameter {
-                what: "learning_rate",
-                value: self.learning_rate,
-                expected: "finite and > 0",
-            });
         }
         for (what, xs) in [("params", &*params), ("grad", grad)] {
             if let Some(row) = xs.iter().position(|x| !x.is_finite()) {
@@ -100,36 +124,36 @@ impl Adam {
         let t = self.t.saturating_add(1);
         let c1 = 1.0 - B1.powi(t);
         let c2 = 1.0 - B2.powi(t);
-        let lr = self.learning_rate;
-        let update = |p: f64, g: f64, m: f64, v: f64| {
+        let moments = |g: f64, m: f64, v: f64| {
             let m = B1 * m + (1.0 - B1) * g;
             let v = B2 * v + (1.0 - B2) * g * g;
-            (p - lr * (m / c1) / ((v / c2).sqrt() + EPS), m, v)
+            (m, v, (m / c1) / ((v / c2).sqrt() + EPS))
         };
-        // First pass: refuse a step whose result overflows (η times the normalised moment
-        // can exceed f64::MAX for a huge η), before anything is changed.
-        let moments = self.m.iter().zip(&self.v);
-        if let Some(row) = params
+        // First pass: check that every stepped parameter is finite, changing nothing.
+        for (i, ((p, g), (m, v))) in params
             .iter()
             .zip(grad)
-            .zip(moments)
-            .position(|((&p, &g), (&m, &v))| !update(p, g, m, v).0.is_finite())
+            .zip(self.m.iter().zip(&self.v))
+            .enumerate()
         {
-            return Err(LqError::NonFinite {
-                what: "params after the step",
-                row,
-                col: 0,
-                value: update(params[row], grad[row], self.m[row], self.v[row]).0,
-            });
+            let (_, _, direction) = moments(*g, *m, *v);
+            if !(p - self.learning_rate * direction).is_finite() {
+                return Err(LqError::Overflow {
+                    what: "params",
+                    index: i,
+                });
+            }
         }
         self.t = t;
-        for (((p, &g), m), v) in params
+        for (((p, g), m), v) in params
             .iter_mut()
             .zip(grad)
             .zip(&mut self.m)
             .zip(&mut self.v)
         {
-            (*p, *m, *v) = update(*p, g, *m, *v);
+            let (m_new, v_new, direction) = moments(*g, *m, *v);
+            (*m, *v) = (m_new, v_new);
+            *p -= self.learning_rate * direction;
         }
         Ok(())
     }

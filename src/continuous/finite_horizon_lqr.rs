@@ -32,13 +32,15 @@ use crate::continuous::lq_problem::LqProblem;
 ///
 /// # Errors
 ///
-/// [`LqError::InvalidTemperature`] for `α` negative or not finite, or so extreme that a
-/// constant leaves the range of `f64`; [`LqError::DimensionMismatch`] for a terminal matrix
-/// of the wrong shape; [`LqError::NonFinite`] / [`LqError::NotSymmetric`] /
+/// [`LqError::InvalidTemperature`] for `α` negative or not finite;
+/// [`LqError::DimensionMismatch`] for a terminal matrix of the wrong shape;
+/// [`LqError::NonFinite`] / [`LqError::NotSymmetric`] /
 /// [`LqError::NotPositiveSemidefinite`] for a bad terminal matrix;
-/// [`LqError::InvalidParameter`] for a horizon of 0 or one whose `T + 1` matrices cannot be
-/// allocated. A recursion whose matrices overflow
-/// returns [`LqError::NonFinite`] naming `"P_t"`.
+/// [`LqError::InvalidParameter`] for a horizon of 0, or one whose `T + 1` matrices cannot
+/// be allocated. A recursion whose matrices overflow returns [`LqError::NonFinite`] naming
+/// `"P_t"`; one whose covariance `Σ_t` or constant `c_t` leaves the range of `f64` (an
+/// extreme `α` or `W`, or a nearly singular `R`) returns [`LqError::Overflow`] naming
+/// `"Σ_t"` (index `t m² + i`) or `"c_t"` (index `t`).
 ///
 /// # Examples
 ///
@@ -144,21 +146,7 @@ pub fn finite_horizon_maxent_lqr(
         problem.action_cost(),
         problem.noise_cov(),
     );
-    // T + 1 cost matrices and constants, T gains and covariances: refuse a horizon whose
-    // matrices cannot be allocated (T + 1 overflowed at T = usize::MAX).
-    let per_step = n * n + m * n + m * m + 1;
-    let fits = horizon
-        .checked_add(1)
-        .and_then(|steps| steps.checked_mul(per_step))
-        .and_then(|entries| entries.checked_mul(8))
-        .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
-    if !fits {
-        return Err(LqError::InvalidParameter {
-            what: "horizon",
-            value: horizon as f64,
-            expected: "small enough for the T + 1 matrices to fit in memory",
-        });
-    }
+    check_horizon_fits(horizon, n, m)?;
     let mut p = vec![DMatrix::zeros(n, n); horizon + 1];
     let mut constants = vec![0.0; horizon + 1];
     let mut gains = vec![DMatrix::zeros(m, n); horizon];
@@ -189,13 +177,22 @@ pub fn finite_horizon_maxent_lqr(
         let entropy_term = if alpha > 0.0 {
             let log_det_h: f64 = 2.0 * chol.l().diagonal().iter().map(|d| d.ln()).sum::<f64>();
             covariances[t] = chol.inverse() * (alpha / 2.0);
+            if let Some(index) = covariances[t].iter().position(|v| !v.is_finite()) {
+                return Err(LqError::Overflow {
+                    what: "Σ_t",
+                    index: t * m * m + index,
+                });
+            }
             0.5 * alpha * (m as f64 * ln_pi_alpha - log_det_h)
         } else {
             0.0
         };
         constants[t] = gamma * (next * w).trace() + gamma * constants[t + 1] - entropy_term;
         if !constants[t].is_finite() {
-            return Err(LqError::InvalidTemperature { value: alpha });
+            return Err(LqError::Overflow {
+                what: "c_t",
+                index: t,
+            });
         }
         gains[t] = gain;
         p[t] = p_t;
@@ -206,4 +203,26 @@ pub fn finite_horizon_maxent_lqr(
         gains,
         covariances,
     })
+}
+
+/// [`LqError::InvalidParameter`] naming the horizon unless its `T + 1` matrices
+/// (`P_t`, `K_t`, `Σ_t`: `n² + mn + m²` entries and a constant per step) can be allocated.
+fn check_horizon_fits(horizon: usize, n: usize, m: usize) -> Result<(), LqError> {
+    let too_large = LqError::InvalidParameter {
+        what: "horizon",
+        value: horizon as f64,
+        expected: "a horizon whose T + 1 matrices fit in memory",
+    };
+    let per_step = n
+        .checked_mul(n)
+        .and_then(|nn| nn.checked_add(m.checked_mul(n)?))
+        .and_then(|x| x.checked_add(m.checked_mul(m)?))
+        .and_then(|x| x.checked_add(1));
+    let bytes = per_step
+        .and_then(|x| x.checked_mul(horizon.checked_add(1)?))
+        .and_then(|x| x.checked_mul(std::mem::size_of::<f64>()));
+    match bytes {
+        Some(bytes) if Vec::<u8>::new().try_reserve_exact(bytes).is_ok() => Ok(()),
+        _ => Err(too_large),
+    }
 }

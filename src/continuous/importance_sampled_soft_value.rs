@@ -33,15 +33,16 @@ use crate::numerics::log_sum_exp::log_sum_exp;
 ///
 /// # Numerical stability
 ///
-/// The log of the average is a shifted log-sum-exp of `Q/α − ln q`, so neither large
-/// values nor tiny proposal densities overflow or underflow.
+/// The log of the average is a shifted log-sum-exp of `(Q − max Q)/α − ln q`, with
+/// `max Q` added back after the multiplication by `α`: neither large values, a tiny `α`
+/// nor tiny proposal densities overflow or underflow.
 ///
 /// # Errors
 ///
 /// [`LossError::EmptyBatch`]; [`LossError::LengthMismatch`] if the slices differ in
 /// length; [`LossError::NonFinite`] for a NaN or infinite entry; [`LossError::InvalidParameter`]
-/// for `α` not finite and `> 0`; [`LossError::Overflow`] (`"soft value"`) if `Q/α` or the
-/// estimate overflows `f64` (a tiny `α` against large `Q`).
+/// for `α` not finite and `> 0`; [`LossError::Overflow`] if the value itself is beyond
+/// `±f64::MAX` (`α ln q` overflowing for `α` near `f64::MAX`).
 ///
 /// # Examples
 ///
@@ -71,12 +72,13 @@ pub fn importance_sampled_soft_value(
             expected: "finite and > 0",
         });
     }
+    let q_max = q_values.iter().fold(f64::NEG_INFINITY, |m, &q| m.max(q));
     let terms: Vec<f64> = q_values
         .iter()
         .zip(log_q)
-        .map(|(q, lq)| q / alpha - lq)
+        .map(|(q, lq)| (q - q_max) / alpha - lq)
         .collect();
-    let v = alpha * (log_sum_exp(&terms) - (q_values.len() as f64).ln());
-    check_output("soft value", &[v])?;
-    Ok(v)
+    let value = q_max + alpha * (log_sum_exp(&terms) - (q_values.len() as f64).ln());
+    check_output("value", &[value])?;
+    Ok(value)
 }

@@ -101,6 +101,14 @@ pub enum LqError {
         /// Environment step at which it was detected.
         step: usize,
     },
+    /// Every input was valid, but a result overflowed `f64` (entries near `±1e308`, or
+    /// products of large values). Rescale the inputs.
+    Overflow {
+        /// Which output overflowed (`"next_state"`, `"params"`, …).
+        what: &'static str,
+        /// Index of the first non-finite entry (0 for a scalar).
+        index: usize,
+    },
 }
 
 impl fmt::Display for LqError {
@@ -178,8 +186,22 @@ impl fmt::Display for LqError {
                 f,
                 "the learner's parameters stopped being finite at step {step}; reduce the step sizes"
             ),
+            Self::Overflow { what, index } => write!(
+                f,
+                "`{what}` overflowed f64 at index {index} although every input was valid; \
+                 rescale the inputs"
+            ),
         }
     }
 }
 
 impl std::error::Error for LqError {}
+
+/// `Ok(())` if every entry of `xs` is finite, else [`LqError::Overflow`] naming `what` and
+/// the first bad index: the check on outputs computed from validated inputs.
+pub(crate) fn check_finite_output(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
+    match xs.iter().position(|x| !x.is_finite()) {
+        Some(index) => Err(LqError::Overflow { what, index }),
+        None => Ok(()),
+    }
+}

@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::{LqError, check_finite_output};
 
 /// Relative tolerance for symmetry and semidefiniteness checks (of the largest entry).
 const SYMMETRY_TOLERANCE: f64 = 1e-10;
@@ -173,13 +173,14 @@ impl LqProblem {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length;
-    /// [`LqError::NonFinite`] for a NaN or infinite entry of `x` or `u`, or naming
-    /// `"r(x, u)"` if the quadratic form overflows `f64` (entries of about `1e154` or more).
+    /// [`LqError::NonFinite`] for a NaN or infinite entry of `x` or `u`;
+    /// [`LqError::Overflow`] naming `"r(x, u)"` if the quadratic form overflows `f64`
+    /// (entries of about `1e154` or more).
     pub fn reward(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<f64, LqError> {
         self.check_state(x)?;
         self.check_action(u)?;
         let r = -(x.dot(&(&self.q * x)) + u.dot(&(&self.r * u)));
-        check_result("r(x, u)", &[r])?;
+        check_finite_output("r(x, u)", &[r])?;
         Ok(r)
     }
 
@@ -187,9 +188,10 @@ impl LqProblem {
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length;
-    /// [`LqError::NonFinite`] for a NaN or infinite entry of `x` or `u`, or naming `"x'"`
-    /// if the next state overflows `f64`.
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length,
+    /// [`LqError::NonFinite`] if either has a NaN or infinite entry, and
+    /// [`LqError::Overflow`] if the next state is not finite (entries of `A x` or `B u`
+    /// beyond `f64::MAX`).
     pub fn step<R: Rng + ?Sized>(
         &self,
         x: &DVector<f64>,
@@ -201,7 +203,7 @@ impl LqProblem {
         let n = self.state_dim();
         let eps = DVector::from_iterator(n, (0..n).map(|_| StandardNormal.sample(rng)));
         let next = &self.a * x + &self.b * u + &self.w_factor * eps;
-        check_result("x'", next.as_slice())?;
+        check_finite_output("next_state", next.as_slice())?;
         Ok(next)
     }
 
@@ -211,19 +213,6 @@ impl LqProblem {
 
     pub(crate) fn check_action(&self, u: &DVector<f64>) -> Result<(), LqError> {
         check_vector("u", u, self.action_dim())
-    }
-}
-
-/// `Err(NonFinite)` naming a result computed from finite inputs that overflowed.
-pub(crate) fn check_result(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
-    match xs.iter().position(|v| !v.is_finite()) {
-        Some(row) => Err(LqError::NonFinite {
-            what,
-            row,
-            col: 0,
-            value: xs[row],
-        }),
-        None => Ok(()),
     }
 }
 

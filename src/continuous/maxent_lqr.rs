@@ -5,8 +5,8 @@ use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::continuous::lq_error::LqError;
-use crate::continuous::lq_problem::{LqProblem, check_result, check_vector};
+use crate::continuous::lq_error::{LqError, check_finite_output};
+use crate::continuous::lq_problem::{LqProblem, check_vector};
 use crate::continuous::riccati::{RiccatiSolution, RiccatiSolver};
 
 /// The optimal soft value and policy of an [`LqProblem`] at temperature `α`.
@@ -47,8 +47,9 @@ use crate::continuous::riccati::{RiccatiSolution, RiccatiSolver};
 /// # Errors
 ///
 /// [`MaxEntLqr::solve`] returns [`LqError::InvalidTemperature`] for `α` negative or not
-/// finite, or so large or small that `Σ` or `c` would leave the range of `f64`; and the
-/// errors of [`RiccatiSolver::solve`].
+/// finite; [`LqError::Overflow`] naming `"Σ"`, `"ln det(2πΣ)"` or `"c"` if one of them
+/// leaves the range of `f64` (`α` extreme, or `R + γBᵀPB` nearly singular, as for a
+/// subnormal `R`); and the errors of [`RiccatiSolver::solve`].
 ///
 /// # Examples
 ///
@@ -153,17 +154,12 @@ impl MaxEntLqr {
             (zero.clone(), zero.clone(), zero, f64::NEG_INFINITY, 0.0)
         };
         let constant = (gamma * trace_pw - entropy_term) / (1.0 - gamma);
-        // A temperature so large (or small) that Σ or c leaves the range of f64.
-        let representable = if alpha > 0.0 {
-            constant.is_finite()
-                && log_det_2pi_sigma.is_finite()
-                && covariance.iter().all(|v| v.is_finite())
-        } else {
-            constant.is_finite()
-        };
-        if !representable {
-            return Err(LqError::InvalidTemperature { value: alpha });
+        // An extreme α, or a nearly singular R + γBᵀPB, can push Σ or c out of f64.
+        check_finite_output("Σ", covariance.as_slice())?;
+        if alpha > 0.0 {
+            check_finite_output("ln det(2πΣ)", &[log_det_2pi_sigma])?;
         }
+        check_finite_output("c", &[constant])?;
         Ok(Self {
             problem: problem.clone(),
             alpha,
@@ -222,11 +218,11 @@ impl MaxEntLqr {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x`;
-    /// [`LqError::NonFinite`] naming `"V(x)"` if the value overflows `f64`.
+    /// [`LqError::Overflow`] naming `"V(x)"` if the value overflows `f64`.
     pub fn value(&self, x: &DVector<f64>) -> Result<f64, LqError> {
         self.problem.check_state(x)?;
         let v = -x.dot(&(&self.riccati.p * x)) - self.constant;
-        check_result("V(x)", &[v])?;
+        check_finite_output("V(x)", &[v])?;
         Ok(v)
     }
 
@@ -236,7 +232,7 @@ impl MaxEntLqr {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x` or `u`;
-    /// [`LqError::NonFinite`] naming `"r(x, u)"` or `"Q(x, u)"` if the value overflows `f64`.
+    /// [`LqError::Overflow`] naming `"r(x, u)"` or `"Q(x, u)"` if the value overflows `f64`.
     pub fn q_value(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<f64, LqError> {
         let r = self.problem.reward(x, u)?;
         let next = self.problem.a() * x + self.problem.b() * u;
@@ -244,7 +240,7 @@ impl MaxEntLqr {
         let expected_next =
             -next.dot(&(p * &next)) - (p * self.problem.noise_cov()).trace() - self.constant;
         let q = r + self.problem.discount() * expected_next;
-        check_result("Q(x, u)", &[q])?;
+        check_finite_output("Q(x, u)", &[q])?;
         Ok(q)
     }
 
@@ -253,11 +249,11 @@ impl MaxEntLqr {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x`;
-    /// [`LqError::NonFinite`] naming `"−Kx"` if the mean overflows `f64`.
+    /// [`LqError::Overflow`] naming `"−Kx"` if the mean overflows `f64`.
     pub fn mean_action(&self, x: &DVector<f64>) -> Result<DVector<f64>, LqError> {
         self.problem.check_state(x)?;
         let mean = -(&self.riccati.gain * x);
-        check_result("−Kx", mean.as_slice())?;
+        check_finite_output("−Kx", mean.as_slice())?;
         Ok(mean)
     }
 
@@ -266,7 +262,7 @@ impl MaxEntLqr {
     ///
     /// # Errors
     ///
-    /// As [`MaxEntLqr::mean_action`], and [`LqError::NonFinite`] naming `"u"` if the sample
+    /// As [`MaxEntLqr::mean_action`], and [`LqError::Overflow`] naming `"u"` if the sample
     /// overflows `f64`.
     pub fn sample_action<R: Rng + ?Sized>(
         &self,
@@ -282,7 +278,7 @@ impl MaxEntLqr {
             f64::INFINITY
         };
         let u = mean + &self.cov_factor * eps;
-        check_result("u", u.as_slice())?;
+        check_finite_output("u", u.as_slice())?;
         Ok((u, log_prob))
     }
 

@@ -1,19 +1,6 @@
 //! A critic that is a quadratic function of the state and action.
 
-use crate::continuous::lq_error::LqError;
-
-/// `Err(NonFinite)` naming the first NaN or infinite entry of `xs`.
-fn check_finite_entries(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
-    match xs.iter().position(|v| !v.is_finite()) {
-        Some(row) => Err(LqError::NonFinite {
-            what,
-            row,
-            col: 0,
-            value: xs[row],
-        }),
-        None => Ok(()),
-    }
-}
+use crate::continuous::lq_error::{LqError, check_finite_output};
 
 /// A soft Q-function that is a general quadratic in `z = (x, u)`:
 /// `Q_w(x, u) = Σ_{i ≤ j} w_ij z_i z_j + w_0`.
@@ -54,11 +41,12 @@ impl QuadraticCritic {
     /// `usize::MAX` when that count does not fit in `usize` (no weight vector has that
     /// length, so [`QuadraticCritic::from_weights`] then reports a dimension mismatch).
     pub fn num_weights(state_dim: usize, action_dim: usize) -> usize {
+        // `usize::MAX` when the count overflows: no vector of weights is that long, so the
+        // constructor refuses it as a length mismatch instead of overflowing here.
         state_dim
             .checked_add(action_dim)
             .and_then(|d| d.checked_mul(d.checked_add(1)?))
-            .and_then(|dd| (dd / 2).checked_add(1))
-            .unwrap_or(usize::MAX)
+            .map_or(usize::MAX, |dd| dd / 2 + 1)
     }
 
     /// A critic with the given weights.
@@ -66,9 +54,7 @@ impl QuadraticCritic {
     /// # Errors
     ///
     /// [`LqError::DimensionMismatch`] if `weights.len() != num_weights(state_dim,
-    /// action_dim)`. The weights are not checked for finiteness here (they are a public
-    /// field, trained in place): [`QuadraticCritic::value`] and
-    /// [`QuadraticCritic::action_gradient`] check them.
+    /// action_dim)`; [`LqError::NonFinite`] for a NaN or infinite weight.
     pub fn from_weights(
         state_dim: usize,
         action_dim: usize,
@@ -82,6 +68,7 @@ impl QuadraticCritic {
                 found: (weights.len(), 1),
             });
         }
+        check_all_finite("weights", &weights)?;
         Ok(Self {
             state_dim,
             action_dim,
@@ -115,23 +102,21 @@ impl QuadraticCritic {
                 });
             }
         }
-        for (what, xs) in [("weights", &self.weights[..]), ("x", x), ("u", u)] {
-            check_finite_entries(what, xs)?;
-        }
-        Ok(())
+        check_all_finite("x", x)?;
+        check_all_finite("u", u)
     }
 
     /// `Q_w(x, u)`.
     ///
     /// # Errors
     ///
-    /// [`LqError::DimensionMismatch`] if `x`, `u` or the weights have the wrong length;
-    /// [`LqError::NonFinite`] for a NaN or infinite weight or entry of `x` or `u`, or
-    /// naming `"Q_w(x, u)"` if the value overflows `f64` from finite inputs.
+    /// [`LqError::DimensionMismatch`] if `x` or `u` has the wrong length;
+    /// [`LqError::NonFinite`] for a NaN or infinite entry; [`LqError::Overflow`] if the
+    /// value is not finite (entries whose squares exceed `f64::MAX`).
     pub fn value(&self, x: &[f64], u: &[f64]) -> Result<f64, LqError> {
         self.check(x, u)?;
         let q = self.value_unchecked(x, u);
-        check_finite_entries("Q_w(x, u)", &[q])?;
+        check_finite_output("Q", &[q])?;
         Ok(q)
     }
 
@@ -139,12 +124,12 @@ impl QuadraticCritic {
     ///
     /// # Errors
     ///
-    /// As [`QuadraticCritic::value`], naming `"∂Q_w/∂u"` for a gradient that overflows.
+    /// As [`QuadraticCritic::value`].
     pub fn action_gradient(&self, x: &[f64], u: &[f64]) -> Result<Vec<f64>, LqError> {
         self.check(x, u)?;
         let mut out = vec![0.0; self.action_dim];
         self.action_gradient_unchecked(x, u, &mut out);
-        check_finite_entries("∂Q_w/∂u", &out)?;
+        check_finite_output("∂Q/∂u", &out)?;
         Ok(out)
     }
 
@@ -224,5 +209,18 @@ impl QuadraticCritic {
                 k += 1;
             }
         }
+    }
+}
+
+/// [`LqError::NonFinite`] naming `what` and the first NaN or infinite entry.
+fn check_all_finite(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
+    match xs.iter().position(|x| !x.is_finite()) {
+        Some(row) => Err(LqError::NonFinite {
+            what,
+            row,
+            col: 0,
+            value: xs[row],
+        }),
+        None => Ok(()),
     }
 }

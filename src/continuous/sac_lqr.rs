@@ -6,10 +6,11 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::continuous::action_box::ActionBox;
 use crate::continuous::adam::Adam;
-use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::{LqError, check_finite_output};
 use crate::continuous::lq_problem::LqProblem;
 use crate::continuous::quadratic_critic::QuadraticCritic;
 use crate::continuous::replay_buffer::ContinuousReplayBuffer;
+use crate::distributions::LOG_STD_RANGE;
 use crate::losses::soft_critic_target::soft_critic_target;
 use crate::losses::temperature::{TemperatureConfig, TemperatureState};
 use crate::numerics::special::log_one_minus_tanh_sq;
@@ -297,10 +298,10 @@ pub fn sac_lqr<R: Rng + ?Sized>(
     let mut targets = critics.clone();
     let mut critic_opt: Vec<Adam> = (0..num_critics)
         .map(|_| Adam::new(num_w, config.critic_learning_rate))
-        .collect();
+        .collect::<Result<_, _>>()?;
     // Actor parameters: K row-major (m×n), then the unclamped ln σ.
     let mut actor: Vec<f64> = vec![0.0; m * n + m];
-    let mut actor_opt = Adam::new(actor.len(), config.actor_learning_rate);
+    let mut actor_opt = Adam::new(actor.len(), config.actor_learning_rate)?;
     let mut temperature = match config.temperature {
         SacLqrTemperature::Auto(t) => Some((t, TemperatureState::new(&t))),
         SacLqrTemperature::Fixed(_) => None,
@@ -532,7 +533,12 @@ pub struct ActorLossGrad {
 ///
 /// [`LqError::DimensionMismatch`] if `params` is not `m·n + m` long, `states` not a
 /// multiple of `n`, `eps` not `B·m` long, or a critic not of dimensions `(n, m)`;
-/// [`LqError::Empty`] if there are no critics or `n = 0` or `m = 0`.
+/// [`LqError::Empty`] if there are no critics or `n = 0` or `m = 0`;
+/// [`LqError::NonFinite`] for a NaN or infinite entry of `params`, `states` or `eps`;
+/// [`LqError::InvalidTemperature`] for `α` negative or not finite;
+/// [`LqError::InvalidParameter`] for log-σ bounds outside [`LOG_STD_RANGE`] or in the
+/// wrong order; [`LqError::Overflow`] if the loss or a gradient is not finite although
+/// every input was (critic weights or states near `±1e308`).
 ///
 /// # Examples
 ///
@@ -556,7 +562,7 @@ pub fn linear_gaussian_actor_loss(
     alpha: f64,
     (lo, hi): (f64, f64),
 ) -> Result<ActorLossGrad, LqError> {
-    let b = check_actor_inputs(params, (n, m), critics, states, eps)?;
+    let b = check_actor_inputs(params, (n, m), critics, states, eps, alpha, (lo, hi))?;
     let half_ln_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
     let mut grad = vec![0.0; params.len()];
     let mut log_pi = vec![0.0; b];
@@ -592,6 +598,9 @@ pub fn linear_gaussian_actor_loss(
             }
         }
     }
+    check_finite_output("loss", &[loss])?;
+    check_finite_output("grad", &grad)?;
+    check_finite_output("log_pi", &log_pi)?;
     Ok(ActorLossGrad { loss, grad, log_pi })
 }
 
@@ -654,7 +663,7 @@ pub fn tanh_gaussian_actor_loss(
     (lo, hi): (f64, f64),
     action_box: &ActionBox,
 ) -> Result<ActorLossGrad, LqError> {
-    let b = check_actor_inputs(params, (n, m), critics, states, eps)?;
+    let b = check_actor_inputs(params, (n, m), critics, states, eps, alpha, (lo, hi))?;
     if action_box.dim() != m {
         return Err(LqError::DimensionMismatch {
             what: "action_box",
@@ -704,6 +713,9 @@ pub fn tanh_gaussian_actor_loss(
             }
         }
     }
+    check_finite_output("loss", &[loss])?;
+    check_finite_output("grad", &grad)?;
+    check_finite_output("log_pi", &log_pi)?;
     Ok(ActorLossGrad { loss, grad, log_pi })
 }
 
@@ -714,10 +726,45 @@ fn check_actor_inputs(
     critics: &[QuadraticCritic],
     states: &[f64],
     eps: &[f64],
+    alpha: f64,
+    (lo, hi): (f64, f64),
 ) -> Result<usize, LqError> {
     if n == 0 || m == 0 {
         return Err(LqError::Empty {
             what: if n == 0 { "state" } else { "action" },
+        });
+    }
+    if !(alpha.is_finite() && alpha >= 0.0) {
+        return Err(LqError::InvalidTemperature { value: alpha });
+    }
+    for (what, bound) in [("log_std_bounds.0", lo), ("log_std_bounds.1", hi)] {
+        if !(LOG_STD_RANGE.0..=LOG_STD_RANGE.1).contains(&bound) {
+            return Err(LqError::InvalidParameter {
+                what,
+                value: bound,
+                expected: "in [−700, 700] (LOG_STD_RANGE)",
+            });
+        }
+    }
+    if lo > hi {
+        return Err(LqError::InvalidParameter {
+            what: "log_std_bounds.0",
+            value: lo,
+            expected: "≤ log_std_bounds.1",
+        });
+    }
+    let Some(num_params) = m.checked_mul(n).and_then(|mn| mn.checked_add(m)) else {
+        return Err(LqError::InvalidParameter {
+            what: "state dimension × action dimension",
+            value: n as f64 * m as f64,
+            expected: "a parameter count that fits in usize",
+        });
+    };
+    if params.len() != num_params {
+        return Err(LqError::DimensionMismatch {
+            what: "params",
+            expected: (num_params, 1),
+            found: (params.len(), 1),
         });
     }
     if critics.is_empty() {
@@ -729,14 +776,21 @@ fn check_actor_inputs(
         expected: (expected, 1),
         found: (found, 1),
     };
-    if params.len() != m * n + m {
-        return Err(mismatch("params", m * n + m, params.len()));
-    }
     if states.len() != b * n {
         return Err(mismatch("states", b * n, states.len()));
     }
     if eps.len() != b * m {
         return Err(mismatch("eps", b * m, eps.len()));
+    }
+    for (what, xs) in [("params", params), ("states", states), ("eps", eps)] {
+        if let Some(row) = xs.iter().position(|x| !x.is_finite()) {
+            return Err(LqError::NonFinite {
+                what,
+                row,
+                col: 0,
+                value: xs[row],
+            });
+        }
     }
     if let Some(c) = critics
         .iter()

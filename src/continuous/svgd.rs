@@ -35,9 +35,8 @@ use crate::losses::loss_error::{LossError, check_batch_finite, check_batch_len, 
 /// [`LossError::EmptyBatch`] for no particles or `dim = 0`; [`LossError::LengthMismatch`] if
 /// `particles` or `grad_log_p` is not `N × dim`; [`LossError::NonFinite`] for a NaN or
 /// infinite entry; [`LossError::InvalidParameter`] for a given bandwidth that is not finite
-/// and `> 0`, or (`what: "particles"`) for so many particles that the `N × N` matrix of
-/// squared distances cannot be allocated; [`LossError::Overflow`] (`what: "phi"`) if the
-/// direction overflows `f64` (gradients near `±f64::MAX` summed over particles).
+/// and `> 0`; [`LossError::Overflow`] if the direction is not finite although every input
+/// was (gradients near `±f64::MAX` summed over particles).
 ///
 /// # Examples
 ///
@@ -120,7 +119,7 @@ pub fn svgd_direction(
         }
     }
     phi.iter_mut().for_each(|v| *v /= n as f64);
-    check_output("phi", &phi)?;
+    check_output("svgd direction", &phi)?;
     Ok((phi, h))
 }
 

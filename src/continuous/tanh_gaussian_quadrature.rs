@@ -2,8 +2,7 @@
 
 use nalgebra::DMatrix;
 
-use crate::continuous::lq_error::LqError;
-use crate::continuous::lq_problem::check_result;
+use crate::continuous::lq_error::{LqError, check_finite_output};
 use crate::numerics::special::log_one_minus_tanh_sq;
 
 /// Largest number of Gauss–Hermite nodes accepted (the eigenproblem is `O(n³)`).
@@ -92,10 +91,9 @@ pub fn gauss_hermite(n: usize) -> Result<(Vec<f64>, Vec<f64>), LqError> {
 /// # Errors
 ///
 /// [`LqError::DimensionMismatch`] if `mean` and `log_std` differ in length, or are empty;
-/// [`LqError::NonFinite`] for a NaN or infinite entry, or naming `"entropy"` if the sum
-/// overflows `f64` (a mean beyond about `1e300` in magnitude: the nodes `μ + √2 σ x_k` leave
-/// the range); [`LqError::InvalidParameter`] for `|ln σ| > 700`; the errors of
-/// [`gauss_hermite`].
+/// [`LqError::NonFinite`] for a NaN or infinite entry; [`LqError::InvalidParameter`] for
+/// `|ln σ| > 700`; the errors of [`gauss_hermite`]; [`LqError::Overflow`] if the entropy
+/// is below `−f64::MAX` (means near `±1e308`, where it is about `−2 Σ|μ|`).
 ///
 /// # Examples
 ///
@@ -152,6 +150,6 @@ pub fn tanh_gaussian_entropy_quadrature(
             / std::f64::consts::PI.sqrt();
         h += half_ln_2pi_e + ls + expectation;
     }
-    check_result("entropy", &[h])?;
+    check_finite_output("entropy", &[h])?;
     Ok(h)
 }

@@ -1,6 +1,6 @@
 //! Least-squares line fits used to tell exponential from polynomial growth.
 
-use crate::learning::learning_error::LearningError;
+use crate::learning::learning_error::{LearningError, check_finite_output};
 
 /// An ordinary least-squares line `y ≈ intercept + slope · x` with the slope's standard
 /// error.
@@ -32,7 +32,8 @@ pub struct GrowthFit {
 ///
 /// [`LearningError::DimensionMismatch`] if the lengths differ;
 /// [`LearningError::InvalidConfig`] for fewer than 3 points, a non-finite value, or all
-/// `x` equal.
+/// `x` equal; [`LearningError::Overflow`] if the slope, intercept or standard error is
+/// not finite although every point was (points near `±1e308`, whose squares overflow).
 ///
 /// # Examples
 ///
@@ -87,10 +88,15 @@ pub fn fit_growth(x: &[f64], y: &[f64]) -> Result<GrowthFit, LearningError> {
         .zip(y)
         .map(|(xi, yi)| (yi - intercept - slope * xi).powi(2))
         .sum();
+    let slope_std_error = (rss / ((m - 2) as f64 * sxx)).sqrt();
+    check_finite_output(
+        "slope, intercept, standard error",
+        &[slope, intercept, slope_std_error],
+    )?;
     Ok(GrowthFit {
         slope,
         intercept,
-        slope_std_error: (rss / ((m - 2) as f64 * sxx)).sqrt(),
+        slope_std_error,
         points: m,
     })
 }

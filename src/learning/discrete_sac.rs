@@ -5,8 +5,8 @@
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_fits, check_len, check_positive,
-    check_range, check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_fits,
+    check_len, check_positive, check_range, check_soft_alpha,
 };
 use crate::learning::replay_buffer::ReplayBuffer;
 use crate::learning::sampling::{Transition, sample_transition_unchecked};
@@ -273,10 +273,11 @@ pub struct SacLosses {
 /// [`LearningError::DimensionMismatch`] for tables of the wrong size;
 /// [`LearningError::IndexOutOfRange`] for a transition outside the MDP;
 /// [`LearningError::InvalidConfig`] for an empty batch or a non-finite table entry (naming
-/// the table); [`LearningError::Loss`] from the losses (a bad `α`, a non-finite reward), or
-/// with [`LossError::Overflow`](crate::LossError::Overflow) naming `"critic_loss"`,
-/// `"grad_q1"`, `"grad_q2"` or `"actor_loss"` if that output overflows `f64` (tables and
-/// rewards near `±1e308`). Every output returned is finite.
+/// the table); [`LearningError::Loss`] from the losses (a bad `α`, a non-finite reward);
+/// [`LearningError::Overflow`] naming `"critic_loss"`, `"grad_q1"`, `"grad_q2"`,
+/// `"targets"`, `"grad_logits"` or `"actor_loss"` if that output is not finite although
+/// every input was (tables and rewards near `±1e308`, or `α` so small that `Q/α`
+/// overflows). Every output returned is finite.
 ///
 /// # Examples
 ///
@@ -315,22 +316,8 @@ pub fn discrete_sac_losses(
         crate::learning::sampling::check_state_action(mdp, t.next_s, 0)?;
     }
     let mut scratch = Scratch::new(batch.len(), a_count);
-    let out = losses_into(mdp, tables, batch, &mut scratch)?;
-    // Finite tables near ±f64::MAX can still overflow the squared errors or the gradients.
-    for (what, xs) in [
-        ("critic_loss", &out.critic_loss[..]),
-        ("grad_q1", &out.grad_q1),
-        ("grad_q2", &out.grad_q2),
-        ("actor_loss", &[out.actor_loss][..]),
-    ] {
-        if let Some(index) = xs.iter().position(|x| !x.is_finite()) {
-            return Err(LearningError::Loss(crate::losses::LossError::Overflow {
-                what,
-                index,
-            }));
-        }
-    }
-    Ok(out)
+    // losses_into refuses outputs that overflow (tables or rewards near ±f64::MAX).
+    losses_into(mdp, tables, batch, &mut scratch)
 }
 
 /// Reusable buffers of one gradient step.
@@ -369,6 +356,16 @@ fn losses_into(
     let (critic_loss, targets) =
         critic_grads_into(mdp, tables, batch, sc, &mut grad_q1, &mut grad_q2)?;
     let (actor_loss, mean_entropy) = actor_grads_into(tables, batch, sc, &mut grad_logits)?;
+    for (what, xs) in [
+        ("critic_loss", &critic_loss[..]),
+        ("grad_q1", &grad_q1),
+        ("grad_q2", &grad_q2),
+        ("targets", &targets),
+        ("grad_logits", &grad_logits),
+        ("actor_loss", &[actor_loss, mean_entropy]),
+    ] {
+        check_finite_output(what, xs)?;
+    }
     Ok(SacLosses {
         critic_loss,
         grad_q1,

@@ -48,6 +48,14 @@ pub enum LearningError {
         /// The step at which it was detected.
         step: usize,
     },
+    /// Every input was valid, but a result overflowed `f64` (entries near `±1e308`, or a
+    /// temperature so small or so large that a ratio overflows). Rescale the inputs.
+    Overflow {
+        /// Which output overflowed (`"gradient"`, `"critic_loss"`, `"slope"`, …).
+        what: &'static str,
+        /// Index of the first non-finite entry (0 for a scalar).
+        index: usize,
+    },
     /// The MDP or a policy was rejected.
     Mdp(MdpError),
     /// A loss rejected its batch.
@@ -74,6 +82,11 @@ impl fmt::Display for LearningError {
             Self::Diverged { step } => write!(
                 f,
                 "the learner's parameters became non-finite at step {step}; lower the step size"
+            ),
+            Self::Overflow { what, index } => write!(
+                f,
+                "`{what}` overflowed f64 at index {index} although every input was valid; \
+                 rescale the inputs"
             ),
             Self::Mdp(e) => write!(f, "{e}"),
             Self::Loss(e) => write!(f, "{e}"),
@@ -211,5 +224,14 @@ impl LearningCurve {
     /// The last recorded value, if any.
     pub fn last(&self) -> Option<f64> {
         self.values.last().copied()
+    }
+}
+
+/// `Ok(())` if every entry of `xs` is finite, else [`LearningError::Overflow`] naming `what`
+/// and the first bad index: the check on outputs computed from validated inputs.
+pub(crate) fn check_finite_output(what: &'static str, xs: &[f64]) -> Result<(), LearningError> {
+    match xs.iter().position(|x| !x.is_finite()) {
+        Some(index) => Err(LearningError::Overflow { what, index }),
+        None => Ok(()),
     }
 }

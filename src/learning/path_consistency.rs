@@ -4,12 +4,11 @@
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_fits, check_len, check_positive,
-    check_range, check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_fits,
+    check_len, check_positive, check_range, check_soft_alpha,
 };
 use crate::learning::replay_buffer::ReplayBuffer;
 use crate::learning::sampling::{Transition, check_state_action, sample_transition_unchecked};
-use crate::losses::LossError;
 use crate::numerics::log_softmax_into;
 use crate::tabular::Mdp;
 
@@ -39,10 +38,10 @@ use crate::tabular::Mdp;
 /// [`LearningError::IndexOutOfRange`] for a transition outside it;
 /// [`LearningError::InvalidConfig`] for an empty path or a path that is not connected
 /// (`s_{i+1}` of one transition is not `s` of the next), `α < 0`, a non-finite value or
-/// reward, or a NaN or `+∞` log-probability; [`LearningError::Loss`] with
-/// [`LossError::Overflow`] if `C` overflows `f64` from finite inputs. A `−∞`
-/// log-probability on the path gives `C = +∞` when `α > 0` (that path is impossible under
-/// `π`), and contributes nothing at `α = 0`.
+/// reward, or a NaN or `+∞` log-probability; [`LearningError::Overflow`] if the discounted
+/// sum leaves the range of `f64` (rewards or values near `±1e308`). A `−∞`
+/// log-probability on the path with `α > 0` gives `C = +∞`: that path is impossible under
+/// `π`. At `α = 0` log-probabilities do not enter.
 ///
 /// # Examples
 ///
@@ -104,21 +103,22 @@ pub fn path_consistency_error(
             });
         }
     }
-    let a_count = mdp.num_actions();
-    let c = consistency_unchecked(values, log_pi, a_count, path, alpha, mdp.discount());
-    // +∞ is the answer for a path that π cannot take (a −∞ log-probability, α > 0); any
-    // other non-finite C is an overflow of finite inputs.
     let impossible = alpha > 0.0
         && path
             .iter()
-            .any(|t| log_pi[t.s * a_count + t.a] == f64::NEG_INFINITY);
-    let acceptable = c.is_finite() || (impossible && c == f64::INFINITY);
-    if !acceptable {
-        return Err(LearningError::Loss(LossError::Overflow {
-            what: "path consistency",
-            index: 0,
-        }));
+            .any(|t| log_pi[t.s * mdp.num_actions() + t.a] == f64::NEG_INFINITY);
+    if impossible {
+        return Ok(f64::INFINITY);
     }
+    let c = consistency_unchecked(
+        values,
+        log_pi,
+        mdp.num_actions(),
+        path,
+        alpha,
+        mdp.discount(),
+    );
+    check_finite_output("path consistency error", &[c])?;
     Ok(c)
 }
 
@@ -133,9 +133,12 @@ fn consistency_unchecked(
     let mut c = -values[path[0].s];
     let mut discount = 1.0;
     for t in path {
-        // At α = 0 the entropy term is absent, even for a −∞ log-probability (0 · −∞ = NaN).
-        let lp = log_pi[t.s * num_actions + t.a];
-        let entropy_term = if alpha == 0.0 { 0.0 } else { alpha * lp };
+        // At α = 0 the entropy term is 0 even where ln π = −∞ (not 0 · ∞ = NaN).
+        let entropy_term = if alpha > 0.0 {
+            alpha * log_pi[t.s * num_actions + t.a]
+        } else {
+            0.0
+        };
         c += discount * (t.r - entropy_term);
         discount *= gamma;
     }

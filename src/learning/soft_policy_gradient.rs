@@ -4,7 +4,9 @@
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 
-use crate::learning::learning_error::{LearningError, check_len, check_positive, check_range};
+use crate::learning::learning_error::{
+    LearningError, check_finite_output, check_len, check_positive, check_range,
+};
 use crate::learning::sampling::sample_transition_unchecked;
 use crate::numerics::log_softmax_into;
 use crate::soft_dp::soft_policy_evaluation;
@@ -128,6 +130,18 @@ fn q_from_v(mdp: &Mdp, v: &[f64]) -> Vec<f64> {
     q
 }
 
+impl PolicyGradient {
+    /// `Ok(self)` if every number is finite, else [`LearningError::Overflow`] naming it.
+    fn checked(self) -> Result<Self, LearningError> {
+        check_finite_output("objective", &[self.objective])?;
+        check_finite_output("gradient", &self.gradient)?;
+        check_finite_output("values", &self.values)?;
+        check_finite_output("q_values", &self.q_values)?;
+        check_finite_output("occupancy", &self.occupancy)?;
+        Ok(self)
+    }
+}
+
 /// The exact gradient of the soft objective `J(z) = Σ_s d₀(s) V^π(s)` of a softmax policy
 /// `π = softmax(z(s, ·))` with respect to its table of logits: the soft policy gradient
 /// theorem.
@@ -166,9 +180,9 @@ fn q_from_v(mdp: &Mdp, v: &[f64]) -> Vec<f64> {
 /// [`LearningError::Mdp`] with the errors of
 /// [`soft_policy_evaluation`](crate::soft_policy_evaluation) (`ValuesOutOfRange`,
 /// `TooLarge`, and `InvalidParameter` naming a `γ` within rounding of 1, which also covers
-/// the occupancy solve); [`LearningError::Loss`] with
-/// [`LossError::Overflow`](crate::LossError::Overflow) naming `"gradient"` or
-/// `"objective"` if it overflows `f64`. Every output returned is finite.
+/// the occupancy solve); [`LearningError::Overflow`] if a returned number is not finite
+/// although every input was (`α ln π` overflowing for `α` near `f64::MAX`, or values near
+/// `±1e308`). Every output returned is finite.
 ///
 /// # Examples
 ///
@@ -207,14 +221,14 @@ pub fn soft_policy_gradient(
         }
     }
     let objective = dot(mdp.initial_distribution(), &values);
-    check_gradient(objective, &gradient)?;
-    Ok(PolicyGradient {
+    PolicyGradient {
         objective,
         gradient,
         values,
         q_values,
         occupancy,
-    })
+    }
+    .checked()
 }
 
 /// The expected update direction of A2C's loss with an entropy bonus, on a tabular softmax
@@ -283,31 +297,14 @@ pub fn a2c_bonus_gradient(
         }
     }
     let objective = dot(mdp.initial_distribution(), &values);
-    check_gradient(objective, &gradient)?;
-    Ok(PolicyGradient {
+    PolicyGradient {
         objective,
         gradient,
         values,
         q_values,
         occupancy,
-    })
-}
-
-/// `Err(Loss(Overflow))` naming a gradient or objective that overflowed from finite inputs
-/// (a huge `α` times a log-probability).
-fn check_gradient(objective: f64, gradient: &[f64]) -> Result<(), LearningError> {
-    let overflow =
-        |what| LearningError::Loss(crate::losses::LossError::Overflow { what, index: 0 });
-    if !objective.is_finite() {
-        return Err(overflow("objective"));
     }
-    match gradient.iter().position(|g| !g.is_finite()) {
-        Some(index) => Err(LearningError::Loss(crate::losses::LossError::Overflow {
-            what: "gradient",
-            index,
-        })),
-        None => Ok(()),
-    }
+    .checked()
 }
 
 /// A Monte-Carlo gradient estimate: the mean over episodes and its standard error, per
@@ -317,7 +314,8 @@ fn check_gradient(objective: f64, gradient: &[f64]) -> Result<(), LearningError>
 pub struct GradientEstimate {
     /// The mean of the per-episode estimates, flat `s · A + a`.
     pub mean: Vec<f64>,
-    /// The standard error of each component, `sd / √N` (`+∞` for `N = 1`).
+    /// The standard error of each component, `sd / √N`; `+∞` for a single episode, which
+    /// says nothing about the spread.
     pub std_error: Vec<f64>,
     /// Number of episodes `N`.
     pub episodes: usize,
@@ -355,9 +353,9 @@ pub struct GradientEstimate {
 ///
 /// As [`soft_policy_gradient`]; [`LearningError::InvalidConfig`] for zero episodes or
 /// horizon, or a non-finite baseline; [`LearningError::DimensionMismatch`] for a baseline
-/// that is not `S` long; [`LearningError::Loss`] with [`LossError::Overflow`](crate::LossError::Overflow)
-/// (`"gradient estimate"`) if the returns, the mean or a standard error overflow `f64`
-/// (rewards or `α ln π` of magnitude near `1e308`).
+/// that is not `S` long; [`LearningError::Overflow`] if the mean or (from two episodes on)
+/// the standard error is not finite (returns near `±1e308`, or per-episode estimates
+/// beyond `1e154`, whose squares overflow).
 ///
 /// # Examples
 ///
@@ -402,8 +400,8 @@ pub fn reinforce_soft_gradient<R: Rng + ?Sized>(
     let (mut sum, mut sum_sq) = (vec![0.0; n], vec![0.0; n]);
     let mut g = vec![0.0; n];
     // (s_t, a_t, c_t = r_t − α ln π(a_t|s_t), γ^t) along one episode.
-    // Grown as the episode runs (the horizon is a cap, possibly huge, not a length).
-    let mut path: Vec<(usize, usize, f64, f64)> = Vec::new();
+    // (The horizon is only a cap: episodes usually end at a terminal state long before it.)
+    let mut path: Vec<(usize, usize, f64, f64)> = Vec::with_capacity(horizon.min(1 << 12));
     for _ in 0..episodes {
         path.clear();
         let mut s = mdp.sample_initial_state(rng);
@@ -447,14 +445,9 @@ pub fn reinforce_soft_gradient<R: Rng + ?Sized>(
             }
         })
         .collect::<Vec<f64>>();
-    // Rewards or −α ln π near f64::MAX can overflow the returns or their squares.
-    let overflowed = mean.iter().any(|x| !x.is_finite())
-        || (episodes >= 2 && std_error.iter().any(|x| !x.is_finite()));
-    if overflowed {
-        return Err(LearningError::Loss(crate::losses::LossError::Overflow {
-            what: "gradient estimate",
-            index: 0,
-        }));
+    check_finite_output("mean", &mean)?;
+    if episodes >= 2 {
+        check_finite_output("std_error", &std_error)?;
     }
     Ok(GradientEstimate {
         mean,

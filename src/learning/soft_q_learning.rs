@@ -3,13 +3,12 @@
 use rand::Rng;
 
 use crate::learning::learning_error::{
-    LearningCurve, LearningError, check_discount_below_one, check_positive, check_range,
-    check_soft_alpha,
+    LearningCurve, LearningError, check_discount_below_one, check_finite_output, check_positive,
+    check_range, check_soft_alpha,
 };
 use crate::learning::sampling::{
     Transition, check_policy_shape, check_state_action, sample_transition_unchecked,
 };
-use crate::losses::LossError;
 use crate::soft_dp::soft_state_value;
 use crate::tabular::{Mdp, TabularPolicy};
 
@@ -39,11 +38,10 @@ use crate::tabular::{Mdp, TabularPolicy};
 ///
 /// [`LearningError::DimensionMismatch`] if `q` is not `S · A` long;
 /// [`LearningError::IndexOutOfRange`] for a transition outside the MDP;
-/// [`LearningError::InvalidConfig`] for an `α` that is not finite and `> 0`, a step size
-/// outside `(0, 1]`, or a non-finite reward or table entry among those the update reads;
-/// [`LearningError::Loss`] with [`LossError::Overflow`] (`what: "delta"`, `index` the
-/// entry `s · A + a`) if the TD error or the updated entry overflows `f64` (finite rewards
-/// and values of magnitude near `1e308`). On error `q` is unchanged.
+/// [`LearningError::InvalidConfig`] for `α ≤ 0`, a step size outside `(0, 1]`, or a
+/// non-finite reward or table entry among those the update reads;
+/// [`LearningError::Overflow`] if the TD error or the updated entry is not finite although
+/// every input was (rewards or values near `±1e308`), and `q` is then left unchanged.
 ///
 /// # Examples
 ///
@@ -86,7 +84,7 @@ pub fn soft_q_learning_update(
         }
     }
     let old = q[entry];
-    let delta = update_unchecked(
+    let td_error = update_unchecked(
         q,
         mdp.num_actions(),
         transition,
@@ -94,16 +92,11 @@ pub fn soft_q_learning_update(
         mdp.discount(),
         step_size,
     );
-    // Finite inputs near ±1e308 can overflow r + γV or the step: refuse, and leave the
-    // table as it was rather than store ∞ for the next call to trip over.
-    if !(delta.is_finite() && q[entry].is_finite()) {
+    if let Err(e) = check_finite_output("td_error and q(s, a)", &[td_error, q[entry]]) {
         q[entry] = old;
-        return Err(LearningError::Loss(LossError::Overflow {
-            what: "delta",
-            index: entry,
-        }));
+        return Err(e);
     }
-    Ok(delta)
+    Ok(td_error)
 }
 
 #[inline]

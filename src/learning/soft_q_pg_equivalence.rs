@@ -1,7 +1,6 @@
 //! Soft Q-learning as a policy gradient: the decomposition of Schulman, Chen & Abbeel (2017).
 
-use crate::learning::learning_error::{LearningError, check_soft_alpha};
-use crate::losses::LossError;
+use crate::learning::learning_error::{LearningError, check_finite_output, check_soft_alpha};
 use crate::numerics::log_softmax_into;
 
 /// One soft Q-learning step on a row `Q(s, ·)`, split into its policy-gradient and value
@@ -50,12 +49,10 @@ pub struct SoftQPgDecomposition {
 ///
 /// # Errors
 ///
-/// [`LearningError::IndexOutOfRange`] for an empty row or `a` out of range;
-/// [`LearningError::InvalidConfig`] for a non-finite entry of the row, a non-finite target
-/// or an `α` that is not finite and `> 0`; [`LearningError::Loss`] with
-/// [`LossError::Overflow`] naming `"probs"` if `Q/α` overflows (a tiny `α` against large
-/// `Q`) or `"td_error"` if `y − Q(s, a)` does. Otherwise every term returned is finite
-/// (each is `y − Q(s, a)` times a number in `[−1, 1]`).
+/// [`LearningError::InvalidConfig`] for an empty or non-finite row, `a` out of range, a
+/// non-finite target or `α ≤ 0`; [`LearningError::Overflow`] if `δ = y − Q(s, a)` or a
+/// product with it overflows (entries near `±f64::MAX`). A tiny `α` is fine: the policy
+/// is then greedy.
 ///
 /// # Examples
 ///
@@ -90,22 +87,17 @@ pub fn soft_q_pg_decomposition(
             expected: "finite",
         });
     }
-    let scaled: Vec<f64> = q_row.iter().map(|q| q / alpha).collect();
+    // Shift by the maximum before dividing by α: `(q − max q)/α ≤ 0` cannot overflow to
+    // +∞, so a tiny α gives the greedy policy instead of ∞ − ∞.
+    let q_max = q_row.iter().fold(f64::NEG_INFINITY, |m, &q| m.max(q));
+    let scaled: Vec<f64> = q_row.iter().map(|q| (q - q_max) / alpha).collect();
     let mut log_pi = vec![0.0; q_row.len()];
     log_softmax_into(&scaled, &mut log_pi);
     let probs: Vec<f64> = log_pi.iter().map(|l| l.exp()).collect();
     let td_error = target - q_row[a];
-    // Q/α overflows for a tiny α against large Q (NaN probabilities), and y − Q(s, a) for
-    // values of opposite sign near f64::MAX.
-    for (what, bad) in [
-        ("probs", probs.iter().any(|p| p.is_nan())),
-        ("td_error", !td_error.is_finite()),
-    ] {
-        if bad {
-            return Err(LearningError::Loss(LossError::Overflow { what, index: 0 }));
-        }
-    }
+    check_finite_output("td_error", &[td_error])?;
     let unit = |b: usize| if b == a { 1.0 } else { 0.0 };
+    // Each term is `δ` times a number in [−1, 1]: finite once `δ` is.
     Ok(SoftQPgDecomposition {
         td_error,
         q_learning_direction: (0..q_row.len()).map(|b| td_error * unit(b)).collect(),
