@@ -832,3 +832,31 @@ fn an_action_box_of_subnormal_width_is_refused() {
             .is_finite()
     );
 }
+
+#[test]
+fn monte_carlo_estimates_of_wide_policies_stay_finite() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{MonteCarloEstimate, TanhGaussian};
+    // σ = e^407 ≈ 1e177: the log-densities are about 1e177 and their squares overflowed, so
+    // the standard error was ∞ (the fuzz case), and at ln σ = 700 the mean too.
+    for log_std in [407.0, 700.0] {
+        let policy = TanhGaussian::new(vec![0.0], vec![log_std]).unwrap();
+        let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+        let h = policy.entropy_monte_carlo(50, &mut rng).unwrap();
+        assert!(h.mean.is_finite() && h.std_error.is_finite(), "{h:?}");
+    }
+    // Exact witness: ±1e200 alternating has mean 0 and s² = n/(n − 1) · 1e400, so
+    // SE = s/√n = 1e200/√(n − 1).
+    let est =
+        MonteCarloEstimate::from_samples((0..4).map(|i| if i % 2 == 0 { 1e200 } else { -1e200 }))
+            .unwrap();
+    assert_eq!(est.mean, 0.0);
+    assert!(
+        (est.std_error / (1e200 / 3f64.sqrt()) - 1.0).abs() < 1e-15,
+        "{est:?}"
+    );
+    // Ordinary samples: the same bits as plain Welford (the doc example's values).
+    let est = MonteCarloEstimate::from_samples([1.0, 2.0, 3.0, 4.0]).unwrap();
+    assert_eq!(est.mean, 2.5);
+    assert!((est.std_error - (5.0_f64 / 12.0).sqrt()).abs() < 1e-15);
+}

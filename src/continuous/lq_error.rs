@@ -26,10 +26,10 @@ pub enum LqError {
         /// `(rows, columns)` passed.
         found: (usize, usize),
     },
-    /// An entry was NaN or infinite: of an argument, or of a result that overflowed from
-    /// finite arguments (then `what` names the result, such as `"Q_w(x, u)"`).
+    /// An entry of an argument was NaN or infinite (a result that overflows from finite
+    /// arguments is [`LqError::Overflow`]).
     NonFinite {
-        /// Which argument (or result).
+        /// Which argument.
         what: &'static str,
         /// Row of the entry.
         row: usize,

@@ -287,9 +287,10 @@ impl MaxEntLqr {
     /// # Errors
     ///
     /// [`LqError::InvalidTemperature`] at `α = 0` (no density);
-    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x` or `u`, or
-    /// (as [`MaxEntLqr::mean_action`]) a mean that overflows, or naming `"ln π(u|x)"` if the
-    /// quadratic form overflows into NaN (`u − mean` beyond `f64::MAX`). Otherwise the
+    /// [`LqError::DimensionMismatch`] or [`LqError::NonFinite`] for a bad `x` or `u`;
+    /// [`LqError::Overflow`] for a mean that overflows (as [`MaxEntLqr::mean_action`]), or
+    /// naming `"ln π(u|x)"` if the quadratic form overflows into NaN (`u − mean` beyond
+    /// `f64::MAX`). Otherwise the
     /// log-density may be `−∞`, the rounded value for a `u` so far in the tail that it lies
     /// below `−f64::MAX`; it is never `+∞`.
     pub fn log_prob(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<f64, LqError> {
@@ -300,11 +301,9 @@ impl MaxEntLqr {
         let d = u - self.mean_action(x)?;
         let lp = -0.5 * (d.dot(&(&self.precision * &d)) + self.log_det_2pi_sigma);
         if lp.is_nan() {
-            return Err(LqError::NonFinite {
+            return Err(LqError::Overflow {
                 what: "ln π(u|x)",
-                row: 0,
-                col: 0,
-                value: lp,
+                index: 0,
             });
         }
         Ok(lp)

@@ -21,9 +21,14 @@ impl MonteCarloEstimate {
     /// Returns `None` for fewer than two samples, where no standard error exists.
     ///
     /// Samples may be any `f64`; nothing is checked. A NaN or infinite sample makes the
-    /// mean and the standard error NaN or infinite, and so do finite samples spread
-    /// beyond about `1e154` (where the squared deviations overflow): callers that can meet
-    /// such samples check `mean` and `std_error` for finiteness.
+    /// mean and the standard error NaN or infinite; for finite samples both are finite.
+    ///
+    /// # Numerical stability
+    ///
+    /// Squared deviations of samples beyond about `1e154` would overflow, so once a sample
+    /// exceeds `2⁵⁰⁰` in magnitude the running mean and sum of squares are rescaled by a
+    /// power of two (exactly) and the results scaled back at the end. Below that the
+    /// arithmetic is plain Welford, bit for bit.
     ///
     /// # References
     ///
@@ -40,16 +45,29 @@ impl MonteCarloEstimate {
     /// assert!((est.std_error - (5.0_f64 / 12.0).sqrt()).abs() < 1e-15);
     /// ```
     pub fn from_samples(samples: impl IntoIterator<Item = f64>) -> Option<Self> {
-        let (mut n, mut mean, mut m2) = (0usize, 0.0f64, 0.0f64);
+        // 2⁵⁰⁰ and the exact rescaling step 2⁵¹²; `mean` holds the mean / 2^e and `m2`
+        // the sum of squared deviations / 2^{2e}, with e = 512 · `scale_steps`.
+        const LARGE: f64 = 3.273_390_607_896_142e150;
+        const DOWN: f64 = 7.458_340_731_200_207e-155;
+        const UP: f64 = 1.340_780_792_994_259_7e154;
+        let (mut n, mut mean, mut m2, mut scale_steps) = (0usize, 0.0f64, 0.0f64, 0u32);
         for x in samples {
             n += 1;
+            let mut x = (0..scale_steps).fold(x, |v, _| v * DOWN);
+            while x.is_finite() && x.abs() > LARGE {
+                scale_steps += 1;
+                x *= DOWN;
+                mean *= DOWN;
+                m2 = m2 * DOWN * DOWN;
+            }
             let delta = x - mean;
             mean += delta / n as f64;
             m2 += delta * (x - mean);
         }
+        let up = |v: f64| (0..scale_steps).fold(v, |v, _| v * UP);
         (n >= 2).then(|| Self {
-            mean,
-            std_error: (m2 / (n - 1) as f64 / n as f64).sqrt(),
+            mean: up(mean),
+            std_error: up((m2 / (n - 1) as f64 / n as f64).sqrt()),
             n,
         })
     }
