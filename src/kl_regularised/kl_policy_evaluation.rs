@@ -38,8 +38,9 @@ use crate::tabular::tabular_policy::TabularPolicy;
 /// and [`KlError::OutsidePriorSupport`] naming `(s, a)` where `π > 0 = π₀` (then the KL is
 /// infinite, unless `α = 0`); [`MdpError::NonFiniteValue`] if the values overflow;
 /// [`MdpError::TooLarge`] if the dense `S × S` matrix cannot be allocated; and
-/// [`MdpError::DiscountNotBelowOne`] also when `γ < 1` lies so close to 1 that the linear
-/// solve breaks down in floating point.
+/// [`MdpError::InvalidParameter`] naming the discount when `γ < 1` lies so close to 1 that
+/// the linear solve breaks down in floating point (as
+/// [`soft_policy_evaluation`](crate::soft_policy_evaluation) reports it).
 ///
 /// # Examples
 ///
@@ -95,7 +96,11 @@ pub fn kl_regularised_policy_evaluation(
     let solution = m
         .lu()
         .solve(&DVector::from_vec(b))
-        .ok_or(MdpError::DiscountNotBelowOne { value: gamma })?;
+        .ok_or(MdpError::InvalidParameter {
+            what: "discount",
+            value: gamma,
+            expected: "below 1 by more than rounding error (I − γP_π is numerically singular)",
+        })?;
     let values: Vec<f64> = solution.iter().copied().collect();
     if let Some(s) = values.iter().position(|v| !v.is_finite()) {
         return Err(MdpError::NonFiniteValue {
