@@ -2,6 +2,8 @@
 //! the IEEE edge cases of the numerical primitives, and the typed errors of the functions
 //! whose documented domain was not enforced before (each test here failed before its fix).
 
+mod common;
+
 use maxent_rl::{log_one_minus_tanh_sq, log_softmax, softmax, softplus, xlogx};
 
 #[test]
@@ -744,17 +746,6 @@ fn the_soft_q_pg_decomposition_names_an_overflow() {
     );
 }
 
-/// The two-state, two-action MDP of `tests/robustness.rs`.
-fn two_state_mdp(rewards: &[f64], discount: f64) -> maxent_rl::Mdp {
-    let p = vec![
-        vec![(0, 0.5), (1, 0.5)],
-        vec![(1, 1.0)],
-        vec![(0, 1.0)],
-        vec![(0, 0.3), (1, 0.7)],
-    ];
-    maxent_rl::Mdp::new(2, 2, &p, rewards.to_vec(), discount).unwrap()
-}
-
 #[test]
 fn regularised_solvers_bound_their_values_before_iterating() {
     use maxent_rl::{
@@ -765,15 +756,15 @@ fn regularised_solvers_bound_their_values_before_iterating() {
         |e: &KlError| matches!(e, KlError::Mdp(MdpError::ValuesOutOfRange { .. }));
     let prior = TabularPolicy::from_probs(2, 2, vec![0.6, 0.4, 0.5, 0.5]).unwrap();
     // Before: "Converged" with error bound 0 and Q(1, 1) = −∞.
-    let mdp = two_state_mdp(&[5e-324, 0.0, 0.0, -f64::MAX], 0.36);
+    let mdp = common::two_state_mdp(&[5e-324, 0.0, 0.0, -f64::MAX], 0.36).unwrap();
     let r = KlSoftValueIteration::new(f64::MAX).run(&mdp, &prior);
     assert!(r.as_ref().is_err_and(values_out_of_range), "{r:?}");
     // Before: Ok with an action value of −∞.
-    let mdp = two_state_mdp(&[5e-324, -f64::MAX, 0.0, 0.0], 0.82);
+    let mdp = common::two_state_mdp(&[5e-324, -f64::MAX, 0.0, 0.0], 0.82).unwrap();
     let r = finite_horizon_kl_soft_value_iteration(&mdp, &prior, f64::MAX, 3, &[0.0, 0.0]);
     assert!(r.as_ref().is_err_and(values_out_of_range), "{r:?}");
     // Before: optimistic values α ln β = 1e308 · 3 ln 4 = ∞.
-    let mdp = two_state_mdp(&[0.0, 0.0, 5e-324, 5e-324], 1.0);
+    let mdp = common::two_state_mdp(&[0.0, 0.0, 5e-324, 5e-324], 1.0).unwrap();
     assert!(matches!(
         BackwardMessages::new(&mdp, 1e308, 3),
         Err(InferenceError::Mdp(MdpError::ValuesOutOfRange { .. }))
@@ -790,7 +781,7 @@ fn learning_outputs_that_overflow_are_named() {
     };
     let overflow = |r: &LearningError, name: &str| matches!(r, LearningError::Overflow { what, .. } if *what == name);
     // Before: critic_loss = [∞, ∞] from (0 − 1e308)²/2.
-    let mdp = two_state_mdp(&[0.0; 4], 0.9);
+    let mdp = common::two_state_mdp(&[0.0; 4], 0.9).unwrap();
     let tables = SacTables::new(2, 2, vec![0.0; 4], vec![0.0; 4], vec![0.0; 4], 1.0).unwrap();
     let t = Transition {
         s: 0,
@@ -808,7 +799,7 @@ fn learning_outputs_that_overflow_are_named() {
     let r = a2c_bonus_gradient(&mdp, &[0.0, 0.0, 5.0, 0.0], 1e308);
     assert!(r.as_ref().is_err_and(|e| overflow(e, "gradient")), "{r:?}");
     // Before: returns 1e308 + 0.9 · 1e308 = ∞ in the estimate.
-    let mdp = two_state_mdp(&[1e308; 4], 0.9);
+    let mdp = common::two_state_mdp(&[1e308; 4], 0.9).unwrap();
     let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
     let r = reinforce_soft_gradient(&mdp, &[0.0; 4], 0.5, 3, 5, None, &mut rng);
     assert!(r.as_ref().is_err_and(|e| overflow(e, "mean")), "{r:?}");

@@ -159,17 +159,6 @@ use maxent_rl::{
     soft_policy_evaluation_iterative, visitation_until_absorbed,
 };
 
-/// A two-state, two-action MDP with the given rewards and discount (if they are valid).
-fn small_mdp(rewards: &[f64], discount: f64) -> Result<Mdp, MdpError> {
-    let p = vec![
-        vec![(0, 0.5), (1, 0.5)],
-        vec![(1, 1.0)],
-        vec![(0, 1.0)],
-        vec![(0, 0.3), (1, 0.7)],
-    ];
-    Mdp::new(2, 2, &p, rewards.to_vec(), discount)
-}
-
 fn small_config() -> ProptestConfig {
     ProptestConfig {
         cases: 256,
@@ -189,7 +178,7 @@ proptest! {
         max_iterations in 0usize..50,
         horizon in 0usize..6,
     ) {
-        let Ok(mdp) = small_mdp(&rewards, discount) else { return Ok(()) };
+        let Ok(mdp) = common::two_state_mdp(&rewards, discount) else { return Ok(()) };
         if let Ok(sol) = SoftValueIteration::new(alpha).tolerance(tolerance)
             .max_iterations(max_iterations).run(&mdp)
         {
@@ -224,7 +213,7 @@ proptest! {
         discount in prop_oneof![0.0..1.0f64, Just(1.0 - 1e-12), wild()],
         max_steps in 0usize..1000,
     ) {
-        let Ok(mdp) = small_mdp(&[0.0; 4], discount) else { return Ok(()) };
+        let Ok(mdp) = common::two_state_mdp(&[0.0; 4], discount) else { return Ok(()) };
         let pi = TabularPolicy::uniform(2, 2).unwrap();
         if let Ok(d) = discounted_occupancy(&mdp, &initial, &pi, tolerance, max_steps) {
             prop_assert!(finite(&d), "{d:?}");
@@ -244,7 +233,7 @@ proptest! {
         theta in prop::collection::vec(wild(), 2),
         discount in prop_oneof![8 => 0.0..1.0f64, 1 => Just(0.9999)],
     ) {
-        let mdp = small_mdp(&[0.0; 4], discount).unwrap();
+        let mdp = common::two_state_mdp(&[0.0; 4], discount).unwrap();
         let phi = Features::one_hot_states(&mdp)?;
         let demos = Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 0], vec![1, 1])]).unwrap();
         let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
@@ -297,7 +286,7 @@ fn one_hot_features_that_cannot_fit_are_a_typed_error() {
 #[test]
 fn near_one_discounts_finish_with_a_typed_answer() {
     // Once a hang: the discounted causal model at γ = 0.9999 on a two-state MDP.
-    let mdp = small_mdp(&[0.0; 4], 0.9999).unwrap();
+    let mdp = common::two_state_mdp(&[0.0; 4], 0.9999).unwrap();
     let phi = Features::one_hot_states(&mdp).unwrap();
     let demos =
         Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 0], vec![1, 1])]).unwrap();
@@ -317,7 +306,7 @@ fn near_one_discounts_finish_with_a_typed_answer() {
 #[test]
 fn overflow_is_named_not_reported_as_converged() {
     // Rewards of 1e308 once gave V = [inf] with error bound 0, "converged".
-    let mdp = small_mdp(&[1e308, 0.0, 0.0, 0.0], 0.9).unwrap();
+    let mdp = common::two_state_mdp(&[1e308, 0.0, 0.0, 0.0], 0.9).unwrap();
     assert!(matches!(
         SoftValueIteration::new(0.1).run(&mdp),
         Err(MdpError::ValuesOutOfRange { .. })
@@ -327,14 +316,14 @@ fn overflow_is_named_not_reported_as_converged() {
         Err(MdpError::ValuesOutOfRange { .. })
     ));
     // max_iterations(0) with γ = 0: no sweep, so nothing is certified (not 0 · ∞ = NaN).
-    let mdp = small_mdp(&[1.0; 4], 0.0).unwrap();
+    let mdp = common::two_state_mdp(&[1.0; 4], 0.0).unwrap();
     let sol = SoftValueIteration::new(0.1)
         .max_iterations(0)
         .run(&mdp)
         .unwrap();
     assert_eq!(sol.error_bound, f64::INFINITY);
     // Messages print extreme values compactly, not as 309 digits.
-    let msg = small_mdp(&[f64::NAN, 0.0, 0.0, 0.0], 0.9)
+    let msg = common::two_state_mdp(&[f64::NAN, 0.0, 0.0, 0.0], 0.9)
         .unwrap_err()
         .to_string();
     assert!(msg.contains("NaN"), "{msg}");
@@ -347,7 +336,7 @@ fn overflow_is_named_not_reported_as_converged() {
 #[test]
 fn an_overlong_first_step_is_shortened_not_reported_as_a_bad_theta() {
     use maxent_rl::{IrlConfig, fit_irl};
-    let mdp = small_mdp(&[0.0; 4], 0.9).unwrap();
+    let mdp = common::two_state_mdp(&[0.0; 4], 0.9).unwrap();
     let phi = Features::one_hot_states(&mdp).unwrap();
     let demos =
         Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 1], vec![0, 1])]).unwrap();
@@ -416,7 +405,7 @@ fn error_payloads_name_the_expected_size() {
 #[test]
 fn terminal_values_count_in_the_finite_horizon_value_bound() {
     // Rewards of 2e299 over one step plus terminal values of 9e299 can reach 1.1e300 > 1e300.
-    let mdp = small_mdp(&[2e299; 4], 1.0).unwrap();
+    let mdp = common::two_state_mdp(&[2e299; 4], 1.0).unwrap();
     assert!(matches!(
         finite_horizon_soft_value_iteration(&mdp, 0.0, 1, &[9e299, 0.0]),
         Err(MdpError::ValuesOutOfRange { .. })

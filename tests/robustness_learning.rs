@@ -11,9 +11,9 @@ use maxent_rl::rand::SeedableRng;
 use maxent_rl::rand::rngs::StdRng;
 use maxent_rl::{
     ActionBox, Adam, DeepSea, DiscreteSac, DiscreteSacConfig, ExplorationConfig, Explorer,
-    LqProblem, MaxEntLqr, Mdp, MdpError, Pcl, QuadraticCritic, RiccatiSolver, SacLqrConfig,
-    SacLqrTemperature, SacTables, SoftQLearning, TabularPolicy, Transition, a2c_bonus_gradient,
-    boltzmann_operator, discrete_sac_losses, finite_horizon_maxent_lqr, fit_growth, gauss_hermite,
+    LqProblem, MaxEntLqr, Pcl, QuadraticCritic, RiccatiSolver, SacLqrConfig, SacLqrTemperature,
+    SacTables, SoftQLearning, TabularPolicy, Transition, a2c_bonus_gradient, boltzmann_operator,
+    discrete_sac_losses, finite_horizon_maxent_lqr, fit_growth, gauss_hermite,
     generalised_value_iteration, hitting_probability, importance_sampled_soft_value,
     linear_gaussian_actor_loss, mellowmax, path_consistency_error, reinforce_soft_gradient,
     run_exploration, sac_lqr, soft_maximum, soft_policy_gradient, soft_q_learning_update,
@@ -58,17 +58,6 @@ fn table(len: usize) -> impl Strategy<Value = Vec<f64>> {
     ]
 }
 
-/// A two-state, two-action MDP with the given rewards and discount (if they are valid).
-fn small_mdp(rewards: &[f64], discount: f64) -> Result<Mdp, MdpError> {
-    let p = vec![
-        vec![(0, 0.5), (1, 0.5)],
-        vec![(1, 1.0)],
-        vec![(0, 1.0)],
-        vec![(0, 0.3), (1, 0.7)],
-    ];
-    Mdp::new(2, 2, &p, rewards.to_vec(), discount)
-}
-
 fn cases(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
@@ -91,7 +80,7 @@ proptest! {
         step in mostly(0.0..1.0),
         target in wild(),
     ) {
-        let mdp = small_mdp(&[0.0, 1.0, -1.0, 0.5], 0.9).unwrap();
+        let mdp = common::two_state_mdp(&[0.0, 1.0, -1.0, 0.5], 0.9).unwrap();
         let transition = Transition { s, a, r, next_s, done };
         let mut q_after = q.clone();
         if let Ok(delta) = soft_q_learning_update(&mdp, &mut q_after, &transition, alpha, step) {
@@ -121,7 +110,7 @@ proptest! {
             prop_assert!(finite_debug(&policy.probs()), "{policy:?}");
             prop_assert!(policy.log_probs().iter().all(|l| *l <= 0.0), "{policy:?}");
         }
-        if let Ok(mdp) = small_mdp(&rewards, discount) {
+        if let Ok(mdp) = common::two_state_mdp(&rewards, discount) {
             if let Ok(g) = soft_policy_gradient(&mdp, &logits, alpha) {
                 prop_assert!(finite_debug(&g), "{g:?}");
             }
@@ -140,7 +129,7 @@ proptest! {
         r in wild(),
         done: bool,
     ) {
-        let mdp = small_mdp(&[0.0, 1.0, -1.0, 0.5], 0.9).unwrap();
+        let mdp = common::two_state_mdp(&[0.0, 1.0, -1.0, 0.5], 0.9).unwrap();
         if let Ok(tables) = SacTables::new(2, 2, logits, q1, q2, alpha) {
             let batch = [Transition { s: 0, a: 1, r, next_s: 1, done }];
             if let Ok(losses) = discrete_sac_losses(&mdp, &tables, &batch) {
@@ -270,7 +259,7 @@ proptest! {
     ) {
         // Budgets of `usize::MAX` are accepted only where the run stops before them or
         // rejected; small ones keep the case fast.
-        let mdp = small_mdp(&[0.0, 1.0, -1.0, 0.5], 0.9).unwrap();
+        let mdp = common::two_state_mdp(&[0.0, 1.0, -1.0, 0.5], 0.9).unwrap();
         let behaviour = TabularPolicy::uniform(2, 2).unwrap();
         let mut rng = StdRng::seed_from_u64(3);
         let small = steps.min(60);
@@ -426,7 +415,7 @@ proptest! {
         horizon in 0usize..20,
         baseline in prop_oneof![Just(None), table(2).prop_map(Some)],
     ) {
-        let Ok(mdp) = small_mdp(&rewards, 0.9) else {
+        let Ok(mdp) = common::two_state_mdp(&rewards, 0.9) else {
             return Ok(());
         };
         // (The episode count and horizon are the caller's budget: usize::MAX of either is
@@ -463,7 +452,7 @@ proptest! {
         tolerance in mostly(1e-10..1e-2),
         max_iterations in 0usize..200,
     ) {
-        let Ok(mdp) = small_mdp(&rewards, 0.9) else {
+        let Ok(mdp) = common::two_state_mdp(&rewards, 0.9) else {
             return Ok(());
         };
         for operator in [boltzmann_operator, mellowmax, soft_maximum] {

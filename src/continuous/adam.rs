@@ -1,6 +1,6 @@
 //! The Adam optimiser for a flat parameter vector.
 
-use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::{LqError, check_finite_input};
 
 /// Adam (Kingma & Ba 2015) on a flat parameter vector, with PyTorch's defaults
 /// `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`.
@@ -109,14 +109,7 @@ impl Adam {
             }
         }
         for (what, xs) in [("params", &*params), ("grad", grad)] {
-            if let Some(row) = xs.iter().position(|x| !x.is_finite()) {
-                return Err(LqError::NonFinite {
-                    what,
-                    row,
-                    col: 0,
-                    value: xs[row],
-                });
-            }
+            check_finite_input(what, xs)?;
         }
         const B1: f64 = 0.9;
         const B2: f64 = 0.999;

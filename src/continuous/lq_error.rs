@@ -205,3 +205,17 @@ pub(crate) fn check_finite_output(what: &'static str, xs: &[f64]) -> Result<(), 
         None => Ok(()),
     }
 }
+
+/// `Ok(())` if every entry of the argument `xs` is finite, else [`LqError::NonFinite`]
+/// naming `what` and the first NaN or infinite entry (as row `i`, column 0).
+pub(crate) fn check_finite_input(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
+    match xs.iter().position(|x| !x.is_finite()) {
+        Some(row) => Err(LqError::NonFinite {
+            what,
+            row,
+            col: 0,
+            value: xs[row],
+        }),
+        None => Ok(()),
+    }
+}

@@ -1,6 +1,6 @@
 //! A critic that is a quadratic function of the state and action.
 
-use crate::continuous::lq_error::{LqError, check_finite_output};
+use crate::continuous::lq_error::{LqError, check_finite_input, check_finite_output};
 
 /// A soft Q-function that is a general quadratic in `z = (x, u)`:
 /// `Q_w(x, u) = Σ_{i ≤ j} w_ij z_i z_j + w_0`.
@@ -68,7 +68,7 @@ impl QuadraticCritic {
                 found: (weights.len(), 1),
             });
         }
-        check_all_finite("weights", &weights)?;
+        check_finite_input("weights", &weights)?;
         Ok(Self {
             state_dim,
             action_dim,
@@ -102,8 +102,8 @@ impl QuadraticCritic {
                 });
             }
         }
-        check_all_finite("x", x)?;
-        check_all_finite("u", u)
+        check_finite_input("x", x)?;
+        check_finite_input("u", u)
     }
 
     /// `Q_w(x, u)`.
@@ -209,18 +209,5 @@ impl QuadraticCritic {
                 k += 1;
             }
         }
-    }
-}
-
-/// [`LqError::NonFinite`] naming `what` and the first NaN or infinite entry.
-fn check_all_finite(what: &'static str, xs: &[f64]) -> Result<(), LqError> {
-    match xs.iter().position(|x| !x.is_finite()) {
-        Some(row) => Err(LqError::NonFinite {
-            what,
-            row,
-            col: 0,
-            value: xs[row],
-        }),
-        None => Ok(()),
     }
 }

@@ -2,7 +2,7 @@
 
 use rand::{Rng, RngExt};
 
-use crate::continuous::lq_error::LqError;
+use crate::continuous::lq_error::{LqError, check_finite_input};
 
 /// A ring buffer of transitions `(x, u, r, x')` stored flat, overwriting the oldest once
 /// full; minibatches are drawn uniformly with replacement.
@@ -91,14 +91,7 @@ impl ContinuousReplayBuffer {
             }
         }
         for (what, xs) in [("x", x), ("u", u), ("r", &[r][..]), ("next_x", next_x)] {
-            if let Some(row) = xs.iter().position(|v| !v.is_finite()) {
-                return Err(LqError::NonFinite {
-                    what,
-                    row,
-                    col: 0,
-                    value: xs[row],
-                });
-            }
+            check_finite_input(what, xs)?;
         }
         if self.len < self.capacity {
             self.states.extend_from_slice(x);

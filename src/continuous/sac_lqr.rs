@@ -6,7 +6,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::continuous::action_box::ActionBox;
 use crate::continuous::adam::Adam;
-use crate::continuous::lq_error::{LqError, check_finite_output};
+use crate::continuous::lq_error::{LqError, check_finite_input, check_finite_output};
 use crate::continuous::lq_problem::LqProblem;
 use crate::continuous::quadratic_critic::QuadraticCritic;
 use crate::continuous::replay_buffer::ContinuousReplayBuffer;
@@ -783,14 +783,7 @@ fn check_actor_inputs(
         return Err(mismatch("eps", b * m, eps.len()));
     }
     for (what, xs) in [("params", params), ("states", states), ("eps", eps)] {
-        if let Some(row) = xs.iter().position(|x| !x.is_finite()) {
-            return Err(LqError::NonFinite {
-                what,
-                row,
-                col: 0,
-                value: xs[row],
-            });
-        }
+        check_finite_input(what, xs)?;
     }
     if let Some(c) = critics
         .iter()

@@ -157,3 +157,18 @@ pub fn extreme_f64() -> impl proptest::strategy::Strategy<Value = f64> {
         1 => any::<f64>(),
     ]
 }
+
+/// The two-state, two-action MDP the robustness tests feed extreme values through, with the
+/// given rewards (flat `s · 2 + a`) and discount, if they are valid.
+pub fn two_state_mdp(
+    rewards: &[f64],
+    discount: f64,
+) -> Result<maxent_rl::Mdp, maxent_rl::MdpError> {
+    let p = vec![
+        vec![(0, 0.5), (1, 0.5)],
+        vec![(1, 1.0)],
+        vec![(0, 1.0)],
+        vec![(0, 0.3), (1, 0.7)],
+    ];
+    maxent_rl::Mdp::new(2, 2, &p, rewards.to_vec(), discount)
+}
