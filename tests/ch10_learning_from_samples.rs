@@ -1149,3 +1149,17 @@ fn claim_10_5_pcl_on_single_paths_is_biased_under_stochastic_dynamics() {
     }
     common::check_generated_block("book/src/ch10-learning-from-samples.md", "pcl-bias", &table);
 }
+
+#[test]
+fn the_replay_buffer_keeps_the_newest_items_up_to_its_capacity() {
+    // A ring buffer of capacity 3 fed 0..5 holds 3, 4 and 2 (slot 2 was written last by
+    // item 2; items 3 and 4 overwrote slots 0 and 1), and reports its capacity.
+    let mut buffer = ReplayBuffer::<usize>::new(3).unwrap();
+    assert_eq!((buffer.capacity(), buffer.len()), (3, 0));
+    for i in 0..5 {
+        buffer.push(i);
+        assert_eq!(buffer.len(), (i + 1).min(3));
+    }
+    assert_eq!(buffer.capacity(), 3);
+    assert_eq!(buffer.items(), &[3, 4, 2]);
+}
