@@ -571,3 +571,20 @@ fn claim_6_8_goal_ordered_gauss_seidel_newton_is_certified_and_cheap() {
         assert!(vi.iterations >= 10 * newton.sweeps);
     }
 }
+
+#[test]
+fn iterative_policy_evaluation_stops_when_its_bound_is_met() {
+    use maxent_rl::soft_policy_evaluation_iterative;
+    // One state, one action, reward 1, γ = 1/2, worked by hand: V_k = 2(1 − 2⁻ᵏ), so the
+    // k-th sweep changes V by 2^{1−k} and the bound γ/(1 − γ) · change = 2^{1−k} first
+    // drops to 1e-3 at k = 11 (2⁻¹⁰ ≈ 9.8e-4). All these numbers are exact in binary.
+    let mdp = Mdp::new(1, 1, &[vec![(0, 1.0)]], vec![1.0], 0.5).unwrap();
+    let policy = TabularPolicy::uniform(1, 1).unwrap();
+    let run = soft_policy_evaluation_iterative(&mdp, &policy, 0.3, 1e-3, 100).unwrap();
+    assert_eq!(run.termination, Termination::Converged);
+    assert_eq!(run.iterations, 11);
+    assert_eq!(run.last_change, 2f64.powi(-10));
+    assert_eq!(run.error_bound, 2f64.powi(-10));
+    // The bound is tight here: the true error 2 − V_11 = 2⁻¹⁰.
+    assert_eq!(2.0 - run.values[0], run.error_bound);
+}

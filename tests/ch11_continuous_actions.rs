@@ -1550,3 +1550,30 @@ fn lq_problem_rejects_bad_input_by_name() {
         Err(LqError::RiccatiNotConverged { iterations: 1, .. })
     ));
 }
+
+#[test]
+fn the_continuous_replay_buffer_overwrites_the_oldest_transition_whole() {
+    // Capacity 2, state dimension 2, action dimension 3: the third push overwrites slot 0,
+    // the fourth slot 1, and every part of a transition stays in its slot.
+    let mut buffer = maxent_rl::ContinuousReplayBuffer::new(2, 3, 2);
+    let transition = |k: f64| {
+        (
+            [k, k + 0.5],
+            [10.0 * k, 10.0 * k + 1.0, 10.0 * k + 2.0],
+            -k,
+            [k + 0.25, k + 0.75],
+        )
+    };
+    for k in 0..4 {
+        let (x, u, r, next_x) = transition(k as f64);
+        buffer.push(&x, &u, r, &next_x).unwrap();
+    }
+    assert_eq!(buffer.len(), 2);
+    for (slot, k) in [(0, 2.0), (1, 3.0)] {
+        let (x, u, r, next_x) = transition(k);
+        assert_eq!(buffer.state(slot), &x);
+        assert_eq!(buffer.action(slot), &u);
+        assert_eq!(buffer.reward(slot), r);
+        assert_eq!(buffer.next_state(slot), &next_x);
+    }
+}

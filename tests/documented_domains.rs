@@ -350,6 +350,10 @@ fn optimal_controls_accept_every_finite_positive_desirability() {
     assert_eq!(u.action_probs(0), &[0.5, 0.5]);
     let u = lmdp.optimal_controls(&[f64::MAX, f64::MAX / 4.0]).unwrap();
     assert!((u.prob(0, 0) - 0.8).abs() < 1e-15);
+    // z = 0 is outside the domain (z = e^{V/α} > 0): named, not turned into a policy.
+    for z in [[0.0, 1.0], [1.0, 0.0], [-0.0, 1.0]] {
+        assert!(lmdp.optimal_controls(&z).is_err(), "z = {z:?} was accepted");
+    }
 }
 
 #[test]
