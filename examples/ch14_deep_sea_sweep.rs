@@ -58,8 +58,8 @@ fn median_regret(explorer: Explorer, size: usize) -> Result<f64, Box<dyn std::er
     let mut regrets = Vec::new();
     for seed in 0..SEEDS {
         let mut rng = ChaCha8Rng::seed_from_u64(5000 + seed);
-        let config = ExplorationConfig::new(explorer, REGRET_EPISODES, size)
-            .stop_at_first_reward(false);
+        let config =
+            ExplorationConfig::new(explorer, REGRET_EPISODES, size).stop_at_first_reward(false);
         let run = run_exploration(&mdp, &config, &mut rng)?;
         regrets.push(run.returns.values.iter().map(|g| 0.99 - g).sum::<f64>());
     }
