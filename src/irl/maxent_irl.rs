@@ -11,7 +11,9 @@ use crate::soft_dp::soft_value_iteration::SoftValueIteration;
 use crate::tabular::mdp::Mdp;
 use crate::tabular::mdp_error::{MdpError, try_filled};
 use crate::tabular::tabular_policy::TabularPolicy;
-use crate::tabular::visitation::{discounted_occupancy, forward_pass, trajectory_model_visitation};
+use crate::tabular::visitation::{
+    check_initial, discounted_occupancy, forward_pass, trajectory_model_visitation,
+};
 
 /// Which maximum-entropy model of behaviour explains the demonstrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +74,15 @@ pub struct IrlProblem<'a> {
     /// The `(t, s)` the demonstrations visit, sorted, with their action counts (weighted
     /// `1/N`) in `demo_counts[i · A..(i + 1) · A]`, and where each `t` starts in the list:
     /// the fused causal evaluation adds the action log-likelihood row by row.
-    demo_rows: Vec<(usize, usize)>,
-    demo_counts: Vec<f64>,
-    demo_row_starts: Vec<usize>,
+    demo_rows: DemoRows,
+}
+
+/// The `(t, s)` rows demonstrations visit, see [`IrlProblem`]'s field `demo_rows`.
+#[derive(Debug, Clone)]
+struct DemoRows {
+    rows: Vec<(usize, usize)>,
+    counts: Vec<f64>,
+    starts: Vec<usize>,
 }
 
 /// The objective and everything computed on the way, at one `θ`.
@@ -159,9 +167,11 @@ impl<'a> IrlProblem<'a> {
             .map(|t| demo_rows.partition_point(|&(u, _)| u < t))
             .collect();
         Ok(Self {
-            demo_rows,
-            demo_counts,
-            demo_row_starts,
+            demo_rows: DemoRows {
+                rows: demo_rows,
+                counts: demo_counts,
+                starts: demo_row_starts,
+            },
             mdp,
             features,
             demos,
@@ -243,7 +253,14 @@ impl<'a> IrlProblem<'a> {
         let reward = self.features.reward(theta)?;
         let empirical = self.empirical_features_for(model);
         let (solution, action_log_lik) = if model == IrlModel::MaxCausalEnt {
-            let (log_z, visitation, log_lik) = self.causal_forward_backward(&reward, workspace)?;
+            let (log_z, visitation, log_lik) = causal_forward_backward(
+                self.mdp,
+                &reward,
+                self.demos.horizon(),
+                &self.initial,
+                Some(&self.demo_rows),
+                workspace,
+            )?;
             let solution = ModelSolution {
                 log_z,
                 visitation,
@@ -306,118 +323,126 @@ impl<'a> IrlProblem<'a> {
         }
         ll / self.demos.len() as f64
     }
-
-    /// The causal model's backward pass ([`MaxCausalEntSolution::new`]) and forward pass
-    /// ([`forward_pass`]) in one: the backward pass stores the probabilities
-    /// `π_t(a|s) = e^{Q − m} / Σ_a e^{Q − m}` from the exponentials it computes anyway, so the
-    /// forward pass needs none, and the action log-likelihood
-    /// `(Q − m) − ln Σ_a e^{Q − m}` is added in the rows the demonstrations visit. Returns
-    /// `(Σ_s ρ̃₀(s) V_0(s), D(s, a), (1/N) Σ_i Σ_t ln π_t(a_t^i | s_t^i))`.
-    fn causal_forward_backward(
-        &self,
-        reward: &[f64],
-        ws: &mut CausalWorkspace,
-    ) -> Result<(f64, Vec<f64>, f64), IrlError> {
-        let mdp = self.mdp;
-        let horizon = self.demos.horizon();
-        check_reward(mdp, reward)?;
-        if horizon == 0 {
-            return Err(IrlError::ZeroHorizon);
-        }
-        let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
-        let len = check_backward_pass(mdp, reward, horizon)?;
-        ws.resize((horizon + 1) * s_count, len, s_count, a_count)?;
-        let CausalWorkspace {
-            values,
-            probs,
-            q,
-            e,
-            current,
-            next,
-        } = ws;
-        let uniform_log = -(a_count as f64).ln();
-        let uniform = 1.0 / a_count as f64;
-        let mut log_lik = 0.0;
-        values[horizon * s_count..].fill(0.0);
-        for t in (0..horizon).rev() {
-            let (now, later) = values.split_at_mut((t + 1) * s_count);
-            let v_next = &later[..s_count];
-            let v_now = &mut now[t * s_count..];
-            let rows = &self.demo_rows[self.demo_row_starts[t]..self.demo_row_starts[t + 1]];
-            let mut k = 0;
-            for s in 0..s_count {
-                let row = (t * s_count + s) * a_count;
-                let counts = if rows.get(k).is_some_and(|&(_, s_demo)| s_demo == s) {
-                    let i = self.demo_row_starts[t] + k;
-                    k += 1;
-                    Some(&self.demo_counts[i * a_count..(i + 1) * a_count])
-                } else {
-                    None
-                };
-                if mdp.is_terminal(s) {
-                    v_now[s] = 0.0;
-                    probs[row..row + a_count].fill(uniform);
-                    if let Some(c) = counts {
-                        log_lik += c.iter().sum::<f64>() * uniform_log;
-                    }
-                    continue;
-                }
-                for (a, qa) in q.iter_mut().enumerate() {
-                    *qa = reward[s * a_count + a]
-                        + mdp
-                            .successors(s, a)
-                            .map(|(s2, p)| p * v_next[s2])
-                            .sum::<f64>();
-                }
-                let m = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                for (ea, qa) in e.iter_mut().zip(q.iter()) {
-                    *ea = (qa - m).exp();
-                }
-                let sum = e.iter().sum::<f64>();
-                let log_sum = sum.ln();
-                v_now[s] = m + log_sum;
-                for (p, ea) in probs[row..row + a_count].iter_mut().zip(e.iter()) {
-                    *p = ea / sum;
-                }
-                if let Some(c) = counts {
-                    for (ca, qa) in c.iter().zip(q.iter()) {
-                        if *ca != 0.0 {
-                            log_lik += ca * ((qa - m) - log_sum);
-                        }
-                    }
-                }
-            }
-        }
-        let mut visitation = vec![0.0; s_count * a_count];
-        current.copy_from_slice(&self.initial);
-        for t in 0..horizon {
-            next.fill(0.0);
-            for s in 0..s_count {
-                let mass = current[s];
-                if mass == 0.0 || mdp.is_terminal(s) {
-                    continue;
-                }
-                let row = (t * s_count + s) * a_count;
-                for a in 0..a_count {
-                    let w = mass * probs[row + a];
-                    if w == 0.0 {
-                        continue;
-                    }
-                    visitation[s * a_count + a] += w;
-                    if t + 1 < horizon {
-                        for (s2, p) in mdp.successors(s, a) {
-                            next[s2] += w * p;
-                        }
-                    }
-                }
-            }
-            std::mem::swap(current, next);
-        }
-        Ok((dot(&self.initial, &values[..s_count]), visitation, log_lik))
-    }
 }
 
-/// The tables of [`IrlProblem::causal_forward_backward`], kept across evaluations.
+/// The causal model's backward pass ([`MaxCausalEntSolution::new`]) and forward pass
+/// ([`forward_pass`]) in one: the backward pass stores the probabilities
+/// `π_t(a|s) = e^{Q − m} / Σ_a e^{Q − m}` from the exponentials it computes anyway, so the
+/// forward pass needs none, and the action log-likelihood
+/// `(Q − m) − ln Σ_a e^{Q − m}` is added in the rows the demonstrations visit. Returns
+/// `(Σ_s ρ₀(s) V_0(s), D(s, a), (1/N) Σ_i Σ_t ln π_t(a_t^i | s_t^i))`, the last 0 without
+/// demonstrations. `initial` must have `S` entries.
+fn causal_forward_backward(
+    mdp: &Mdp,
+    reward: &[f64],
+    horizon: usize,
+    initial: &[f64],
+    demos: Option<&DemoRows>,
+    ws: &mut CausalWorkspace,
+) -> Result<(f64, Vec<f64>, f64), IrlError> {
+    check_reward(mdp, reward)?;
+    if horizon == 0 {
+        return Err(IrlError::ZeroHorizon);
+    }
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    let len = check_backward_pass(mdp, reward, horizon)?;
+    ws.resize((horizon + 1) * s_count, len, s_count, a_count)?;
+    let CausalWorkspace {
+        values,
+        probs,
+        q,
+        e,
+        current,
+        next,
+    } = ws;
+    let uniform_log = -(a_count as f64).ln();
+    let uniform = 1.0 / a_count as f64;
+    let mut log_lik = 0.0;
+    values[horizon * s_count..].fill(0.0);
+    for t in (0..horizon).rev() {
+        let (now, later) = values.split_at_mut((t + 1) * s_count);
+        let v_next = &later[..s_count];
+        let v_now = &mut now[t * s_count..];
+        // This step's demonstrated rows, and where their counts start.
+        let (rows, base) = demos.map_or((&[][..], 0), |d| {
+            (&d.rows[d.starts[t]..d.starts[t + 1]], d.starts[t])
+        });
+        let all_counts = demos.map_or(&[][..], |d| &d.counts[..]);
+        let mut k = 0;
+        for s in 0..s_count {
+            let row = (t * s_count + s) * a_count;
+            let counts = if rows.get(k).is_some_and(|&(_, s_demo)| s_demo == s) {
+                let i = base + k;
+                k += 1;
+                Some(&all_counts[i * a_count..(i + 1) * a_count])
+            } else {
+                None
+            };
+            if mdp.is_terminal(s) {
+                v_now[s] = 0.0;
+                probs[row..row + a_count].fill(uniform);
+                if let Some(c) = counts {
+                    log_lik += c.iter().sum::<f64>() * uniform_log;
+                }
+                continue;
+            }
+            for (a, qa) in q.iter_mut().enumerate() {
+                *qa = reward[s * a_count + a]
+                    + mdp
+                        .successors(s, a)
+                        .map(|(s2, p)| p * v_next[s2])
+                        .sum::<f64>();
+            }
+            let m = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            for (ea, qa) in e.iter_mut().zip(q.iter()) {
+                *ea = (qa - m).exp();
+            }
+            let sum = e.iter().sum::<f64>();
+            let log_sum = sum.ln();
+            v_now[s] = m + log_sum;
+            for (p, ea) in probs[row..row + a_count].iter_mut().zip(e.iter()) {
+                *p = ea / sum;
+            }
+            if let Some(c) = counts {
+                for (ca, qa) in c.iter().zip(q.iter()) {
+                    if *ca != 0.0 {
+                        log_lik += ca * ((qa - m) - log_sum);
+                    }
+                }
+            }
+        }
+    }
+    // After the backward pass, as in `MaxCausalEntSolution::new` then `forward_pass`.
+    check_initial(mdp, initial)?;
+    let mut visitation = vec![0.0; s_count * a_count];
+    current.copy_from_slice(initial);
+    for t in 0..horizon {
+        next.fill(0.0);
+        for s in 0..s_count {
+            let mass = current[s];
+            if mass == 0.0 || mdp.is_terminal(s) {
+                continue;
+            }
+            let row = (t * s_count + s) * a_count;
+            for a in 0..a_count {
+                let w = mass * probs[row + a];
+                if w == 0.0 {
+                    continue;
+                }
+                visitation[s * a_count + a] += w;
+                if t + 1 < horizon {
+                    for (s2, p) in mdp.successors(s, a) {
+                        next[s2] += w * p;
+                    }
+                }
+            }
+        }
+        std::mem::swap(current, next);
+    }
+    Ok((dot(initial, &values[..s_count]), visitation, log_lik))
+}
+
+/// The tables of [`causal_forward_backward`], kept across evaluations.
 #[derive(Debug, Default)]
 struct CausalWorkspace {
     /// `V_t(s)`, `(T + 1) · S`.
@@ -594,8 +619,14 @@ pub fn expected_features(
         });
     }
     let reward = features.reward(theta)?;
-    let solution = solve_model(mdp, &reward, model, initial, horizon)?;
-    Ok(features.expectation(&solution.visitation))
+    let visitation = if model == IrlModel::MaxCausalEnt {
+        // The same fused passes as `IrlProblem::evaluate`, so the two agree to the bit.
+        let ws = &mut CausalWorkspace::default();
+        causal_forward_backward(mdp, &reward, horizon, initial, None, ws)?.1
+    } else {
+        solve_model(mdp, &reward, model, initial, horizon)?.visitation
+    };
+    Ok(features.expectation(&visitation))
 }
 
 /// Settings of [`fit_irl`]: L-BFGS ascent with a backtracking (Armijo) line search.
