@@ -71,6 +71,17 @@ fn passes(c: &mut Criterion) {
         .unwrap()
         .with_l2(0.01)
         .unwrap();
+    // θ·φ and Σ D φ with 900 one-hot features: one nonzero per row, not 900.
+    let visitation = vec![1.0 / (mdp.num_states() * 4) as f64; mdp.num_states() * 4];
+    group.bench_function("one_hot_reward_and_expectation", |b| {
+        b.iter(|| {
+            (
+                phi.reward(black_box(&theta)).unwrap(),
+                phi.expectation(black_box(&visitation)),
+            )
+        })
+    });
+    // The causal model's backward and forward passes fused, tables allocated per call.
     group.bench_function("causal_objective_and_gradient", |b| {
         b.iter(|| problem.evaluate(IrlModel::MaxCausalEnt, black_box(&theta)))
     });

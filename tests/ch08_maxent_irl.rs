@@ -668,3 +668,46 @@ fn bad_demonstrations_and_features_are_named() {
         Err(IrlError::NonFiniteFeature { row: 1, k: 0, .. })
     ));
 }
+
+/// `Features::reward` and `Features::expectation` skip zero features; the witness is the
+/// dense sum over every `φ_k(s, a)` (read through `phi`), written out here. Skipping a zero
+/// term changes no sum, so the two agree exactly (up to the sign of a zero).
+#[test]
+fn sparse_features_give_the_dense_sums_exactly() {
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    let mdp = deterministic_mdp(7, 3, &mut rng);
+    let (s_count, a_count, k_count) = (7, 3, 5);
+    // Half the entries zero, the rest of either sign.
+    let mut dense = |rows: usize| -> Vec<f64> {
+        (0..rows * k_count)
+            .map(|_| {
+                if rng.random::<f64>() < 0.5 {
+                    0.0
+                } else {
+                    rng.random_range(-2.0..2.0)
+                }
+            })
+            .collect()
+    };
+    let state = Features::state(&mdp, k_count, dense(s_count)).unwrap();
+    let state_action = Features::state_action(&mdp, k_count, dense(s_count * a_count)).unwrap();
+    let one_hot = Features::one_hot_states(&mdp).unwrap();
+    for phi in [&state, &state_action, &one_hot] {
+        let k_count = phi.num_features();
+        let theta = random_reward(k_count, 3.0, &mut rng);
+        let d = random_reward(s_count * a_count, 1.0, &mut rng);
+        let reward = phi.reward(&theta).unwrap();
+        let mut expected_features = vec![0.0; k_count];
+        for s in 0..s_count {
+            for a in 0..a_count {
+                let row = phi.phi(s, a);
+                let r: f64 = row.iter().zip(&theta).map(|(f, t)| f * t).sum();
+                assert_eq!(reward[s * a_count + a], r, "reward at ({s}, {a})");
+                for (e, f) in expected_features.iter_mut().zip(row) {
+                    *e += d[s * a_count + a] * f;
+                }
+            }
+        }
+        assert_eq!(phi.expectation(&d), expected_features);
+    }
+}

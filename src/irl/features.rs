@@ -45,6 +45,12 @@ pub struct Features {
     num_features: usize,
     per_action: bool,
     values: Vec<f64>,
+    /// The nonzero entries of each row of `values`, `(k, φ_k)`, rows delimited by
+    /// `row_starts`: rewards and expectations skip the zeros (one per row for one-hot
+    /// features instead of `K`). Adding only the nonzero products gives the dense sums
+    /// exactly, since each skipped term is a zero.
+    nonzeros: Vec<(usize, f64)>,
+    row_starts: Vec<usize>,
 }
 
 impl Features {
@@ -114,12 +120,26 @@ impl Features {
                 value: values[i],
             });
         }
+        let mut nonzeros = Vec::new();
+        let mut row_starts = Vec::with_capacity(rows + 1);
+        row_starts.push(0);
+        for row in values.chunks_exact(num_features) {
+            nonzeros.extend(
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v != 0.0)
+                    .map(|(k, v)| (k, *v)),
+            );
+            row_starts.push(nonzeros.len());
+        }
         Ok(Self {
             num_states: mdp.num_states(),
             num_actions: mdp.num_actions(),
             num_features,
             per_action,
             values,
+            nonzeros,
+            row_starts,
         })
     }
 
@@ -148,12 +168,24 @@ impl Features {
             s < self.num_states && a < self.num_actions,
             "(s, a) out of range"
         );
-        let row = if self.per_action {
+        let row = self.row(s, a);
+        &self.values[row * self.num_features..(row + 1) * self.num_features]
+    }
+
+    /// The row of `values` that holds `φ(s, a)`.
+    fn row(&self, s: usize, a: usize) -> usize {
+        if self.per_action {
             s * self.num_actions + a
         } else {
             s
-        };
-        &self.values[row * self.num_features..(row + 1) * self.num_features]
+        }
+    }
+
+    /// The nonzero `(k, φ_k)` of one row of `values`, in increasing `k`.
+    fn sparse_row(&self, row: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.nonzeros[self.row_starts[row]..self.row_starts[row + 1]]
+            .iter()
+            .copied()
     }
 
     /// The rewards `r_θ(s, a) = θ·φ(s, a)`, flat (`s · A + a`), ready for
@@ -169,8 +201,16 @@ impl Features {
         self.check_theta(theta)?;
         let mut out = Vec::with_capacity(self.num_states * self.num_actions);
         for s in 0..self.num_states {
+            // State features: one dot product per state, copied to its actions.
+            let mut state_reward = 0.0;
             for a in 0..self.num_actions {
-                let r = dot(self.phi(s, a), theta);
+                if a == 0 || self.per_action {
+                    state_reward = self
+                        .sparse_row(self.row(s, a))
+                        .map(|(k, f)| f * theta[k])
+                        .sum();
+                }
+                let r = state_reward;
                 if !r.is_finite() {
                     return Err(MdpError::NonFiniteReward { s, a, value: r }.into());
                 }
@@ -211,8 +251,8 @@ impl Features {
             for a in 0..self.num_actions {
                 let w = d[s * self.num_actions + a];
                 if w != 0.0 {
-                    for (o, f) in out.iter_mut().zip(self.phi(s, a)) {
-                        *o += w * f;
+                    for (k, f) in self.sparse_row(self.row(s, a)) {
+                        out[k] += w * f;
                     }
                 }
             }

@@ -4,12 +4,16 @@ use crate::irl::demonstrations::Demonstrations;
 use crate::irl::features::{Features, dot};
 use crate::irl::irl_error::IrlError;
 use crate::irl::max_causal_ent::MaxCausalEntSolution;
-use crate::irl::maxent_partition::{MaxEntPartition, TrajectoryEnd};
+use crate::irl::maxent_partition::{
+    MaxEntPartition, TrajectoryEnd, check_backward_pass, check_reward,
+};
 use crate::soft_dp::soft_value_iteration::SoftValueIteration;
 use crate::tabular::mdp::Mdp;
-use crate::tabular::mdp_error::MdpError;
+use crate::tabular::mdp_error::{MdpError, try_filled};
 use crate::tabular::tabular_policy::TabularPolicy;
-use crate::tabular::visitation::{discounted_occupancy, forward_pass, trajectory_model_visitation};
+use crate::tabular::visitation::{
+    check_initial, discounted_occupancy, forward_pass, trajectory_model_visitation,
+};
 
 /// Which maximum-entropy model of behaviour explains the demonstrations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +71,18 @@ pub struct IrlProblem<'a> {
     initial: Vec<f64>,
     dynamics_log_likelihood: f64,
     l2: f64,
+    /// The `(t, s)` the demonstrations visit, sorted, with their action counts (weighted
+    /// `1/N`) in `demo_counts[i · A..(i + 1) · A]`, and where each `t` starts in the list:
+    /// the fused causal evaluation adds the action log-likelihood row by row.
+    demo_rows: DemoRows,
+}
+
+/// The `(t, s)` rows demonstrations visit, see [`IrlProblem`]'s field `demo_rows`.
+#[derive(Debug, Clone)]
+struct DemoRows {
+    rows: Vec<(usize, usize)>,
+    counts: Vec<f64>,
+    starts: Vec<usize>,
 }
 
 /// The objective and everything computed on the way, at one `θ`.
@@ -130,7 +146,32 @@ impl<'a> IrlProblem<'a> {
                 dynamics += p.ln();
             }
         }
+        let horizon = demos.horizon();
+        let mut visits: Vec<(usize, usize, usize)> = demos
+            .trajectories()
+            .iter()
+            .flat_map(|tr| tr.pairs().enumerate().map(|(t, (s, a))| (t, s, a)))
+            .collect();
+        visits.sort_unstable();
+        let mut demo_rows: Vec<(usize, usize)> = Vec::new();
+        let mut demo_counts = Vec::new();
+        for (t, s, a) in visits {
+            if demo_rows.last() != Some(&(t, s)) {
+                demo_rows.push((t, s));
+                demo_counts.extend(std::iter::repeat_n(0.0, dims.1));
+            }
+            let i = demo_counts.len() - dims.1 + a;
+            demo_counts[i] += 1.0 / demos.len() as f64;
+        }
+        let demo_row_starts = (0..=horizon)
+            .map(|t| demo_rows.partition_point(|&(u, _)| u < t))
+            .collect();
         Ok(Self {
+            demo_rows: DemoRows {
+                rows: demo_rows,
+                counts: demo_counts,
+                starts: demo_row_starts,
+            },
             mdp,
             features,
             demos,
@@ -198,24 +239,53 @@ impl<'a> IrlProblem<'a> {
     /// discounted bound) exceed [`VALUE_BOUND_MAX`](crate::VALUE_BOUND_MAX) or the
     /// objective overflows. The result is always finite.
     pub fn evaluate(&self, model: IrlModel, theta: &[f64]) -> Result<IrlEvaluation, IrlError> {
+        self.evaluate_with(model, theta, &mut CausalWorkspace::default())
+    }
+
+    /// [`evaluate`](Self::evaluate) with the causal model's tables kept in `workspace`, so
+    /// that repeated evaluations (a fit) allocate them once.
+    fn evaluate_with(
+        &self,
+        model: IrlModel,
+        theta: &[f64],
+        workspace: &mut CausalWorkspace,
+    ) -> Result<IrlEvaluation, IrlError> {
         let reward = self.features.reward(theta)?;
         let empirical = self.empirical_features_for(model);
-        let solution = solve_model(
-            self.mdp,
-            &reward,
-            model,
-            &self.initial,
-            self.demos.horizon(),
-        )?;
-        let action_log_lik = match &solution.policy {
-            ModelPolicy::TrajectoryLevel => None,
-            ModelPolicy::TimeIndexed(sol) => {
-                let pi = sol.policy();
-                Some(self.mean_action_log_likelihood(|t, s, a| pi.log_probs(t, s)[a]))
-            }
-            ModelPolicy::Stationary(pi) => {
-                Some(self.mean_action_log_likelihood(|_, s, a| pi.log_prob(s, a)))
-            }
+        let (solution, action_log_lik) = if model == IrlModel::MaxCausalEnt {
+            let (log_z, visitation, log_lik) = causal_forward_backward(
+                self.mdp,
+                &reward,
+                self.demos.horizon(),
+                &self.initial,
+                Some(&self.demo_rows),
+                workspace,
+            )?;
+            let solution = ModelSolution {
+                log_z,
+                visitation,
+                policy: ModelPolicy::TrajectoryLevel,
+            };
+            (solution, Some(log_lik))
+        } else {
+            let solution = solve_model(
+                self.mdp,
+                &reward,
+                model,
+                &self.initial,
+                self.demos.horizon(),
+            )?;
+            let action_log_lik = match &solution.policy {
+                ModelPolicy::TrajectoryLevel => None,
+                ModelPolicy::TimeIndexed(sol) => {
+                    let pi = sol.policy();
+                    Some(self.mean_action_log_likelihood(|t, s, a| pi.log_probs(t, s)[a]))
+                }
+                ModelPolicy::Stationary(pi) => {
+                    Some(self.mean_action_log_likelihood(|_, s, a| pi.log_prob(s, a)))
+                }
+            };
+            (solution, action_log_lik)
         };
         let visitation = solution.visitation;
         let expected = self.features.expectation(&visitation);
@@ -252,6 +322,169 @@ impl<'a> IrlProblem<'a> {
             }
         }
         ll / self.demos.len() as f64
+    }
+}
+
+/// The causal model's backward pass ([`MaxCausalEntSolution::new`]) and forward pass
+/// ([`forward_pass`]) in one: the backward pass stores the probabilities
+/// `π_t(a|s) = e^{Q − m} / Σ_a e^{Q − m}` from the exponentials it computes anyway, so the
+/// forward pass needs none, and the action log-likelihood
+/// `(Q − m) − ln Σ_a e^{Q − m}` is added in the rows the demonstrations visit. Returns
+/// `(Σ_s ρ₀(s) V_0(s), D(s, a), (1/N) Σ_i Σ_t ln π_t(a_t^i | s_t^i))`, the last 0 without
+/// demonstrations. `initial` must have `S` entries.
+fn causal_forward_backward(
+    mdp: &Mdp,
+    reward: &[f64],
+    horizon: usize,
+    initial: &[f64],
+    demos: Option<&DemoRows>,
+    ws: &mut CausalWorkspace,
+) -> Result<(f64, Vec<f64>, f64), IrlError> {
+    check_reward(mdp, reward)?;
+    if horizon == 0 {
+        return Err(IrlError::ZeroHorizon);
+    }
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    let len = check_backward_pass(mdp, reward, horizon)?;
+    ws.resize((horizon + 1) * s_count, len, s_count, a_count)?;
+    let CausalWorkspace {
+        values,
+        probs,
+        q,
+        e,
+        current,
+        next,
+    } = ws;
+    // The transition rows read directly (in the order `successors` gives them): a call
+    // per row in the inner loops cost a tenth of the time.
+    let (offsets, successors, transition_probs) = mdp.csr();
+    let uniform_log = -(a_count as f64).ln();
+    let uniform = 1.0 / a_count as f64;
+    let mut log_lik = 0.0;
+    values[horizon * s_count..].fill(0.0);
+    for t in (0..horizon).rev() {
+        let (now, later) = values.split_at_mut((t + 1) * s_count);
+        let v_next = &later[..s_count];
+        let v_now = &mut now[t * s_count..];
+        // This step's demonstrated rows, and where their counts start.
+        let (rows, base) = demos.map_or((&[][..], 0), |d| {
+            (&d.rows[d.starts[t]..d.starts[t + 1]], d.starts[t])
+        });
+        let all_counts = demos.map_or(&[][..], |d| &d.counts[..]);
+        let mut k = 0;
+        for s in 0..s_count {
+            let row = (t * s_count + s) * a_count;
+            let counts = if rows.get(k).is_some_and(|&(_, s_demo)| s_demo == s) {
+                let i = base + k;
+                k += 1;
+                Some(&all_counts[i * a_count..(i + 1) * a_count])
+            } else {
+                None
+            };
+            if mdp.is_terminal(s) {
+                v_now[s] = 0.0;
+                probs[row..row + a_count].fill(uniform);
+                if let Some(c) = counts {
+                    log_lik += c.iter().sum::<f64>() * uniform_log;
+                }
+                continue;
+            }
+            for (a, qa) in q.iter_mut().enumerate() {
+                let range = offsets[s * a_count + a]..offsets[s * a_count + a + 1];
+                *qa = reward[s * a_count + a]
+                    + successors[range.clone()]
+                        .iter()
+                        .zip(&transition_probs[range])
+                        .map(|(&s2, p)| p * v_next[s2 as usize])
+                        .sum::<f64>();
+            }
+            let m = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            for (ea, qa) in e.iter_mut().zip(q.iter()) {
+                *ea = (qa - m).exp();
+            }
+            let sum = e.iter().sum::<f64>();
+            let log_sum = sum.ln();
+            v_now[s] = m + log_sum;
+            for (p, ea) in probs[row..row + a_count].iter_mut().zip(e.iter()) {
+                *p = ea / sum;
+            }
+            if let Some(c) = counts {
+                for (ca, qa) in c.iter().zip(q.iter()) {
+                    if *ca != 0.0 {
+                        log_lik += ca * ((qa - m) - log_sum);
+                    }
+                }
+            }
+        }
+    }
+    // After the backward pass, as in `MaxCausalEntSolution::new` then `forward_pass`.
+    check_initial(mdp, initial)?;
+    let mut visitation = vec![0.0; s_count * a_count];
+    current.copy_from_slice(initial);
+    for t in 0..horizon {
+        next.fill(0.0);
+        for s in 0..s_count {
+            let mass = current[s];
+            if mass == 0.0 || mdp.is_terminal(s) {
+                continue;
+            }
+            let row = (t * s_count + s) * a_count;
+            for a in 0..a_count {
+                let w = mass * probs[row + a];
+                if w == 0.0 {
+                    continue;
+                }
+                visitation[s * a_count + a] += w;
+                if t + 1 < horizon {
+                    let range = offsets[s * a_count + a]..offsets[s * a_count + a + 1];
+                    for (&s2, p) in successors[range.clone()]
+                        .iter()
+                        .zip(&transition_probs[range])
+                    {
+                        next[s2 as usize] += w * p;
+                    }
+                }
+            }
+        }
+        std::mem::swap(current, next);
+    }
+    Ok((dot(initial, &values[..s_count]), visitation, log_lik))
+}
+
+/// The tables of [`causal_forward_backward`], kept across evaluations.
+#[derive(Debug, Default)]
+struct CausalWorkspace {
+    /// `V_t(s)`, `(T + 1) · S`.
+    values: Vec<f64>,
+    /// `π_t(a | s)`, `T · S · A`.
+    probs: Vec<f64>,
+    /// `Q_t(s, ·)` and `e^{Q_t(s, ·) − m}` of one state.
+    q: Vec<f64>,
+    e: Vec<f64>,
+    /// The state distributions at `t` and `t + 1`.
+    current: Vec<f64>,
+    next: Vec<f64>,
+}
+
+impl CausalWorkspace {
+    /// Sizes the tables; allocates only when they grow.
+    fn resize(
+        &mut self,
+        values: usize,
+        probs: usize,
+        s_count: usize,
+        a_count: usize,
+    ) -> Result<(), IrlError> {
+        for (table, len) in [(&mut self.values, values), (&mut self.probs, probs)] {
+            if table.len() != len {
+                *table = try_filled("time-indexed tables", len, 0.0)?;
+            }
+        }
+        self.q.resize(a_count, 0.0);
+        self.e.resize(a_count, 0.0);
+        self.current.resize(s_count, 0.0);
+        self.next.resize(s_count, 0.0);
+        Ok(())
     }
 }
 
@@ -395,8 +628,14 @@ pub fn expected_features(
         });
     }
     let reward = features.reward(theta)?;
-    let solution = solve_model(mdp, &reward, model, initial, horizon)?;
-    Ok(features.expectation(&solution.visitation))
+    let visitation = if model == IrlModel::MaxCausalEnt {
+        // The same fused passes as `IrlProblem::evaluate`, so the two agree to the bit.
+        let ws = &mut CausalWorkspace::default();
+        causal_forward_backward(mdp, &reward, horizon, initial, None, ws)?.1
+    } else {
+        solve_model(mdp, &reward, model, initial, horizon)?.visitation
+    };
+    Ok(features.expectation(&visitation))
 }
 
 /// Settings of [`fit_irl`]: L-BFGS ascent with a backtracking (Armijo) line search.
@@ -529,7 +768,8 @@ pub fn fit_irl(
 ) -> Result<IrlFit, IrlError> {
     check_config(config)?;
     let mut theta = theta0.to_vec();
-    let mut eval = problem.evaluate(model, &theta)?;
+    let mut workspace = CausalWorkspace::default();
+    let mut eval = problem.evaluate_with(model, &theta, &mut workspace)?;
     let mut history = Vec::new();
     // (s, y, 1 / s·y), oldest first.
     let mut pairs: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
@@ -585,7 +825,7 @@ pub fn fit_irl(
             // A step so long that θ or the values leave the f64 range is a failed trial,
             // like one that does not increase L: shorten it, do not report the trial θ.
             let trial_eval = if trial.iter().all(|t| t.is_finite()) {
-                match problem.evaluate(model, &trial) {
+                match problem.evaluate_with(model, &trial, &mut workspace) {
                     Ok(e) => Some(e),
                     Err(IrlError::Mdp(
                         MdpError::ValuesOutOfRange { .. } | MdpError::NonFiniteReward { .. },

@@ -257,7 +257,7 @@ fn check_shapes(mdp: &Mdp, initial: &[f64], policy: &TimeIndexedPolicy) -> Resul
 }
 
 /// `initial` must be a distribution over the MDP's states.
-fn check_initial(mdp: &Mdp, initial: &[f64]) -> Result<(), IrlError> {
+pub(crate) fn check_initial(mdp: &Mdp, initial: &[f64]) -> Result<(), IrlError> {
     let s_count = mdp.num_states();
     if initial.len() != s_count {
         return Err(IrlError::DimensionMismatch {
