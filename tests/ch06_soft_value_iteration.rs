@@ -588,3 +588,34 @@ fn iterative_policy_evaluation_stops_when_its_bound_is_met() {
     // The bound is tight here: the true error 2 − V_11 = 2⁻¹⁰.
     assert_eq!(2.0 - run.values[0], run.error_bound);
 }
+
+#[test]
+fn newton_soft_policy_iteration_stops_at_its_sweep_cap() {
+    // γ = 0.999 on a 20 × 20 gridworld needs more than 3 sweeps to certify 1e-12: with the
+    // cap at 0, 1 or 3 (Gauss–Seidel sweeps off) the run must stop after exactly that many,
+    // uncertified.
+    let mdp = Gridworld::new(20, 20).slip(0.1).build(0.999).unwrap();
+    for cap in [0, 1, 3] {
+        let run = NewtonSoftPolicyIteration::new(0.1)
+            .tolerance(1e-12)
+            .gauss_seidel_sweeps(0)
+            .max_iterations(cap)
+            .run(&mdp)
+            .unwrap();
+        assert_eq!(run.sweeps, cap);
+        assert_eq!(run.termination, Termination::MaxIterations);
+    }
+}
+
+#[test]
+fn an_empty_gridworld_is_refused() {
+    for (w, h) in [(0, 3), (3, 0), (0, 0)] {
+        assert!(
+            matches!(
+                Gridworld::new(w, h).build(0.9),
+                Err(maxent_rl::MdpError::Empty { what: "states" })
+            ),
+            "{w} × {h}"
+        );
+    }
+}
