@@ -855,3 +855,41 @@ fn monte_carlo_estimates_of_wide_policies_stay_finite() {
     assert_eq!(est.mean, 2.5);
     assert!((est.std_error - (5.0_f64 / 12.0).sqrt()).abs() < 1e-15);
 }
+
+#[test]
+fn small_domain_checks_found_by_mutation_testing() {
+    use maxent_rl::{
+        QuadraticCritic, discrete_target_entropy, kl_soft_state_value, linear_gaussian_actor_loss,
+    };
+    // The target entropy is the fraction times ln |A|: 0.5 ln 4 = ln 2.
+    let h = discrete_target_entropy(4, 0.5).unwrap();
+    assert!((h - 2f64.ln()).abs() < 1e-15, "{h}");
+    // A log-prior above 0 (a probability above 1) is refused; ln 1 = 0 is allowed.
+    assert!(kl_soft_state_value(&[0.0, 1.0], &[0.1, -1.0], 1.0).is_err());
+    assert!(kl_soft_state_value(&[0.0, 1.0], &[0.0, f64::NEG_INFINITY], 1.0).is_ok());
+    // Actor loss with n = 1, m = 2 and a batch of 3: eps needs B · m = 6 entries, no other.
+    let critic =
+        QuadraticCritic::from_weights(1, 2, vec![0.0; QuadraticCritic::num_weights(1, 2)]).unwrap();
+    let params = [0.0; 4];
+    let states = [0.1, 0.2, 0.3];
+    let ok = linear_gaussian_actor_loss(
+        &params,
+        (1, 2),
+        &[critic.clone()],
+        &states,
+        &[0.0; 6],
+        0.5,
+        (-5.0, 2.0),
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+    let short = linear_gaussian_actor_loss(
+        &params,
+        (1, 2),
+        &[critic],
+        &states,
+        &[0.0; 5],
+        0.5,
+        (-5.0, 2.0),
+    );
+    assert!(short.is_err());
+}
