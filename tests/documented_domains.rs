@@ -893,3 +893,23 @@ fn small_domain_checks_found_by_mutation_testing() {
     );
     assert!(short.is_err());
 }
+
+#[test]
+fn expected_features_name_the_size_of_foreign_features() {
+    use maxent_rl::{Features, Gridworld, IrlError, IrlModel, expected_features};
+    // Features built for a 3 × 2 gridworld (6 states, 4 actions) used on a 2 × 2 one.
+    let big = Gridworld::new(3, 2).build(0.9).unwrap();
+    let small = Gridworld::new(2, 2).build(0.9).unwrap();
+    let phi = Features::one_hot_states(&big).unwrap();
+    let start = [1.0, 0.0, 0.0, 0.0];
+    let theta = [0.0; 6];
+    let err = expected_features(&small, &phi, IrlModel::MaxEnt, &theta, &start, 3).unwrap_err();
+    assert_eq!(
+        err,
+        IrlError::DimensionMismatch {
+            what: "features",
+            expected: 4 * 4,
+            found: 6 * 4,
+        }
+    );
+}
