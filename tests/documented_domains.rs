@@ -913,3 +913,31 @@ fn expected_features_name_the_size_of_foreign_features() {
         }
     );
 }
+
+#[test]
+fn an_overflowing_scaled_reward_is_named_by_its_state_and_action() {
+    use maxent_rl::{BackwardMessages, InferenceError, Mdp};
+    // Three states, two actions; only r(2, 1) is non-zero, and r/α overflows for it.
+    let p = vec![vec![(0, 1.0)]; 6];
+    let mut rewards = vec![0.0; 6];
+    rewards[2 * 2 + 1] = 1.0;
+    let mdp = Mdp::new(3, 2, &p, rewards, 0.9).unwrap();
+    let err = BackwardMessages::new(&mdp, 1e-320, 3).unwrap_err();
+    assert!(
+        matches!(err, InferenceError::ScaledRewardOverflow { s: 2, a: 1, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn the_a2c_direction_is_finite_when_a_probability_underflows() {
+    use maxent_rl::a2c_bonus_gradient;
+    // Logits 800 apart: π(1 | s) = e^{−800} underflows to 0; 2e308 apart, ln π = −∞ too.
+    // Such an action has zero probability and contributes nothing (not 0 · ∞).
+    let mdp = common::two_state_mdp(&[1.0, 0.0, 0.0, 1.0], 0.9).unwrap();
+    for logits in [[800.0, 0.0, 0.0, 0.0], [1e308, -1e308, 0.0, 0.0]] {
+        let g = a2c_bonus_gradient(&mdp, &logits, 0.5).unwrap();
+        assert!(g.gradient.iter().all(|x| x.is_finite()), "{g:?}");
+        assert_eq!(g.gradient[1], 0.0);
+    }
+}
