@@ -941,3 +941,26 @@ fn the_a2c_direction_is_finite_when_a_probability_underflows() {
         assert_eq!(g.gradient[1], 0.0);
     }
 }
+
+#[test]
+fn svgd_takes_a_positive_bandwidth_and_refuses_others() {
+    use maxent_rl::{LossError, svgd_direction};
+    let (u, g) = ([0.0, 1.0], [0.0, -1.0]);
+    // With h = 1 and two particles one apart, k = e^{−1}. Worked by hand, the direction at
+    // u₀ is (1/2)[g₀ + k (g₁ − (2/h)(u₁ − u₀))] = (1/2)[0 + e^{−1}(−1 − 2)] = −1.5 e^{−1}.
+    let (phi, h) = svgd_direction(&u, &g, 1, Some(1.0)).unwrap();
+    assert_eq!(h, 1.0);
+    assert!((phi[0] + 1.5 * (-1f64).exp()).abs() < 1e-15, "{phi:?}");
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(
+            matches!(
+                svgd_direction(&u, &g, 1, Some(bad)),
+                Err(LossError::InvalidParameter {
+                    what: "bandwidth",
+                    ..
+                })
+            ),
+            "{bad}"
+        );
+    }
+}
