@@ -875,7 +875,7 @@ fn small_domain_checks_found_by_mutation_testing() {
     let ok = linear_gaussian_actor_loss(
         &params,
         (1, 2),
-        &[critic.clone()],
+        std::slice::from_ref(&critic),
         &states,
         &[0.0; 6],
         0.5,
