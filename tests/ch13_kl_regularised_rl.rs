@@ -491,3 +491,49 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn kl_regularised_policy_tilts_the_prior_by_exp_q_over_alpha_and_names_bad_input() {
+    use maxent_rl::{KlError, MdpError, kl_regularised_policy};
+    // Witness: π(a|s) = π₀(a|s) e^{Q(s,a)/α} / Σ_b π₀(b|s) e^{Q(s,b)/α}, exponentiated and
+    // normalised directly (no log-space), at values where that cannot overflow.
+    let prior = TabularPolicy::from_probs(2, 3, vec![0.2, 0.3, 0.5, 0.0, 0.9, 0.1]).unwrap();
+    let q = [1.0, -0.5, 0.25, 3.0, 0.0, 2.0];
+    for alpha in [0.3, 1.0, 7.0] {
+        let pi = kl_regularised_policy(&q, &prior, alpha).unwrap();
+        for s in 0..2 {
+            let weights: Vec<f64> = (0..3)
+                .map(|a| prior.prob(s, a) * (q[s * 3 + a] / alpha).exp())
+                .collect();
+            let total: f64 = weights.iter().sum();
+            for (a, w) in weights.iter().enumerate() {
+                // A few roundings of numbers of order one.
+                assert!(
+                    (pi.prob(s, a) - w / total).abs() < 1e-14,
+                    "α = {alpha}, s = {s}, a = {a}: {} vs {}",
+                    pi.prob(s, a),
+                    w / total
+                );
+            }
+        }
+    }
+    // The rejected inputs are named.
+    for alpha in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        match kl_regularised_policy(&q, &prior, alpha) {
+            Err(KlError::Mdp(MdpError::InvalidTemperature { value })) => {
+                assert!(value.to_bits() == alpha.to_bits(), "α = {alpha}: {value}")
+            }
+            other => panic!("α = {alpha}: {other:?}"),
+        }
+    }
+    let mut bad = q;
+    bad[4] = f64::NAN;
+    assert!(matches!(
+        kl_regularised_policy(&bad, &prior, 1.0),
+        Err(KlError::Mdp(MdpError::NonFiniteValue {
+            what: "q",
+            index: 4,
+            ..
+        }))
+    ));
+}

@@ -964,3 +964,61 @@ fn svgd_takes_a_positive_bandwidth_and_refuses_others() {
         );
     }
 }
+
+#[test]
+fn an_action_that_cannot_reach_the_goal_in_time_has_log_partition_minus_infinity() {
+    use maxent_rl::{MaxEntPartition, Mdp, TrajectoryEnd};
+    // State 0: action 0 stays (state 0 is not a goal), action 1 moves to the goal, state 2.
+    // With one step left, Z(0, stay) = e^r · Z₁(0) = 0 exactly: ln Z = −∞, not NaN (every
+    // successor's ln Z is −∞, the case the log-space sum must short-cut).
+    let mdp = Mdp::new(
+        3,
+        2,
+        &[
+            vec![(0, 1.0)],
+            vec![(2, 1.0)],
+            vec![(1, 1.0)],
+            vec![(1, 1.0)],
+            vec![(2, 1.0)],
+            vec![(2, 1.0)],
+        ],
+        vec![0.0; 6],
+        1.0,
+    )
+    .unwrap()
+    .with_terminal_states(&[])
+    .unwrap();
+    let reward = [0.5, -0.25, 0.0, 0.0, 0.0, 0.0];
+    let end = TrajectoryEnd::InStates(vec![false, false, true]);
+    let part = MaxEntPartition::new(&mdp, &reward, 1, &end).unwrap();
+    assert_eq!(part.log_z_action(0, 0), &[f64::NEG_INFINITY, -0.25]);
+    assert_eq!(
+        part.log_z_action(0, 1),
+        &[f64::NEG_INFINITY, f64::NEG_INFINITY]
+    );
+    // The goal's two actions both stay: Z₀(2) = 2.
+    assert_eq!(part.log_z_state(0), &[-0.25, f64::NEG_INFINITY, 2f64.ln()]);
+    // The only trajectory that ends in the goal takes action 1.
+    assert_eq!(part.policy().prob(0, 0, 1), 1.0);
+}
+
+#[test]
+fn fit_growth_needs_three_points_and_fits_three_exactly() {
+    use maxent_rl::{LearningError, fit_growth};
+    // Three points leave one degree of freedom for σ̂². By hand: x̄ = ȳ = 1, Σ(x−x̄)² = 2,
+    // Σ(x−x̄)(y−ȳ) = 1, so b = a = 1/2; residuals −1/2, 1, −1/2, RSS = 3/2, se = √(3/4).
+    let fit = fit_growth(&[0.0, 1.0, 2.0], &[0.0, 2.0, 1.0]).unwrap();
+    assert_eq!((fit.slope, fit.intercept, fit.points), (0.5, 0.5, 3));
+    assert!((fit.slope_std_error - 0.75f64.sqrt()).abs() < 1e-15);
+    for m in 0..3 {
+        let x: Vec<f64> = (0..m).map(|i| i as f64).collect();
+        match fit_growth(&x, &x) {
+            Err(LearningError::InvalidConfig {
+                what: "number of points",
+                value,
+                ..
+            }) => assert_eq!(value, m as f64),
+            other => panic!("{m} points: {other:?}"),
+        }
+    }
+}

@@ -217,3 +217,54 @@ fn policies_and_temperatures_are_validated() {
         Err(MdpError::DimensionMismatch { .. })
     ));
 }
+
+/// A generator that returns the same 64 bits on every call: `u64::MAX` makes rand's uniform
+/// `f64` its largest value, `1 − 2⁻⁵³`, and `0` its smallest, `0`.
+struct ConstantBits(u64);
+
+impl rand::TryRng for ConstantBits {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.0 as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.0)
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        dst.fill(self.0 as u8);
+        Ok(())
+    }
+}
+
+#[test]
+fn sampling_at_the_ends_of_the_unit_interval_never_draws_an_impossible_action() {
+    use maxent_rl::TimeIndexedPolicy;
+    use rand::RngExt;
+    assert_eq!(
+        ConstantBits(u64::MAX).random::<f64>(),
+        1.0 - f64::EPSILON / 2.0
+    );
+    assert_eq!(ConstantBits(0).random::<f64>(), 0.0);
+    // Rows that sum to 1 − 10⁻⁹ (inside the normalisation tolerance) with impossible
+    // actions at both ends: the largest draw lies beyond the unscaled cumulative sum, and
+    // the smallest lies on the first boundary.
+    let probs = vec![0.0, 0.6, 0.4 - 1e-9, 0.0, 0.0, 1.0 - 1e-9, 0.0, 0.0];
+    let stationary = TabularPolicy::from_probs(2, 4, probs).unwrap();
+    let timed = TimeIndexedPolicy::stationary(&stationary, 2).unwrap();
+    // (state, draw bits, expected action): the last and the first action of positive
+    // probability.
+    for (s, bits, expected) in [(0, u64::MAX, 2), (0, 0, 1), (1, u64::MAX, 1), (1, 0, 1)] {
+        assert_eq!(
+            stationary.sample_action(s, &mut ConstantBits(bits)),
+            expected,
+            "TabularPolicy, s = {s}, bits = {bits:#x}"
+        );
+        for t in 0..2 {
+            assert_eq!(
+                timed.sample_action(t, s, &mut ConstantBits(bits)),
+                expected,
+                "TimeIndexedPolicy, t = {t}, s = {s}, bits = {bits:#x}"
+            );
+        }
+    }
+}

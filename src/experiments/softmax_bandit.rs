@@ -1,6 +1,7 @@
 //! Experiment: a K-armed Gaussian bandit trained by softmax policy gradient, with and
 //! without an entropy bonus — premature convergence, shown.
 
+use crate::numerics::inversion::inverse_cdf_index;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, StandardNormal};
 
@@ -77,16 +78,7 @@ fn argmax(xs: &[f64]) -> usize {
 
 /// Draws an index from the probabilities `p` by inversion.
 fn sample_categorical<R: Rng + ?Sized>(p: &[f64], rng: &mut R) -> usize {
-    let u: f64 = rng.random();
-    let mut acc = 0.0;
-    for (i, &pi) in p.iter().enumerate() {
-        acc += pi;
-        if u < acc {
-            return i;
-        }
-    }
-    // u fell in the rounding gap above Σ p (< 1e-15): the last arm with mass.
-    p.iter().rposition(|&pi| pi > 0.0).unwrap_or(p.len() - 1)
+    inverse_cdf_index(p.len(), |i| p[i], rng.random())
 }
 
 /// Trains a softmax policy on a stateless Gaussian bandit with the entropy-regularised

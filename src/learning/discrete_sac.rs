@@ -2,6 +2,7 @@
 //! with the clipped double-Q target, Polyak-averaged target critics, exact expectations
 //! over actions, and automatic temperature.
 
+use crate::numerics::inversion::inverse_cdf_index;
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
@@ -722,13 +723,5 @@ impl DiscreteSac {
 
 /// Samples an index from `probs` (summing to one up to rounding) by inversion.
 fn sample_index<R: Rng + ?Sized>(probs: &[f64], rng: &mut R) -> usize {
-    let u: f64 = rng.random::<f64>() * probs.iter().sum::<f64>();
-    let mut acc = 0.0;
-    for (i, &p) in probs.iter().enumerate() {
-        acc += p;
-        if u < acc {
-            return i;
-        }
-    }
-    probs.iter().rposition(|&p| p > 0.0).unwrap_or(0)
+    inverse_cdf_index(probs.len(), |i| probs[i], rng.random())
 }

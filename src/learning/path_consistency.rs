@@ -1,6 +1,7 @@
 //! Path consistency learning (PCL): the d-step soft consistency error and a tabular learner
 //! that drives it to zero.
 
+use crate::numerics::inversion::inverse_cdf_index;
 use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::{
@@ -379,16 +380,7 @@ impl Pcl {
         let mut episode = Vec::new();
         while !mdp.is_terminal(s) && episode.len() < self.max_episode_length {
             let lp = &tables.log_pi[s * a_count..(s + 1) * a_count];
-            let u: f64 = rng.random::<f64>();
-            let mut acc = 0.0;
-            let mut a = a_count - 1;
-            for (k, l) in lp.iter().enumerate() {
-                acc += l.exp();
-                if u < acc {
-                    a = k;
-                    break;
-                }
-            }
+            let a = inverse_cdf_index(a_count, |k| lp[k].exp(), rng.random());
             let t = sample_transition_unchecked(mdp, s, a, rng);
             episode.push(t);
             s = t.next_s;

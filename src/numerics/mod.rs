@@ -5,6 +5,7 @@
 //! Taught in chapter 1 (*Entropy of a policy*), where the stable forms first matter.
 
 pub(crate) mod compact;
+pub(crate) mod inversion;
 pub(crate) mod log_sum_exp;
 pub(crate) mod monte_carlo;
 pub(crate) mod special;

@@ -1,5 +1,6 @@
 //! A validated tabular Markov decision process with sparse (CSR) transitions.
 
+use crate::numerics::inversion::inverse_cdf_index;
 use nalgebra::DMatrix;
 use rand::{Rng, RngExt};
 
@@ -482,32 +483,12 @@ impl Mdp {
     /// If `s ≥ S` or `a ≥ A`.
     pub fn sample_next_state<R: Rng + ?Sized>(&self, s: usize, a: usize, rng: &mut R) -> usize {
         let (idx, p) = self.row(s, a);
-        let u: f64 = rng.random::<f64>() * p.iter().sum::<f64>();
-        let mut acc = 0.0;
-        for (&j, &pj) in idx.iter().zip(p) {
-            acc += pj;
-            if u < acc {
-                return j as usize;
-            }
-        }
-        *idx.last().expect("rows are non-empty") as usize
+        idx[inverse_cdf_index(p.len(), |i| p[i], rng.random())] as usize
     }
 
     /// Samples `s₀ ~ d₀`.
     pub fn sample_initial_state<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
-        let u: f64 = rng.random::<f64>() * self.initial.iter().sum::<f64>();
-        let mut acc = 0.0;
-        let mut last = 0;
-        for (s, &p) in self.initial.iter().enumerate() {
-            if p > 0.0 {
-                last = s;
-                acc += p;
-                if u < acc {
-                    return s;
-                }
-            }
-        }
-        last
+        inverse_cdf_index(self.num_states, |s| self.initial[s], rng.random())
     }
 
     /// The stored successor indices and probabilities of row `(s, a)`.

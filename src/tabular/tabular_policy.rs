@@ -1,5 +1,6 @@
 //! A stochastic policy over a finite state and action set, stored with its log-probabilities.
 
+use crate::numerics::inversion::inverse_cdf_index;
 use rand::{Rng, RngExt};
 
 use crate::distributions::distribution_error::NORMALISATION_TOLERANCE;
@@ -248,19 +249,7 @@ impl TabularPolicy {
     /// If `s ≥ S`.
     pub fn sample_action<R: Rng + ?Sized>(&self, s: usize, rng: &mut R) -> usize {
         let p = self.action_probs(s);
-        let u: f64 = rng.random::<f64>() * p.iter().sum::<f64>();
-        let mut acc = 0.0;
-        let mut last = 0;
-        for (a, &pa) in p.iter().enumerate() {
-            if pa > 0.0 {
-                last = a;
-                acc += pa;
-                if u < acc {
-                    return a;
-                }
-            }
-        }
-        last
+        inverse_cdf_index(p.len(), |a| p[a], rng.random())
     }
 
     /// `Err(DimensionMismatch)` unless the policy has the MDP's shape.

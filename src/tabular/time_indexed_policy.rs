@@ -1,5 +1,6 @@
 //! A finite-horizon policy `π_t(a | s)`, `t = 0, …, T−1`.
 
+use crate::numerics::inversion::inverse_cdf_index;
 use rand::{Rng, RngExt};
 
 use crate::tabular::mdp_error::{MdpError, table_len};
@@ -171,22 +172,16 @@ impl TimeIndexedPolicy {
     }
 
     /// Samples `a ~ π_t(· | s)` by inverting the cumulative distribution with one uniform
-    /// draw (the last action takes any rounding remainder).
+    /// draw scaled by the row's sum (which is within the normalisation tolerance of 1), so
+    /// an action of probability zero is never drawn; a rounding remainder goes to the last
+    /// action of positive probability. The same rule as [`TabularPolicy::sample_action`].
     ///
     /// # Panics
     ///
     /// If `t ≥ T` or `s ≥ S`.
     pub fn sample_action<R: Rng + ?Sized>(&self, t: usize, s: usize, rng: &mut R) -> usize {
-        let u: f64 = rng.random();
         let log_probs = self.log_probs(t, s);
-        let mut acc = 0.0;
-        for (a, lp) in log_probs.iter().enumerate() {
-            acc += lp.exp();
-            if u < acc {
-                return a;
-            }
-        }
-        self.num_actions - 1
+        inverse_cdf_index(log_probs.len(), |a| log_probs[a].exp(), rng.random())
     }
 
     /// All log-probabilities at step `t`, flat `s · A + a`.
