@@ -1067,20 +1067,15 @@ fn the_entropy_policy_gradient_agent_follows_the_entropy_gradient() {
             })
             .collect();
         let advantage = g - baseline;
-        for b in 0..2 {
-            let score = if b == a { 1.0 - pi[b] } else { -pi[b] };
-            theta[b] += eta * (advantage * score + beta * grad_h[b]);
+        for (b, (th, (p, dh))) in theta.iter_mut().zip(pi.iter().zip(&grad_h)).enumerate() {
+            let score = if b == a { 1.0 - p } else { -p };
+            *th += eta * (advantage * score + beta * dh);
         }
         baseline += eta * advantage;
     }
     // Central differences err by h²/6 · |H'''| < 1e-10; six updates of step η ≤ 1.
-    for b in 0..2 {
-        assert!(
-            (run.table[b] - theta[b]).abs() < 1e-9,
-            "θ[{b}]: {} vs {}",
-            run.table[b],
-            theta[b]
-        );
+    for (b, (got, want)) in run.table.iter().zip(&theta).enumerate() {
+        assert!((got - want).abs() < 1e-9, "θ[{b}]: {got} vs {want}");
     }
 }
 
