@@ -651,3 +651,31 @@ fn newton_on_dense_rows_matches_soft_policy_iteration() {
         );
     }
 }
+
+#[test]
+fn newton_gauss_seidel_phase_solves_a_deterministic_chain_in_one_sweep() {
+    // States 0 → 1 → … → 5 with one action, reward −1, state 5 terminal. In goal order
+    // (5, 4, …, 0) one in-place sweep is exact; the second changes nothing, which ends the
+    // phase, and the first Newton sweep certifies a zero residual without any product.
+    let n = 6;
+    let transitions: Vec<Vec<(usize, f64)>> =
+        (0..n).map(|s| vec![((s + 1).min(n - 1), 1.0)]).collect();
+    let mdp = Mdp::new(n, 1, &transitions, vec![-1.0; n], 0.9)
+        .unwrap()
+        .with_terminal_states(&[n - 1])
+        .unwrap();
+    let result = NewtonSoftPolicyIteration::new(0.3).run(&mdp).unwrap();
+    assert_eq!(result.gauss_seidel_sweeps, 2);
+    assert_eq!(result.sweeps, 3);
+    assert_eq!(result.matrix_vector_products, 0);
+    assert_eq!(result.error_bound, 0.0);
+    assert_eq!(result.termination, Termination::Converged);
+    // Witness: V(s) = −Σ_{t < 5 − s} γ^t, summed here.
+    for (s, v) in result.values.iter().enumerate() {
+        let exact: f64 = -(0..n - 1 - s).map(|t| 0.9f64.powi(t as i32)).sum::<f64>();
+        assert!(
+            (v - exact).abs() <= 4.0 * f64::EPSILON * exact.abs(),
+            "s = {s}: {v} vs {exact}"
+        );
+    }
+}

@@ -1673,3 +1673,33 @@ fn sac_learns_the_closed_form_in_each_coordinate_of_a_decoupled_problem() {
         );
     }
 }
+
+#[test]
+fn riccati_certificate_covers_the_error_at_loose_tolerances() {
+    // Stopped early, the doubling iterate is still far from P*: the certified bound must
+    // cover that distance (measured against Hewer's policy iteration), not only the
+    // rounding left at the claim's tolerance of 1e-12.
+    for (name, problem) in [
+        ("double integrator", double_integrator(0.95)),
+        ("unstable 3×2", unstable_three_by_two()),
+    ] {
+        let (p_ref, _) = hewer_policy_iteration(&problem, 30);
+        let rounding = 1e-12 * p_ref.norm();
+        for tolerance in [1e-1, 1e-2, 1e-4, 1e-6, 1e-8] {
+            let solution = RiccatiSolver::new()
+                .tolerance(tolerance)
+                .solve(&problem)
+                .unwrap();
+            let p_err = (&solution.p - &p_ref).norm();
+            println!(
+                "{name}, tol {tolerance:e}: ‖P − P_ref‖ = {p_err:.3e}, bound {:.3e}",
+                solution.error_bound
+            );
+            assert!(
+                p_err <= solution.error_bound + rounding,
+                "{name}, tol {tolerance:e}: {p_err:e} > certified {:e}",
+                solution.error_bound
+            );
+        }
+    }
+}
