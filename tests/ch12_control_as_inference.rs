@@ -67,6 +67,7 @@ fn claim_12_1_backward_messages_equal_brute_force_marginals() {
         let mdp = tiny_mdp(3, 2, 2, seed);
         let horizon = 4;
         let messages = BackwardMessages::new(&mdp, alpha, horizon).unwrap();
+        assert_eq!((messages.alpha(), messages.horizon()), (alpha, horizon));
         // β_t(s) is the total weight Σ P · exp(Σ r/α) of the trajectories of T − t steps
         // from s: enumerate them.
         for t in 0..horizon {
