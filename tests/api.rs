@@ -448,3 +448,63 @@ fn the_reexported_rand_drives_the_samplers() {
     // Binomial standard error sqrt(p(1−p)/n) ≈ 0.0031; 5 of them.
     assert!((ones / n as f64 - 0.75).abs() < 5.0 * (0.75f64 * 0.25 / n as f64).sqrt());
 }
+
+#[test]
+fn accessors_return_what_the_constructors_were_given() {
+    use maxent_rl::{
+        ActionBox, Adam, LqProblem, MaxEntLqr, MirrorDescentPolicyIteration, QuadraticCritic,
+        RiccatiSolver, TanhGaussian,
+    };
+    // Each value below is an input of the constructor (or, for the mirror-descent KL
+    // weight, Cen et al.'s λ = (1 − γ)/η − τ worked out here), never read back from the
+    // object under test.
+    assert_eq!(
+        ActionBox::new(vec![-1.0; 3], vec![1.0; 3]).unwrap().dim(),
+        3
+    );
+    assert_eq!(Adam::new(4, 3e-4).unwrap().learning_rate(), 3e-4);
+    let problem = LqProblem::new(
+        DMatrix::identity(3, 3) * 0.9,
+        DMatrix::from_element(3, 2, 0.5),
+        DMatrix::identity(3, 3),
+        DMatrix::identity(2, 2),
+        DMatrix::identity(3, 3) * 0.1,
+        0.9,
+    )
+    .unwrap();
+    assert_eq!(problem.action_dim(), 2);
+    let soft = MaxEntLqr::solve(&problem, 0.5).unwrap();
+    let riccati = RiccatiSolver::new().solve(&problem).unwrap();
+    assert_eq!(soft.riccati().p, riccati.p);
+    let weights = vec![0.0; QuadraticCritic::num_weights(3, 2)];
+    assert_eq!(
+        QuadraticCritic::from_weights(3, 2, weights).unwrap().dims(),
+        (3, 2)
+    );
+    assert_eq!(
+        TanhGaussian::new(vec![0.0; 5], vec![0.0; 5]).unwrap().dim(),
+        5
+    );
+    let mdp = Gridworld::new(3, 2).build(0.9).unwrap();
+    let (s_count, a_count) = (mdp.num_states(), mdp.num_actions());
+    let per_state = Features::state(&mdp, 1, vec![1.0; s_count]).unwrap();
+    let per_pair = Features::state_action(&mdp, 1, vec![1.0; s_count * a_count]).unwrap();
+    assert!(!per_state.is_state_action() && per_pair.is_state_action());
+    let (tau, eta, gamma) = (0.5, 0.05, 0.9);
+    let npg = MirrorDescentPolicyIteration::natural_policy_gradient(tau, eta, gamma).unwrap();
+    assert_eq!(npg.alpha(), tau);
+    assert!((npg.kl_weight() - ((1.0 - gamma) / eta - tau)).abs() < 1e-15);
+    // Terminal states and stored transitions of a hand-built MDP: state 2 absorbs.
+    let chain = Mdp::new(
+        3,
+        1,
+        &[vec![(1, 0.5), (2, 0.5)], vec![(2, 1.0)], vec![(2, 1.0)]],
+        vec![0.0; 3],
+        0.9,
+    )
+    .unwrap()
+    .with_terminal_states(&[2])
+    .unwrap();
+    assert_eq!(chain.terminal_states(), &[false, false, true]);
+    assert_eq!(chain.num_transitions(), 4);
+}
