@@ -1116,3 +1116,70 @@ fn the_count_bonus_agent_plans_on_the_empirical_model() {
         run.table[0]
     );
 }
+
+#[test]
+fn the_puct_agent_follows_its_selection_rule() {
+    // Two decision states: from 0, action 0 leads to state 1 (reward 0) and action 1 ends
+    // the episode with 0.5; from 1, action 0 ends with 1 and action 1 ends with 0. With
+    // unequal priors no two scores tie, so the agent is deterministic and can be replayed
+    // here: score(s, a) = Q(s, a) + c √(1 + N(s)) P(s, a)/(1 + N(s, a)), N(s) = Σ_a N(s, a),
+    // and after each episode every visited pair's Q moves to the mean of its returns.
+    let mdp = Mdp::new(
+        3,
+        2,
+        &[
+            vec![(1, 1.0)],
+            vec![(2, 1.0)],
+            vec![(2, 1.0)],
+            vec![(2, 1.0)],
+            vec![(2, 1.0)],
+            vec![(2, 1.0)],
+        ],
+        vec![0.0, 0.5, 1.0, 0.0, 0.0, 0.0],
+        0.9,
+    )
+    .unwrap()
+    .with_terminal_states(&[2])
+    .unwrap()
+    .with_initial_state(0)
+    .unwrap();
+    let prior = vec![0.3, 0.7, 0.45, 0.55, 0.5, 0.5];
+    let c = 1.3;
+    let episodes = 40;
+    let config = ExplorationConfig::new(Explorer::Puct { c }, episodes, 5)
+        .stop_at_first_reward(false)
+        .prior(prior.clone());
+    let run = run_exploration(&mdp, &config, &mut ChaCha8Rng::seed_from_u64(1403)).unwrap();
+    let (mut q, mut visits) = (vec![0.0f64; 6], vec![0u32; 6]);
+    let mut returns = Vec::new();
+    for _ in 0..episodes {
+        let (mut s, mut path) = (0, Vec::new());
+        while s != 2 {
+            let n_s: u32 = 1 + visits[2 * s] + visits[2 * s + 1];
+            let score = |a: usize| {
+                let i = 2 * s + a;
+                q[i] + c * f64::from(n_s).sqrt() * prior[i] / f64::from(1 + visits[i])
+            };
+            let a = if score(1) > score(0) { 1 } else { 0 };
+            let (r, next) = match (s, a) {
+                (0, 0) => (0.0, 1),
+                (0, _) => (0.5, 2),
+                (_, 0) => (1.0, 2),
+                _ => (0.0, 2),
+            };
+            path.push((2 * s + a, r));
+            s = next;
+        }
+        returns.push(path.iter().map(|(_, r)| r).sum::<f64>());
+        let mut g = 0.0;
+        for &(i, r) in path.iter().rev() {
+            g = r + 0.9 * g;
+            visits[i] += 1;
+            q[i] += (g - q[i]) / f64::from(visits[i]);
+        }
+    }
+    assert_eq!(run.returns.values, returns);
+    for (i, (got, want)) in run.table.iter().zip(&q).enumerate() {
+        assert!((got - want).abs() < 1e-15, "Q[{i}]: {got} vs {want}");
+    }
+}

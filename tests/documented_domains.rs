@@ -529,6 +529,17 @@ fn action_boxes_and_importance_sampling_stay_finite_or_say_why() {
         importance_sampled_soft_value(&[1e308, 0.0], &[0.0, 0.0], 1e-10),
         Ok(1e308)
     );
+    // The temperature must be positive: α = 0 is the hard maximum, not this estimator.
+    for alpha in [0.0, -0.0, -1.0, f64::NAN, f64::INFINITY] {
+        match importance_sampled_soft_value(&[1.0, 2.0], &[0.0, 0.0], alpha) {
+            Err(LossError::InvalidParameter {
+                what: "alpha",
+                value,
+                ..
+            }) => assert_eq!(value.to_bits(), alpha.to_bits()),
+            other => panic!("α = {alpha}: {other:?}"),
+        }
+    }
     // A value beyond f64: α ln q overflows for α near f64::MAX.
     assert_eq!(
         importance_sampled_soft_value(&[0.0], &[800.0], f64::MAX),
@@ -1020,5 +1031,88 @@ fn fit_growth_needs_three_points_and_fits_three_exactly() {
             }) => assert_eq!(value, m as f64),
             other => panic!("{m} points: {other:?}"),
         }
+    }
+}
+
+#[test]
+fn tilted_visitation_is_exact_where_the_rescaled_row_sum_underflows() {
+    use maxent_rl::{
+        MaxEntPartition, Mdp, TrajectoryEnd, log_sum_exp, trajectory_model_visitation,
+    };
+    // States 0–1 earn 1000 per step and lead only among themselves; states 2–5 earn a few
+    // units and lead among themselves with unequal probabilities. Every successor row of
+    // 2–5 is then thousands of nats below the largest Z, so the library's rescaled sum
+    // underflows and it recomputes that row with its own shift — where the successors'
+    // partition functions differ, so the normalisation matters.
+    let (n, k, horizon) = (6, 2, 4);
+    let transitions: Vec<Vec<(usize, f64)>> = (0..n * k)
+        .map(|i| {
+            let s = i / k;
+            if s < 2 {
+                vec![(i % 2, 1.0)]
+            } else {
+                vec![(2 + (s + i) % 4, 0.3), (2 + (s + 2 * i + 1) % 4, 0.7)]
+            }
+        })
+        .collect();
+    let mdp = Mdp::new(n, k, &transitions, vec![0.0; n * k], 1.0)
+        .unwrap()
+        .with_terminal_states(&[])
+        .unwrap();
+    let reward: Vec<f64> = (0..n * k)
+        .map(|i| {
+            if i < 4 {
+                1000.0
+            } else {
+                (i as f64 * 1.7).sin() * 2.0
+            }
+        })
+        .collect();
+    let part = MaxEntPartition::new(&mdp, &reward, horizon, &TrajectoryEnd::Anywhere).unwrap();
+    let initial = vec![1.0 / n as f64; n];
+    let vis = trajectory_model_visitation(&mdp, &initial, &part).unwrap();
+    // Witness: the test's own log-space recursion, ln Z_T = 0 and
+    // ln Z_t(s, a) = r(s, a) + ln Σ_{s'} P(s'|s, a) Z_{t+1}(s'), then the tilted forward pass
+    // P(a|s) = Z_t(s, a)/Z_t(s), P̃(s'|s, a) ∝ P(s'|s, a) Z_{t+1}(s'), normalised in log-space.
+    let mut log_z = vec![vec![0.0f64; n]; horizon + 1];
+    let mut log_za = vec![vec![0.0f64; n * k]; horizon];
+    for t in (0..horizon).rev() {
+        for s in 0..n {
+            for a in 0..k {
+                let terms: Vec<f64> = mdp
+                    .successors(s, a)
+                    .map(|(s2, p)| p.ln() + log_z[t + 1][s2])
+                    .collect();
+                log_za[t][s * k + a] = reward[s * k + a] + log_sum_exp(&terms);
+            }
+            log_z[t][s] = log_sum_exp(&log_za[t][s * k..(s + 1) * k]);
+        }
+    }
+    let max_log_z = log_z.iter().flatten().fold(0.0f64, |m, z| m.max(z.abs()));
+    // Differences of ln Z values near 4000, each rounded to a few ulps of 4000.
+    let tol = 16.0 * horizon as f64 * f64::EPSILON * (1.0 + max_log_z);
+    let mut d = initial.clone();
+    for t in 0..horizon {
+        for (s, (got, want)) in vis.at(t).iter().zip(&d).enumerate() {
+            assert!(
+                (got - want).abs() <= tol,
+                "t = {t}, s = {s}: {got} vs {want}"
+            );
+        }
+        let mut next = vec![0.0; n];
+        for s in 0..n {
+            for a in 0..k {
+                let p_a = (log_za[t][s * k + a] - log_z[t][s]).exp();
+                let terms: Vec<f64> = mdp
+                    .successors(s, a)
+                    .map(|(s2, p)| p.ln() + log_z[t + 1][s2])
+                    .collect();
+                let norm = log_sum_exp(&terms);
+                for ((s2, _), term) in mdp.successors(s, a).zip(&terms) {
+                    next[s2] += d[s] * p_a * (term - norm).exp();
+                }
+            }
+        }
+        d = next;
     }
 }
