@@ -711,3 +711,66 @@ fn sparse_features_give_the_dense_sums_exactly() {
         assert_eq!(phi.expectation(&d), expected_features);
     }
 }
+
+// ---------------------------------------------------------------- The line search
+
+#[test]
+fn every_accepted_step_meets_the_armijo_condition() {
+    // `fit_irl` accepts a step η d only if L(θ + η d) ≥ L(θ) + c η ∇L·d. With c = 0.9 on a
+    // concave L, whose increase along d is always at most the linear prediction η ∇L·d, a
+    // long step must be halved until the increase is at least 90% of that prediction.
+    // Witness: the first step, whose direction is known without the L-BFGS memory —
+    // d = (∇L/‖∇L‖∞) · initial_step, so η = ‖θ_1 − θ_0‖∞ / initial_step — checked with the
+    // objective and gradient evaluated here. A line search that accepted steps within c η
+    // ∇L·d *below* L(θ) (the sign of the margin flipped) takes the first trial step.
+    for (seed, causal) in [(0u64, true), (1, false), (2, true), (3, false)] {
+        let (mdp, phi, demos) = garnet_problem(seed);
+        let problem = IrlProblem::new(&mdp, &phi, &demos)
+            .unwrap()
+            .with_l2(0.5)
+            .unwrap();
+        let model = if causal {
+            IrlModel::MaxCausalEnt
+        } else {
+            IrlModel::MaxEnt
+        };
+        let config = IrlConfig {
+            armijo: 0.9,
+            initial_step: 8.0,
+            max_iterations: 1,
+            ..IrlConfig::default()
+        };
+        let theta0 = [0.0; 3];
+        let fit = fit_irl(&problem, model, &theta0, &config).unwrap();
+        let e0 = problem.evaluate(model, &theta0).unwrap();
+        let g_norm = e0.gradient.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+        let slope = e0.gradient.iter().map(|g| g * g).sum::<f64>() / g_norm * config.initial_step;
+        let eta = fit.history[0].step / config.initial_step;
+        // η is a power of two (halvings from 1), so ‖θ_1 − θ_0‖∞ / initial_step recovers it
+        // to rounding; the objective values are O(10) and exact to ~1e-14.
+        assert_eq!(eta, 2f64.powi(eta.log2().round() as i32), "seed {seed}");
+        assert!(
+            eta < 1.0,
+            "seed {seed}: the first trial step should be rejected"
+        );
+        let (l0, l1) = (fit.history[0].objective, fit.history[1].objective);
+        assert_eq!(l0, e0.objective);
+        assert!(
+            l1 >= l0 + config.armijo * eta * slope - 1e-12,
+            "seed {seed}: L rose by {} < c η ∇L·d = {}",
+            l1 - l0,
+            config.armijo * eta * slope
+        );
+        // And the step before it (2η) did not meet the condition, or it would have been taken.
+        let theta_2eta: Vec<f64> = e0
+            .gradient
+            .iter()
+            .map(|g| 2.0 * eta * g / g_norm * config.initial_step)
+            .collect();
+        let l_2eta = problem.evaluate(model, &theta_2eta).unwrap().objective;
+        assert!(
+            l_2eta < l0 + config.armijo * 2.0 * eta * slope,
+            "seed {seed}"
+        );
+    }
+}
