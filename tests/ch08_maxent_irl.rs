@@ -774,3 +774,67 @@ fn every_accepted_step_meets_the_armijo_condition() {
         );
     }
 }
+
+// ---------------------------------------------------------------- Claim 8.6, exp-space steps
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// `MaxEntPartition::new` runs the recursion in exp-space, rescaled every step, and hands
+    /// over to the log-space recursion where rescaling cannot represent a step. Witness: the
+    /// log-space recursion for every step (`new_log_space`), on random MDPs, with terminal
+    /// states and goal sets, and rewards up to ±40 over up to 300 steps — where `Z` itself
+    /// reaches e^{12 000}, far outside f64 — and up to ±900 (spread beyond the ~645 nats the
+    /// exp-space steps accept, so the hand-over is exercised too).
+    #[test]
+    fn claim_8_6_exp_space_steps_equal_the_log_space_recursion(
+        seed in any::<u64>(),
+        horizon in 1usize..300,
+        scale in prop_oneof![0.01..2.0f64, 2.0..40.0f64, 300.0..900.0f64],
+        terminal in any::<bool>(),
+        goal in any::<bool>(),
+    ) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut mdp = garnet(10, 3, 3, 0.9, &mut rng).unwrap();
+        if terminal {
+            mdp = mdp.with_terminal_states(&[0, 7]).unwrap();
+        }
+        let reward = random_reward(30, scale, &mut rng);
+        let end = if goal {
+            TrajectoryEnd::InStates((0..10).map(|s| s % 3 == 0).collect())
+        } else {
+            TrajectoryEnd::Anywhere
+        };
+        let fast = MaxEntPartition::new(&mdp, &reward, horizon, &end).unwrap();
+        let slow = MaxEntPartition::new_log_space(&mdp, &reward, horizon, &end).unwrap();
+        // Each step rounds a sum of ≤ 3 + 3 terms and a logarithm in either algorithm: a few
+        // ε of relative error in Z per step, so ≤ 16 ε absolute in ln Z per step, plus the
+        // rounding of the accumulated ln Z itself (ε |ln Z| per step).
+        let close = |a: f64, b: f64| {
+            if a == f64::NEG_INFINITY || b == f64::NEG_INFINITY {
+                return a == b;
+            }
+            (a - b).abs() <= 16.0 * (horizon + 1) as f64 * f64::EPSILON * (1.0 + b.abs())
+        };
+        for t in 0..=horizon {
+            for (s, (a, b)) in fast.log_z_state(t).iter().zip(slow.log_z_state(t)).enumerate() {
+                prop_assert!(close(*a, *b), "ln Z_{t}({s}): {a} vs {b}");
+            }
+        }
+        for t in 0..horizon {
+            for s in 0..10 {
+                for (a, (x, y)) in fast.log_z_action(t, s).iter().zip(slow.log_z_action(t, s)).enumerate() {
+                    prop_assert!(close(*x, *y), "ln Z_{t}({s}, {a}): {x} vs {y}");
+                }
+                let (pf, ps) = (fast.policy().log_probs(t, s), slow.policy().log_probs(t, s));
+                for (a, (x, y)) in pf.iter().zip(ps).enumerate() {
+                    // ln π = ln Z(s, a) − ln Z(s): the same scale as ln Z.
+                    let zs = slow.log_z_state(t)[s].abs();
+                    let ok = (x == y)
+                        || (x - y).abs() <= 16.0 * (horizon + 1) as f64 * f64::EPSILON * (1.0 + zs + y.abs());
+                    prop_assert!(ok, "ln π_{t}({a} | {s}): {x} vs {y}");
+                }
+            }
+        }
+    }
+}
