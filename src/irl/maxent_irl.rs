@@ -652,7 +652,10 @@ pub struct IrlConfig {
     /// `L(θ + η d) ≥ L(θ) + c η ∇L·d`. Default `1e-4`.
     pub armijo: f64,
     /// Number of `(s, y)` pairs L-BFGS remembers; `0` gives plain gradient ascent.
-    /// Default `10`.
+    /// Default `10`. Each pair costs `2K` numbers and `4K` multiply-adds per iteration for
+    /// `K` parameters, little beside an evaluation: with many parameters a larger memory
+    /// can save many evaluations (the 30 × 30 gridworld fit of `benches/irl.rs`, `K = 900`,
+    /// converges in 93 iterations with 160 pairs instead of 216 with 10).
     pub memory: usize,
 }
 
