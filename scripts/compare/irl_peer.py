@@ -3,8 +3,8 @@
 probabilities and visitation frequencies as maxent-rl, and times both.
 
 The two sides' repetitions are interleaved in one run, so that machine load falls on both
-alike: ROUNDS rounds, each of BATCH timed runs of the library (the example's `--time` mode, a
-child process that times its runs in-process after one untimed run) and then BATCH timed runs
+alike: ROUNDS rounds, each of `batch` timed runs of the library (the example's `--time` mode, a
+child process that times its runs in-process after one untimed run) and then `batch` (20) timed runs
 of the peer (warm after the agreement check). Reports
 the medians with the quartiles, the ratio of the medians, and the 1-minute load average
 before and after.
@@ -56,7 +56,7 @@ def main(d, ours_binary):
             svf = M.expected_svf_from_policy(p, p0, terminal, policy, eps=1e-13)
             row["policy_max_abs_diff"] = float(np.max(np.abs(policy - ours_policy)))
             row["svf_max_rel_diff"] = float(np.max(np.abs(svf - ours_svf) / np.maximum(ours_svf, 1e-300)))
-            batch = 5 if S <= 400 else 1
+            batch = 20 if S <= 400 else 1
             ours, peer = [], []
             row["load_before"] = os.getloadavg()[0]
             for _ in range(ROUNDS):
