@@ -3,8 +3,9 @@
 //! computation with the library, and writes our policy, visitation and timing.
 //!
 //! `cargo run --release --example irl_compare -- <size> <out-dir>` writes the files;
-//! `… -- <size> <out-dir> --time <n>` only times `n` runs and prints their seconds as a JSON
-//! list, so that `scripts/compare/irl_peer.py` can alternate them with the peer's runs.
+//! `… -- <size> <out-dir> --time` only times: for each line `n` it reads from stdin it times
+//! `n` runs and prints their seconds as a JSON list, so that `scripts/compare/irl_peer.py`
+//! can alternate them with the peer's runs, both sides in long-lived processes.
 
 use std::time::Instant;
 
@@ -79,21 +80,28 @@ fn main() {
         (policy, d)
     };
     if timing_only {
-        let reps: usize = args
-            .get(4)
-            .and_then(|n| n.parse().ok())
-            .expect("--time <n>");
         // One untimed run first, as the peer's timings follow its agreement check: the
-        // first run of a fresh process also pays for faulting in its tables.
+        // first runs of a fresh process also pay for faulting in its tables.
         std::hint::black_box(run());
-        let times: Vec<String> = (0..reps)
-            .map(|_| {
-                let t = Instant::now();
-                std::hint::black_box(run());
-                format!("{:e}", t.elapsed().as_secs_f64())
-            })
-            .collect();
-        println!("[{}]", times.join(", "));
+        // Then, for each line `n` on stdin, time n runs and print their seconds.
+        use std::io::{BufRead, Write};
+        for line in std::io::stdin().lock().lines() {
+            let reps: usize = line
+                .expect("stdin")
+                .trim()
+                .parse()
+                .expect("a count per line");
+            let times: Vec<String> = (0..reps)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(run());
+                    format!("{:e}", t.elapsed().as_secs_f64())
+                })
+                .collect();
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "[{}]", times.join(", ")).expect("stdout");
+            out.flush().expect("stdout");
+        }
         return;
     }
     let (policy, d) = run();

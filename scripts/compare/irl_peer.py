@@ -3,9 +3,10 @@
 probabilities and visitation frequencies as maxent-rl, and times both.
 
 The two sides' repetitions are interleaved in one run, so that machine load falls on both
-alike: ROUNDS rounds, each of `batch` timed runs of the library (the example's `--time` mode, a
-child process that times its runs in-process after one untimed run) and then `batch` (20) timed runs
-of the peer (warm after the agreement check). Reports
+alike: ROUNDS rounds, each of `batch` (20) timed runs of the library and then `batch` timed
+runs of the peer. The library runs in one long-lived child process (the example's `--time`
+mode, which times the runs it is asked for on stdin, after one untimed run), as the peer
+runs in this one (warm after the agreement check). Reports
 the medians with the quartiles, the ratio of the medians, and the 1-minute load average
 before and after.
 
@@ -59,14 +60,18 @@ def main(d, ours_binary):
             batch = 20 if S <= 400 else 1
             ours, peer = [], []
             row["load_before"] = os.getloadavg()[0]
+            server = subprocess.Popen([ours_binary, str(meta["size"]), d, "--time"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             for _ in range(ROUNDS):
-                out = subprocess.run([ours_binary, str(meta["size"]), d, "--time", str(batch)],
-                                     check=True, capture_output=True, text=True).stdout
-                ours += json.loads(out)
+                server.stdin.write(f"{batch}\n")
+                server.stdin.flush()
+                ours += json.loads(server.stdout.readline())
                 for _ in range(batch):
                     t = time.perf_counter()
                     M.compute_expected_svf(p, p0, terminal, reward, eps=1e-13)
                     peer.append(time.perf_counter() - t)
+            server.stdin.close()
+            server.wait()
             row["load_after"] = os.getloadavg()[0]
             row["runs_each"] = len(ours)
             row["ours_quartiles"] = quartiles(ours)
