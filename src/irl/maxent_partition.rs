@@ -48,7 +48,8 @@ pub enum TrajectoryEnd {
 /// exp-space `Z` grows like `(A e^{r_max})^T` and overflows `f64` after a few hundred steps
 /// (a 20×20 gridworld with `T = 800` is far out of range). The recursion is run on
 /// `Z_t = e^{L_t} z_t`, rescaled every step so that `max z_t = 1` and `L_t` carries the
-/// magnitude: one logarithm per `(s, a)` (for `ln π`) and no exponential. Where rescaling
+/// magnitude: one logarithm per `(t, s, a)` (for `ln π`) and no exponential beyond the
+/// `S · A` weights `e^{r(s,a) − max r}`, computed once. Where rescaling
 /// cannot keep every positive quantity in full precision — rewards spread over more than
 /// ~645 nats, or successors whose `Z` is more than ~645 nats below the largest, so that a
 /// sum could underflow — that step and the earlier ones are done by the log-space recursion
@@ -114,6 +115,22 @@ impl MaxEntPartition {
     /// # Errors
     ///
     /// As [`new`](Self::new).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use maxent_rl::{MaxEntPartition, Mdp, TrajectoryEnd};
+    /// let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![0.0; 2], 1.0)?;
+    /// let end = TrajectoryEnd::Anywhere;
+    /// // Rewards 0 and 700 over 3 steps: ln Z_0 ≈ 2100, far outside exp-space, and w(s, 0) =
+    /// // e^{−700} is below the floor, so `new` hands every step over to log-space as well.
+    /// let fast = MaxEntPartition::new(&mdp, &[0.0, 700.0], 3, &end)?;
+    /// let slow = MaxEntPartition::new_log_space(&mdp, &[0.0, 700.0], 3, &end)?;
+    /// let exact = 3.0 * (700.0 + (-700f64).exp().ln_1p());
+    /// assert!((slow.log_z_state(0)[0] - exact).abs() < 1e-12);
+    /// assert_eq!(fast.log_z_state(0), slow.log_z_state(0));
+    /// # Ok::<(), maxent_rl::IrlError>(())
+    /// ```
     pub fn new_log_space(
         mdp: &Mdp,
         reward: &[f64],
