@@ -2,7 +2,10 @@
 //! tensor, reward, start and goal) for the Python peer, runs the same forward–backward
 //! computation with the library, and writes our policy, visitation and timing.
 //!
-//! `cargo run --release --example irl_compare -- <size> <out-dir>`
+//! `cargo run --release --example irl_compare -- <size> <out-dir>` writes the files;
+//! `… -- <size> <out-dir> --time` only times: for each line `n` it reads from stdin it times
+//! `n` runs and prints their seconds as a JSON list, so that `scripts/compare/irl_peer.py`
+//! can alternate them with the peer's runs, both sides in long-lived processes.
 
 use std::time::Instant;
 
@@ -38,17 +41,20 @@ fn main() {
         .map(|i| state_reward[i / a_count])
         .collect();
 
-    // Dense tensor in the peer's layout p[from, to, action].
-    let mut p = vec![0.0; s_count * s_count * a_count];
-    for s in 0..s_count {
-        for a in 0..a_count {
-            for (s2, prob) in mdp.successors(s, a) {
-                p[(s * s_count + s2) * a_count + a] = prob;
+    let timing_only = args.get(3).map(String::as_str) == Some("--time");
+    if !timing_only {
+        // Dense tensor in the peer's layout p[from, to, action].
+        let mut p = vec![0.0; s_count * s_count * a_count];
+        for s in 0..s_count {
+            for a in 0..a_count {
+                for (s2, prob) in mdp.successors(s, a) {
+                    p[(s * s_count + s2) * a_count + a] = prob;
+                }
             }
         }
+        write_f64(&out.join("p_transition.f64"), &p);
+        write_f64(&out.join("reward.f64"), &state_reward);
     }
-    write_f64(&out.join("p_transition.f64"), &p);
-    write_f64(&out.join("reward.f64"), &state_reward);
 
     // The peer's computation: N = 2S backward iterations from Z = 1[goal], stationary local
     // action probabilities, forward pass until absorbed at the goal.
@@ -73,8 +79,33 @@ fn main() {
         let d = visitation_until_absorbed(&absorbing, &initial, &policy, 1e-13, 1_000_000).unwrap();
         (policy, d)
     };
+    if timing_only {
+        // One untimed run first, as the peer's timings follow its agreement check: the
+        // first runs of a fresh process also pay for faulting in its tables.
+        std::hint::black_box(run());
+        // Then, for each line `n` on stdin, time n runs and print their seconds.
+        use std::io::{BufRead, Write};
+        for line in std::io::stdin().lock().lines() {
+            let reps: usize = line
+                .expect("stdin")
+                .trim()
+                .parse()
+                .expect("a count per line");
+            let times: Vec<String> = (0..reps)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(run());
+                    format!("{:e}", t.elapsed().as_secs_f64())
+                })
+                .collect();
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "[{}]", times.join(", ")).expect("stdout");
+            out.flush().expect("stdout");
+        }
+        return;
+    }
     let (policy, d) = run();
-    // Best of several runs, as for the peer.
+    // A first timing; `irl_peer.py` times both sides alternately with `--time`.
     let reps = if s_count <= 400 { 20 } else { 5 };
     let mut best = f64::INFINITY;
     for _ in 0..reps {

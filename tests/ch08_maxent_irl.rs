@@ -711,3 +711,130 @@ fn sparse_features_give_the_dense_sums_exactly() {
         assert_eq!(phi.expectation(&d), expected_features);
     }
 }
+
+// ---------------------------------------------------------------- The line search
+
+#[test]
+fn every_accepted_step_meets_the_armijo_condition() {
+    // `fit_irl` accepts a step η d only if L(θ + η d) ≥ L(θ) + c η ∇L·d. With c = 0.9 on a
+    // concave L, whose increase along d is always at most the linear prediction η ∇L·d, a
+    // long step must be halved until the increase is at least 90% of that prediction.
+    // Witness: the first step, whose direction is known without the L-BFGS memory —
+    // d = (∇L/‖∇L‖∞) · initial_step, so η = ‖θ_1 − θ_0‖∞ / initial_step — checked with the
+    // objective and gradient evaluated here. A line search that accepted steps within c η
+    // ∇L·d *below* L(θ) (the sign of the margin flipped) takes the first trial step.
+    for (seed, causal) in [(0u64, true), (1, false), (2, true), (3, false)] {
+        let (mdp, phi, demos) = garnet_problem(seed);
+        let problem = IrlProblem::new(&mdp, &phi, &demos)
+            .unwrap()
+            .with_l2(0.5)
+            .unwrap();
+        let model = if causal {
+            IrlModel::MaxCausalEnt
+        } else {
+            IrlModel::MaxEnt
+        };
+        let config = IrlConfig {
+            armijo: 0.9,
+            initial_step: 8.0,
+            max_iterations: 1,
+            ..IrlConfig::default()
+        };
+        let theta0 = [0.0; 3];
+        let fit = fit_irl(&problem, model, &theta0, &config).unwrap();
+        let e0 = problem.evaluate(model, &theta0).unwrap();
+        let g_norm = e0.gradient.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+        let slope = e0.gradient.iter().map(|g| g * g).sum::<f64>() / g_norm * config.initial_step;
+        let eta = fit.history[0].step / config.initial_step;
+        // η is a power of two (halvings from 1), so ‖θ_1 − θ_0‖∞ / initial_step recovers it
+        // to rounding; the objective values are O(10) and exact to ~1e-14.
+        assert_eq!(eta, 2f64.powi(eta.log2().round() as i32), "seed {seed}");
+        assert!(
+            eta < 1.0,
+            "seed {seed}: the first trial step should be rejected"
+        );
+        let (l0, l1) = (fit.history[0].objective, fit.history[1].objective);
+        assert_eq!(l0, e0.objective);
+        assert!(
+            l1 >= l0 + config.armijo * eta * slope - 1e-12,
+            "seed {seed}: L rose by {} < c η ∇L·d = {}",
+            l1 - l0,
+            config.armijo * eta * slope
+        );
+        // And the step before it (2η) did not meet the condition, or it would have been taken.
+        let theta_2eta: Vec<f64> = e0
+            .gradient
+            .iter()
+            .map(|g| 2.0 * eta * g / g_norm * config.initial_step)
+            .collect();
+        let l_2eta = problem.evaluate(model, &theta_2eta).unwrap().objective;
+        assert!(
+            l_2eta < l0 + config.armijo * 2.0 * eta * slope,
+            "seed {seed}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- Claim 8.6, exp-space steps
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// `MaxEntPartition::new` runs the recursion in exp-space, rescaled every step, and hands
+    /// over to the log-space recursion where rescaling cannot represent a step. Witness: the
+    /// log-space recursion for every step (`new_log_space`), on random MDPs, with terminal
+    /// states and goal sets, and rewards up to ±40 over up to 300 steps — where `Z` itself
+    /// reaches e^{12 000}, far outside f64 — and up to ±900 (spread beyond the ~645 nats the
+    /// exp-space steps accept, so the hand-over is exercised too).
+    #[test]
+    fn claim_8_6_exp_space_steps_equal_the_log_space_recursion(
+        seed in any::<u64>(),
+        horizon in 1usize..300,
+        scale in prop_oneof![0.01..2.0f64, 2.0..40.0f64, 300.0..900.0f64],
+        terminal in any::<bool>(),
+        goal in any::<bool>(),
+    ) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut mdp = garnet(10, 3, 3, 0.9, &mut rng).unwrap();
+        if terminal {
+            mdp = mdp.with_terminal_states(&[0, 7]).unwrap();
+        }
+        let reward = random_reward(30, scale, &mut rng);
+        let end = if goal {
+            TrajectoryEnd::InStates((0..10).map(|s| s % 3 == 0).collect())
+        } else {
+            TrajectoryEnd::Anywhere
+        };
+        let fast = MaxEntPartition::new(&mdp, &reward, horizon, &end).unwrap();
+        let slow = MaxEntPartition::new_log_space(&mdp, &reward, horizon, &end).unwrap();
+        // Each step rounds a sum of ≤ 3 + 3 terms and a logarithm in either algorithm: a few
+        // ε of relative error in Z per step, so ≤ 16 ε absolute in ln Z per step, plus the
+        // rounding of the accumulated ln Z itself (ε |ln Z| per step).
+        let close = |a: f64, b: f64| {
+            if a == f64::NEG_INFINITY || b == f64::NEG_INFINITY {
+                return a == b;
+            }
+            (a - b).abs() <= 16.0 * (horizon + 1) as f64 * f64::EPSILON * (1.0 + b.abs())
+        };
+        for t in 0..=horizon {
+            for (s, (a, b)) in fast.log_z_state(t).iter().zip(slow.log_z_state(t)).enumerate() {
+                prop_assert!(close(*a, *b), "ln Z_{t}({s}): {a} vs {b}");
+            }
+        }
+        for t in 0..horizon {
+            for s in 0..10 {
+                for (a, (x, y)) in fast.log_z_action(t, s).iter().zip(slow.log_z_action(t, s)).enumerate() {
+                    prop_assert!(close(*x, *y), "ln Z_{t}({s}, {a}): {x} vs {y}");
+                }
+                let (pf, ps) = (fast.policy().log_probs(t, s), slow.policy().log_probs(t, s));
+                for (a, (x, y)) in pf.iter().zip(ps).enumerate() {
+                    // ln π = ln Z(s, a) − ln Z(s): the same scale as ln Z.
+                    let zs = slow.log_z_state(t)[s].abs();
+                    let ok = (x == y)
+                        || (x - y).abs() <= 16.0 * (horizon + 1) as f64 * f64::EPSILON * (1.0 + zs + y.abs());
+                    prop_assert!(ok, "ln π_{t}({a} | {s}): {x} vs {y}");
+                }
+            }
+        }
+    }
+}
