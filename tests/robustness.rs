@@ -246,6 +246,34 @@ proptest! {
     }
 
     #[test]
+    fn partition_functions_are_never_nan_and_both_passes_agree(
+        reward in prop::collection::vec(wild(), 4),
+        horizon in prop_oneof![1usize..50, Just(usize::MAX)],
+        goal in any::<bool>(),
+    ) {
+        use maxent_rl::{MaxEntPartition, TrajectoryEnd};
+        let mdp = common::two_state_mdp(&[0.0; 4], 0.9).unwrap();
+        let end = if goal {
+            TrajectoryEnd::InStates(vec![false, true])
+        } else {
+            TrajectoryEnd::Anywhere
+        };
+        // The exp-space pass and the log-space recursion accept and refuse the same
+        // inputs, and an accepted table holds no NaN (−∞ marks an unreachable goal).
+        let fast = MaxEntPartition::new(&mdp, &reward, horizon, &end);
+        let slow = MaxEntPartition::new_log_space(&mdp, &reward, horizon, &end);
+        prop_assert_eq!(fast.is_ok(), slow.is_ok(), "{:?} vs {:?}", fast.as_ref().err(), slow.as_ref().err());
+        for part in [fast, slow].into_iter().flatten() {
+            for t in 0..=part.horizon() {
+                prop_assert!(part.log_z_state(t).iter().all(|z| !z.is_nan() && *z < f64::INFINITY));
+            }
+            for t in 0..part.horizon() {
+                prop_assert!(part.policy().log_probs_at(t).iter().all(|x| !x.is_nan()));
+            }
+        }
+    }
+
+    #[test]
     fn environments_refuse_what_they_cannot_build(
         (width, height) in prop_oneof![
             (0usize..5, 0usize..5),
