@@ -1183,3 +1183,45 @@ fn the_puct_agent_follows_its_selection_rule() {
         assert!((got - want).abs() < 1e-15, "Q[{i}]: {got} vs {want}");
     }
 }
+
+#[test]
+fn the_curiosity_agent_adds_its_forward_models_prediction_error() {
+    // One action (so ε-greedy has no choice to make) along 0 → 1 → 2, state 2 terminal,
+    // reward 0: the only reward is curiosity's (η_c/2)‖e_{s'} − f(s, a)‖², replayed here
+    // with f(s, a) ← (1 − λ) f + λ e_{s'} and the Q-learning step of size 1.
+    let mdp = Mdp::new(
+        3,
+        1,
+        &[vec![(1, 1.0)], vec![(2, 1.0)], vec![(2, 1.0)]],
+        vec![0.0; 3],
+        0.9,
+    )
+    .unwrap()
+    .with_terminal_states(&[2])
+    .unwrap()
+    .with_initial_state(0)
+    .unwrap();
+    let (scale, rate) = (2.0, 0.3);
+    let explorer = Explorer::Curiosity {
+        scale,
+        model_rate: rate,
+        epsilon0: 0.5,
+        decay_episodes: 10.0,
+    };
+    let episodes = 4;
+    let config = ExplorationConfig::new(explorer, episodes, 5).stop_at_first_reward(false);
+    let run = run_exploration(&mdp, &config, &mut ChaCha8Rng::seed_from_u64(1404)).unwrap();
+    // f(s, 0) puts mass m_s on the one successor: error (1 − m_s)², then m_s ← (1 − λ) m_s + λ.
+    let (mut q, mut mass) = ([0.0f64; 3], [0.0f64; 2]);
+    for _ in 0..episodes {
+        for s in 0..2 {
+            let bonus = scale / 2.0 * (1.0 - mass[s]).powi(2);
+            mass[s] = (1.0 - rate) * mass[s] + rate;
+            let next = if s == 1 { 0.0 } else { q[1] };
+            q[s] = bonus + 0.9 * next;
+        }
+    }
+    for (s, (got, want)) in run.table.iter().zip(&q).enumerate() {
+        assert!((got - want).abs() < 1e-15, "Q({s}): {got} vs {want}");
+    }
+}

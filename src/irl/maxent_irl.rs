@@ -358,7 +358,6 @@ fn causal_forward_backward(
     // The transition rows read directly (in the order `successors` gives them): a call
     // per row in the inner loops cost a tenth of the time.
     let (offsets, successors, transition_probs) = mdp.csr();
-    let uniform_log = -(a_count as f64).ln();
     let uniform = 1.0 / a_count as f64;
     let mut log_lik = 0.0;
     values[horizon * s_count..].fill(0.0);
@@ -382,11 +381,10 @@ fn causal_forward_backward(
                 None
             };
             if mdp.is_terminal(s) {
+                // No demonstration acts in a terminal state (`Demonstrations::new` refuses
+                // one that does), so no counts fall here and nothing adds to the likelihood.
                 v_now[s] = 0.0;
                 probs[row..row + a_count].fill(uniform);
-                if let Some(c) = counts {
-                    log_lik += c.iter().sum::<f64>() * uniform_log;
-                }
                 continue;
             }
             for (a, qa) in q.iter_mut().enumerate() {
