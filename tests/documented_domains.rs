@@ -1116,3 +1116,32 @@ fn tilted_visitation_is_exact_where_the_rescaled_row_sum_underflows() {
         d = next;
     }
 }
+
+#[test]
+fn path_consistency_refuses_log_probabilities_that_are_nan_or_plus_infinity() {
+    use maxent_rl::{LearningError, Mdp, Transition, path_consistency_error};
+    let mdp = Mdp::new(1, 2, &[vec![(0, 1.0)], vec![(0, 1.0)]], vec![1.0, 0.0], 0.9)
+        .unwrap()
+        .with_terminal_states(&[])
+        .unwrap();
+    let path = [Transition {
+        s: 0,
+        a: 0,
+        r: 1.0,
+        next_s: 0,
+        done: false,
+    }];
+    // −∞ is a valid log-probability (an action never taken); NaN and +∞ are not.
+    let never = [0.0, f64::NEG_INFINITY];
+    assert!(path_consistency_error(&mdp, &[2.0], &never, &path, 0.5).is_ok());
+    for bad in [f64::NAN, f64::INFINITY] {
+        match path_consistency_error(&mdp, &[2.0], &[0.0, bad], &path, 0.5) {
+            Err(LearningError::InvalidConfig {
+                what: "log_pi",
+                value,
+                ..
+            }) => assert_eq!(value.to_bits(), bad.to_bits()),
+            other => panic!("ln π = {bad}: {other:?}"),
+        }
+    }
+}
