@@ -537,3 +537,34 @@ fn kl_regularised_policy_tilts_the_prior_by_exp_q_over_alpha_and_names_bad_input
         }))
     ));
 }
+
+#[test]
+fn kl_soft_state_value_is_alpha_log_of_the_prior_weighted_exponential() {
+    use maxent_rl::{KlError, kl_soft_state_value};
+    // Witness: α ln Σ_a π₀(a) e^{Q(a)/α}, exponentiated and summed directly at moderate
+    // values; an action outside the prior's support contributes nothing.
+    let q = [1.0f64, -0.5, 2.0];
+    for (prior, alpha) in [
+        ([0.2, 0.3, 0.5], 0.7f64),
+        ([0.0, 0.4, 0.6], 1.5),
+        ([1.0, 0.0, 0.0], 0.1),
+    ] {
+        let log_prior: Vec<f64> = prior.iter().map(|p: &f64| p.ln()).collect();
+        let direct = alpha
+            * prior
+                .iter()
+                .zip(&q)
+                .map(|(p, q)| p * (q / alpha).exp())
+                .sum::<f64>()
+                .ln();
+        let v = kl_soft_state_value(&q, &log_prior, alpha).unwrap();
+        assert!(
+            (v - direct).abs() < 1e-14,
+            "π₀ = {prior:?}, α = {alpha}: {v} vs {direct}"
+        );
+    }
+    assert!(matches!(
+        kl_soft_state_value(&q, &[f64::NEG_INFINITY; 3], 1.0),
+        Err(KlError::EmptyPriorSupport { s: 0 })
+    ));
+}
