@@ -555,3 +555,29 @@ fn discounted_model_log_likelihood_is_the_demonstrations_log_probability() {
         eval.log_likelihood
     );
 }
+
+#[test]
+fn state_action_features_are_read_back_by_state_and_action() {
+    // φ_k(s, a) = 100 s + 10 a + k, laid out as documented: values[(s·A + a)·K + k].
+    let mdp = Gridworld::new(3, 2).build(0.9).unwrap();
+    let (s_count, a_count, k_count) = (mdp.num_states(), mdp.num_actions(), 2);
+    let value = |s: usize, a: usize, k: usize| (100 * s + 10 * a + k) as f64;
+    let mut values = Vec::new();
+    for s in 0..s_count {
+        for a in 0..a_count {
+            for k in 0..k_count {
+                values.push(value(s, a, k));
+            }
+        }
+    }
+    let phi = Features::state_action(&mdp, k_count, values).unwrap();
+    for s in 0..s_count {
+        for a in 0..a_count {
+            assert_eq!(
+                phi.phi(s, a),
+                &[value(s, a, 0), value(s, a, 1)],
+                "s = {s}, a = {a}"
+            );
+        }
+    }
+}
