@@ -581,3 +581,37 @@ fn state_action_features_are_read_back_by_state_and_action() {
         }
     }
 }
+
+#[test]
+fn discounted_model_evaluates_close_to_gamma_one_with_long_demonstrations() {
+    // γ = 0.99995 and one demonstration of T = 1000 steps: the occupancy pass needs
+    // ln(tol (1 − γ))/ln γ ≈ 7.5·10⁵ steps to leave less than tol = 10⁻¹⁵ T of the mass
+    // (its documented need), and the evaluation must give it that budget, not fail with
+    // `NotAbsorbed`. Two states, each action stays or moves.
+    let mdp = Mdp::new(
+        2,
+        2,
+        &[
+            vec![(0, 1.0)],
+            vec![(1, 1.0)],
+            vec![(1, 1.0)],
+            vec![(0, 1.0)],
+        ],
+        vec![0.0; 4],
+        0.99995,
+    )
+    .unwrap()
+    .with_terminal_states(&[])
+    .unwrap();
+    let demo = Trajectory::new(vec![0; 1001], vec![0; 1000]);
+    let demos = Demonstrations::new(&mdp, vec![demo]).unwrap();
+    let phi = Features::one_hot_states(&mdp).unwrap();
+    let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
+    let eval = problem
+        .evaluate(IrlModel::MaxCausalEntDiscounted, &[0.01, -0.01])
+        .unwrap();
+    assert!(eval.objective.is_finite() && eval.log_likelihood.is_finite());
+    // The discounted occupancy sums to 1/(1 − γ) = 20 000.
+    let total: f64 = eval.state_action_visitation.iter().sum();
+    assert!((total - 20_000.0).abs() < 1e-6, "{total}");
+}
