@@ -1145,3 +1145,70 @@ fn path_consistency_refuses_log_probabilities_that_are_nan_or_plus_infinity() {
         }
     }
 }
+
+#[test]
+fn sac_lqr_names_each_setting_outside_its_domain() {
+    use maxent_rl::nalgebra::DMatrix;
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{LqError, LqProblem, SacLqrConfig, SacLqrTemperature, sac_lqr};
+    let one = DMatrix::identity(1, 1);
+    let problem = LqProblem::new(
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one * 0.01,
+        0.9,
+    )
+    .unwrap();
+    let base = SacLqrConfig::new(SacLqrTemperature::Fixed(0.1), 40);
+    let run = |config: &SacLqrConfig| {
+        let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+        sac_lqr(&problem, config, &mut rng)
+    };
+    // τ ∈ (0, 1]: both ends of the interval and just outside them.
+    for (tau, ok) in [
+        (0.0, false),
+        (1e-300, true),
+        (1.0, true),
+        (1.0 + 1e-15, false),
+    ] {
+        let config = SacLqrConfig {
+            tau,
+            ..base.clone()
+        };
+        match run(&config) {
+            Ok(_) => assert!(ok, "τ = {tau} accepted"),
+            Err(LqError::InvalidParameter {
+                what: "tau", value, ..
+            }) => {
+                assert!(!ok, "τ = {tau} refused");
+                assert_eq!(value, tau);
+            }
+            Err(other) => panic!("τ = {tau}: {other:?}"),
+        }
+    }
+    // The learning rates must be positive and finite.
+    for rate in [0.0, -1e-3, f64::NAN, f64::INFINITY] {
+        let critic = SacLqrConfig {
+            critic_learning_rate: rate,
+            ..base.clone()
+        };
+        let actor = SacLqrConfig {
+            actor_learning_rate: rate,
+            ..base.clone()
+        };
+        for (config, name) in [
+            (critic, "critic_learning_rate"),
+            (actor, "actor_learning_rate"),
+        ] {
+            match run(&config) {
+                Err(LqError::InvalidParameter { what, value, .. }) => {
+                    assert_eq!(what, name);
+                    assert_eq!(value.to_bits(), rate.to_bits());
+                }
+                other => panic!("{name} = {rate}: {other:?}"),
+            }
+        }
+    }
+}
