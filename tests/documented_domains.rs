@@ -1212,3 +1212,50 @@ fn sac_lqr_names_each_setting_outside_its_domain() {
         }
     }
 }
+
+#[test]
+fn soft_q_learning_reads_only_the_rows_its_update_needs() {
+    use maxent_rl::{Mdp, Transition, soft_q_learning_update};
+    // Three states, two actions. The update of (s, a) = (1, 0) towards s' = 2 reads
+    // q(1, 0) and q(2, ·) only: a NaN stored for state 0 is not its business.
+    let rows: Vec<Vec<(usize, f64)>> = (0..6).map(|i| vec![((i / 2 + 1) % 3, 1.0)]).collect();
+    let mdp = Mdp::new(3, 2, &rows, vec![0.0; 6], 0.9)
+        .unwrap()
+        .with_terminal_states(&[])
+        .unwrap();
+    let mut q = vec![0.0, f64::NAN, 0.5, -1.0, 2.0, 1.0];
+    let t = Transition {
+        s: 1,
+        a: 0,
+        r: 1.0,
+        next_s: 2,
+        done: false,
+    };
+    let (alpha, eta) = (0.5, 0.25);
+    soft_q_learning_update(&mdp, &mut q, &t, alpha, eta).unwrap();
+    // Witness: q ← q + η (r + γ α ln Σ exp(q(s', ·)/α) − q), written out.
+    let soft_max = alpha * ((2.0f64 / alpha).exp() + (1.0f64 / alpha).exp()).ln();
+    let expected = 0.5 + eta * (1.0 + 0.9 * soft_max - 0.5);
+    assert!((q[2] - expected).abs() < 1e-15, "{} vs {expected}", q[2]);
+    assert!(q[1].is_nan() && q[0] == 0.0 && q[3] == -1.0);
+}
+
+#[test]
+fn tanh_gaussian_entropy_estimate_needs_two_samples() {
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{DistributionError, TanhGaussian};
+    let dist = TanhGaussian::new(vec![0.3], vec![-0.5]).unwrap();
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    // Two samples give a mean and a standard error; fewer cannot.
+    let est = dist.entropy_monte_carlo(2, &mut rng).unwrap();
+    assert!(est.mean.is_finite() && est.std_error.is_finite());
+    for n in [0, 1] {
+        assert_eq!(
+            dist.entropy_monte_carlo(n, &mut rng),
+            Err(DistributionError::TooFewSamples {
+                requested: n,
+                minimum: 2
+            })
+        );
+    }
+}
