@@ -615,3 +615,87 @@ fn discounted_model_evaluates_close_to_gamma_one_with_long_demonstrations() {
     let total: f64 = eval.state_action_visitation.iter().sum();
     assert!((total - 20_000.0).abs() < 1e-6, "{total}");
 }
+
+#[test]
+fn discounted_model_occupancy_budget_counts_the_discount_for_loose_tolerances() {
+    // The occupancy pass stops once the mass left, γ^t/(1 − γ), is at most
+    // tol = 10⁻¹⁵ T. With T = 10¹² (tol = 10⁻³) and γ = 0.999 that takes
+    // ln(tol (1 − γ))/ln γ ≈ 13 800 steps. A budget that forgot the 1/(1 − γ) factor,
+    // 2 ln(tol)/ln γ + 100 ≈ 12 500 steps (or with 1 + γ in its place), falls short, and
+    // the pass would fail with `NotAbsorbed`.
+    let mdp = Mdp::new(
+        2,
+        2,
+        &[
+            vec![(0, 1.0)],
+            vec![(1, 1.0)],
+            vec![(1, 1.0)],
+            vec![(0, 1.0)],
+        ],
+        vec![0.0; 4],
+        0.999,
+    )
+    .unwrap()
+    .with_terminal_states(&[])
+    .unwrap();
+    let phi = Features::one_hot_states(&mdp).unwrap();
+    let features = expected_features(
+        &mdp,
+        &phi,
+        IrlModel::MaxCausalEntDiscounted,
+        &[0.01, -0.01],
+        &[1.0, 0.0],
+        1_000_000_000_000,
+    )
+    .unwrap();
+    // The one-hot state features sum to the occupancy's total, 1/(1 − γ) = 1000, up to
+    // the mass left behind (at most tol = 10⁻³).
+    let total: f64 = features.iter().sum();
+    assert!((total - 1000.0).abs() <= 1e-3, "{total}");
+}
+
+#[test]
+fn wrapped_errors_print_each_message_once_along_the_source_chain() {
+    use maxent_rl::{DistributionError, InferenceError, KlError, LearningError};
+    use std::error::Error;
+    // A wrapper shows its cause's message in its own, so a reporter that prints the
+    // error and then each `source()` (as `anyhow`'s `{:#}` does) must not find that
+    // message again further down the chain.
+    let mdp_error = MdpError::DiscountNotBelowOne { value: 1.0 };
+    let policy_error = LossError::InvalidPolicy {
+        index: 3,
+        source: DistributionError::InvalidLogit {
+            index: 1,
+            value: f64::NAN,
+        },
+    };
+    let errors: Vec<Box<dyn Error>> = vec![
+        Box::new(policy_error.clone()),
+        Box::new(IrlError::Mdp(mdp_error.clone())),
+        Box::new(LearningError::Mdp(mdp_error.clone())),
+        Box::new(LearningError::Loss(policy_error.clone())),
+        Box::new(InferenceError::Mdp(mdp_error.clone())),
+        Box::new(InferenceError::Irl(IrlError::Mdp(mdp_error.clone()))),
+        Box::new(KlError::Mdp(mdp_error.clone())),
+    ];
+    for error in &errors {
+        let mut chain = vec![error.to_string()];
+        let mut next = error.source();
+        while let Some(cause) = next {
+            assert!(chain.len() < 10, "a chain that does not end: {chain:?}");
+            chain.push(cause.to_string());
+            next = cause.source();
+        }
+        // The cause's message is shown (the bad value is named) …
+        assert!(
+            chain[0].contains("NaN") || chain[0].contains("γ"),
+            "{chain:?}"
+        );
+        // … and only once.
+        for (i, outer) in chain.iter().enumerate() {
+            for inner in &chain[i + 1..] {
+                assert!(!outer.contains(inner.as_str()), "printed twice: {chain:?}");
+            }
+        }
+    }
+}

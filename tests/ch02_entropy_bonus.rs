@@ -605,3 +605,29 @@ fn claim_2_8_entropy_bonus_reduces_premature_convergence() {
         );
     }
 }
+
+#[test]
+fn bandit_trace_names_the_best_arm_wherever_it_sits() {
+    // The best arm is the first largest mean, wherever it sits, and each recorded point
+    // reads π(best) and the greedy arm (the first on ties) off the policy; checked here
+    // against the final logits recomputed by hand, with the best arm second of three.
+    let mut config = bandit_config(0.0);
+    config.arm_means = vec![0.2, 1.0, 0.6, 1.0];
+    config.steps = 300;
+    config.record_every = 300;
+    let run = run_softmax_bandit(&config, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+    // At step 0 the logits are uniform: every arm ties, and the first one is greedy.
+    assert_eq!(run.trace[0].greedy_arm, 0);
+    assert!((run.trace[0].best_arm_prob - 0.25).abs() < 1e-15);
+    let last = run.trace.last().unwrap();
+    assert_eq!(last.step, 300);
+    let z = &run.final_logits;
+    let norm: f64 = z.iter().map(|&zi| (zi - z[1]).exp()).sum();
+    assert!(
+        (last.best_arm_prob - 1.0 / norm).abs() < 1e-12,
+        "{last:?} {z:?}"
+    );
+    let greedy = (0..z.len()).fold(0, |b, i| if z[i] > z[b] { i } else { b });
+    assert_eq!(last.greedy_arm, greedy, "{z:?}");
+    assert_ne!(greedy, 0, "the run should have moved off arm 0: {z:?}");
+}

@@ -896,13 +896,34 @@ fn small_domain_checks_found_by_mutation_testing() {
     let short = linear_gaussian_actor_loss(
         &params,
         (1, 2),
-        &[critic],
+        std::slice::from_ref(&critic),
         &states,
         &[0.0; 5],
         0.5,
         (-5.0, 2.0),
     );
     assert!(short.is_err());
+    // Clamp bounds in the wrong order are named; equal bounds (a fixed σ) are allowed.
+    let actor = |bounds| {
+        linear_gaussian_actor_loss(
+            &params,
+            (1, 2),
+            std::slice::from_ref(&critic),
+            &states,
+            &[0.0; 6],
+            0.5,
+            bounds,
+        )
+    };
+    assert!(matches!(
+        actor((1.0, -1.0)),
+        Err(maxent_rl::LqError::InvalidParameter {
+            what: "log_std_bounds.0",
+            value: 1.0,
+            ..
+        })
+    ));
+    assert!(actor((0.5, 0.5)).is_ok());
 }
 
 #[test]

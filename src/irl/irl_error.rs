@@ -222,14 +222,9 @@ impl fmt::Display for IrlError {
     }
 }
 
-impl std::error::Error for IrlError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Mdp(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// [`IrlError::Mdp`] is transparent: it displays the [`MdpError`]'s message, so
+/// `source()` is `None` and a reporter that walks the chain prints the message once.
+impl std::error::Error for IrlError {}
 
 impl From<MdpError> for IrlError {
     fn from(e: MdpError) -> Self {

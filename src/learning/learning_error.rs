@@ -94,15 +94,10 @@ impl fmt::Display for LearningError {
     }
 }
 
-impl std::error::Error for LearningError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Mdp(e) => Some(e),
-            Self::Loss(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// [`LearningError::Mdp`] and [`LearningError::Loss`] are transparent: they display the
+/// wrapped error's message, so `source()` is `None` and a reporter that walks the chain
+/// prints each message once.
+impl std::error::Error for LearningError {}
 
 impl From<MdpError> for LearningError {
     fn from(e: MdpError) -> Self {

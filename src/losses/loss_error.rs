@@ -143,14 +143,9 @@ impl fmt::Display for LossError {
     }
 }
 
-impl std::error::Error for LossError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::InvalidPolicy { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// The message of [`LossError::InvalidPolicy`] already ends with its cause's, so
+/// `source()` is `None`: a reporter that walks the chain prints each message once.
+impl std::error::Error for LossError {}
 
 /// Checks that `xs` has length `expected`.
 pub(crate) fn check_batch_len(
