@@ -297,6 +297,44 @@ fn claim_10_2_reinforce_with_the_soft_return_is_unbiased() {
     assert!(se_ratio.iter().all(|r| *r < 1.0), "{se_ratio:?}");
 }
 
+#[test]
+fn reinforce_estimate_is_the_mean_and_standard_error_of_its_episodes() {
+    // The N-episode estimate is the average of N one-episode estimates drawn in turn from
+    // the same stream, and its standard error their sample standard deviation over √N
+    // (computed here by the two-pass formula). Checked on a garnet with a baseline, whose
+    // components have a mean comparable to their spread.
+    let mut rng = ChaCha8Rng::seed_from_u64(1023);
+    let mdp = garnet(4, 3, 2, 0.8, &mut rng).unwrap();
+    let z = random_logits(12, &mut rng);
+    let baseline = [1.0, -2.0, 0.5, 3.0];
+    let n = 7;
+    let mut stream = ChaCha8Rng::seed_from_u64(77);
+    let singles: Vec<Vec<f64>> = (0..n)
+        .map(|_| {
+            reinforce_soft_gradient(&mdp, &z, 0.4, 1, 60, Some(&baseline), &mut stream)
+                .unwrap()
+                .mean
+        })
+        .collect();
+    let mut stream = ChaCha8Rng::seed_from_u64(77);
+    let est = reinforce_soft_gradient(&mdp, &z, 0.4, n, 60, Some(&baseline), &mut stream).unwrap();
+    assert_eq!(est.episodes, n);
+    for k in 0..12 {
+        let xs: Vec<f64> = singles.iter().map(|g| g[k]).collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let se = (var / n as f64).sqrt();
+        let scale = xs.iter().fold(1.0_f64, |m, x| m.max(x.abs()));
+        // Rounding only: a few ulps of the largest estimate per episode.
+        assert!((est.mean[k] - mean).abs() <= 1e-13 * scale, "{k}: {} vs {mean}", est.mean[k]);
+        assert!((est.std_error[k] - se).abs() <= 1e-13 * scale, "{k}: {} vs {se}", est.std_error[k]);
+    }
+    assert!(est.std_error.iter().filter(|&&e| e > 0.1).count() >= 3, "{est:?}");
+    // One episode says nothing about the spread.
+    let one = reinforce_soft_gradient(&mdp, &z, 0.4, 1, 60, None, &mut stream).unwrap();
+    assert!(one.std_error.iter().all(|&e| e == f64::INFINITY));
+}
+
 // ---------------------------------------------------------------- Claim 10.4
 
 #[test]

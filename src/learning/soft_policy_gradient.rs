@@ -397,12 +397,14 @@ pub fn reinforce_soft_gradient<R: Rng + ?Sized>(
     let num_actions = mdp.num_actions();
     let gamma = mdp.discount();
     let n = logits.len();
-    let (mut sum, mut sum_sq) = (vec![0.0; n], vec![0.0; n]);
+    // Welford's running mean and sum of squared deviations, per component: unlike
+    // Σx² − n·mean², it loses no digits when the mean is large against the spread.
+    let (mut mean, mut m2) = (vec![0.0; n], vec![0.0; n]);
     let mut g = vec![0.0; n];
     // (s_t, a_t, c_t = r_t − α ln π(a_t|s_t), γ^t) along one episode.
     // (The horizon is only a cap: episodes usually end at a terminal state long before it.)
     let mut path: Vec<(usize, usize, f64, f64)> = Vec::with_capacity(horizon.min(1 << 12));
-    for _ in 0..episodes {
+    for episode in 1..=episodes {
         path.clear();
         let mut s = mdp.sample_initial_state(rng);
         let mut discount_t = 1.0;
@@ -427,21 +429,21 @@ pub fn reinforce_soft_gradient<R: Rng + ?Sized>(
             }
             g[row + a] += scale;
         }
-        for ((x, x2), &gi) in sum.iter_mut().zip(&mut sum_sq).zip(&g) {
-            *x += gi;
-            *x2 += gi * gi;
+        let k = episode as f64;
+        for ((mu, m2), &gi) in mean.iter_mut().zip(&mut m2).zip(&g) {
+            let delta = gi - *mu;
+            *mu += delta / k;
+            *m2 += delta * (gi - *mu);
         }
     }
     let count = episodes as f64;
-    let mean: Vec<f64> = sum.iter().map(|x| x / count).collect();
-    let std_error = sum_sq
+    let std_error = m2
         .iter()
-        .zip(&mean)
-        .map(|(x2, m)| {
+        .map(|m2| {
             if episodes < 2 {
                 f64::INFINITY
             } else {
-                ((x2 - count * m * m).max(0.0) / (count - 1.0) / count).sqrt()
+                (m2 / (count - 1.0) / count).sqrt()
             }
         })
         .collect::<Vec<f64>>();
