@@ -671,6 +671,83 @@ fn bandit_harnesses_refuse_batches_they_cannot_allocate() {
 }
 
 #[test]
+fn bandit_harnesses_name_each_setting_outside_its_domain() {
+    use maxent_rl::experiments::{
+        SoftmaxBanditConfig, TemperatureBanditConfig, run_softmax_bandit, run_temperature_bandit,
+    };
+    use maxent_rl::rand::SeedableRng;
+    use maxent_rl::{LossError, TemperatureConfig};
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
+    let named = |result: Result<(), LossError>, name: &str| match result {
+        Err(LossError::InvalidParameter { what, .. }) => what == name,
+        _ => false,
+    };
+    let softmax = SoftmaxBanditConfig {
+        arm_means: vec![1.0, 0.0],
+        reward_std: 0.1,
+        alpha: 0.0,
+        learning_rate: 0.5,
+        baseline_learning_rate: 0.1,
+        batch_size: 2,
+        steps: 3,
+        record_every: 1,
+    };
+    let mut run_softmax = |edit: &dyn Fn(&mut SoftmaxBanditConfig)| {
+        let mut config = softmax.clone();
+        edit(&mut config);
+        run_softmax_bandit(&config, &mut rng).map(|_| ())
+    };
+    assert!(run_softmax(&|_| {}).is_ok());
+    assert!(named(run_softmax(&|c| c.arm_means = vec![1.0]), "arm_means.len()"));
+    assert!(named(run_softmax(&|c| c.arm_means[1] = f64::NAN), "arm_means"));
+    assert!(named(run_softmax(&|c| c.reward_std = -0.1), "reward_std"));
+    assert!(run_softmax(&|c| c.reward_std = 0.0).is_ok());
+    for bad in [0.0, -0.5, f64::INFINITY, f64::NAN] {
+        assert!(named(run_softmax(&|c| c.learning_rate = bad), "learning_rate"));
+        assert!(named(
+            run_softmax(&|c| c.baseline_learning_rate = bad),
+            "baseline_learning_rate"
+        ));
+    }
+    assert!(named(run_softmax(&|c| c.batch_size = 0), "batch_size"));
+    assert!(named(run_softmax(&|c| c.record_every = 0), "record_every"));
+
+    let temperature = TemperatureBanditConfig {
+        reward_peak: 0.5,
+        reward_curvature: 1.0,
+        initial_mean: 0.0,
+        initial_log_std: 0.0,
+        actor_learning_rate: 0.1,
+        temperature: TemperatureConfig {
+            target_entropy: -1.0,
+            learning_rate: 0.01,
+            initial_log_alpha: 0.0,
+        },
+        batch_size: 2,
+        steps: 3,
+        record_every: 1,
+        entropy_samples: 2,
+    };
+    let mut run_temperature = |edit: &dyn Fn(&mut TemperatureBanditConfig)| {
+        let mut config = temperature.clone();
+        edit(&mut config);
+        run_temperature_bandit(&config, &mut rng).map(|_| ())
+    };
+    assert!(run_temperature(&|_| {}).is_ok());
+    assert!(named(run_temperature(&|c| c.reward_peak = f64::INFINITY), "reward_peak"));
+    assert!(named(run_temperature(&|c| c.initial_log_std = f64::NAN), "initial_log_std"));
+    for bad in [0.0, -0.5, f64::INFINITY, f64::NAN] {
+        assert!(named(
+            run_temperature(&|c| c.actor_learning_rate = bad),
+            "actor_learning_rate"
+        ));
+    }
+    assert!(named(run_temperature(&|c| c.batch_size = 1), "batch_size"));
+    assert!(named(run_temperature(&|c| c.record_every = 0), "record_every"));
+    assert!(named(run_temperature(&|c| c.entropy_samples = 1), "entropy_samples"));
+}
+
+#[test]
 fn a_finite_horizon_lqr_too_long_to_store_is_refused() {
     use maxent_rl::nalgebra::DMatrix;
     use maxent_rl::{LqError, LqProblem, finite_horizon_maxent_lqr};

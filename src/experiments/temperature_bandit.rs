@@ -6,7 +6,6 @@ use rand::Rng;
 use crate::distributions::distribution_error::DistributionError;
 use crate::distributions::tanh_gaussian::TanhGaussian;
 use crate::losses::loss_error::LossError;
-use crate::losses::sac_actor_loss::sac_actor_loss;
 use crate::losses::temperature::{TemperatureConfig, TemperatureState};
 use crate::numerics::monte_carlo::MonteCarloEstimate;
 
@@ -64,7 +63,7 @@ pub struct TemperatureBanditRun {
 }
 
 /// Trains a one-dimensional tanh-Gaussian policy with SAC's actor loss
-/// ([`sac_actor_loss`]) on the known reward `r(a) = −c (a − a*)²` (standing in for the
+/// ([`sac_actor_loss`](crate::sac_actor_loss)) on the known reward `r(a) = −c (a − a*)²` (standing in for the
 /// critic `Q`), and its temperature with [`TemperatureState::update`].
 ///
 /// Each update draws `a_k = tanh(μ + σ ε_k)` with its tanh-corrected `ln π(a_k)`
@@ -128,10 +127,10 @@ pub fn run_temperature_bandit<R: Rng + ?Sized>(
     if config.batch_size < 2 {
         return Err(invalid("batch_size", config.batch_size as f64, "≥ 2"));
     }
-    // Two batch vectors of f64: refuse a batch that cannot be allocated.
+    // The batch of log-probabilities: refuse a batch that cannot be allocated.
     let batch_fits = config
         .batch_size
-        .checked_mul(16)
+        .checked_mul(8)
         .is_some_and(|bytes| Vec::<u8>::new().try_reserve_exact(bytes).is_ok());
     if !batch_fits {
         return Err(invalid(
@@ -152,7 +151,6 @@ pub fn run_temperature_bandit<R: Rng + ?Sized>(
     }
     let policy_error = |source: DistributionError| LossError::InvalidPolicy { index: 0, source };
     let (c, peak) = (config.reward_curvature, config.reward_peak);
-    let reward = |a: f64| -c * (a - peak) * (a - peak);
     let reward_slope = |a: f64| -2.0 * c * (a - peak);
 
     let (mut mean, mut log_std) = (config.initial_mean, config.initial_log_std);
@@ -175,7 +173,6 @@ pub fn run_temperature_bandit<R: Rng + ?Sized>(
 
     let n = config.batch_size;
     let mut log_pi = vec![0.0; n];
-    let mut q = vec![0.0; n];
     let mut policy = TanhGaussian::new(vec![mean], vec![log_std]).map_err(policy_error)?;
     record(0, &policy, temperature.alpha(), rng)?;
     for step in 1..=config.steps {
@@ -192,10 +189,7 @@ pub fn run_temperature_bandit<R: Rng + ?Sized>(
             g_log_std +=
                 alpha * grad.d_log_prob_d_log_std[0] - reward_slope(a) * grad.d_action_d_log_std[0];
             log_pi[k] = sample.log_prob;
-            q[k] = reward(a);
         }
-        // The loss itself is not needed for the step; computing it validates the batch.
-        sac_actor_loss(&log_pi, &q, alpha)?;
         mean -= config.actor_learning_rate * g_mean / n as f64;
         log_std -= config.actor_learning_rate * g_log_std / n as f64;
         temperature.update(&config.temperature, &log_pi)?;
