@@ -326,13 +326,54 @@ fn reinforce_estimate_is_the_mean_and_standard_error_of_its_episodes() {
         let se = (var / n as f64).sqrt();
         let scale = xs.iter().fold(1.0_f64, |m, x| m.max(x.abs()));
         // Rounding only: a few ulps of the largest estimate per episode.
-        assert!((est.mean[k] - mean).abs() <= 1e-13 * scale, "{k}: {} vs {mean}", est.mean[k]);
-        assert!((est.std_error[k] - se).abs() <= 1e-13 * scale, "{k}: {} vs {se}", est.std_error[k]);
+        assert!(
+            (est.mean[k] - mean).abs() <= 1e-13 * scale,
+            "{k}: {} vs {mean}",
+            est.mean[k]
+        );
+        assert!(
+            (est.std_error[k] - se).abs() <= 1e-13 * scale,
+            "{k}: {} vs {se}",
+            est.std_error[k]
+        );
     }
-    assert!(est.std_error.iter().filter(|&&e| e > 0.1).count() >= 3, "{est:?}");
+    assert!(
+        est.std_error.iter().filter(|&&e| e > 0.1).count() >= 3,
+        "{est:?}"
+    );
     // One episode says nothing about the spread.
     let one = reinforce_soft_gradient(&mdp, &z, 0.4, 1, 60, None, &mut stream).unwrap();
     assert!(one.std_error.iter().all(|&e| e == f64::INFINITY));
+}
+
+#[test]
+fn learners_record_about_a_hundred_points_by_default() {
+    // Without `record_every`, each learner records at step 0, every ⌊budget/100⌋ steps
+    // (at least every step) and at the end; counted here through the monitor.
+    let mdp = Gridworld::new(2, 2).build(0.8).unwrap();
+    let behaviour = TabularPolicy::uniform(4, 4).unwrap();
+    for (budget, expected) in [
+        (1000, (0..=1000).step_by(10).collect::<Vec<_>>()),
+        (50, (0..=50).collect()),
+    ] {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let q = SoftQLearning::new(0.5)
+            .steps(budget)
+            .run(&mdp, &behaviour, &mut rng, |_| 0.0)
+            .unwrap();
+        assert_eq!(q.curve.steps, expected, "soft Q-learning, {budget} steps");
+        let pcl = Pcl::new(0.5)
+            .episodes(budget)
+            .max_episode_length(5)
+            .run(&mdp, &mut rng, |_| 0.0)
+            .unwrap();
+        assert_eq!(pcl.curve.steps, expected, "PCL, {budget} episodes");
+        let config = DiscreteSacConfig::new(4, budget);
+        let sac = DiscreteSac::new(config)
+            .run(&mdp, &mut rng, |_| 0.0)
+            .unwrap();
+        assert_eq!(sac.curve.steps, expected, "discrete SAC, {budget} steps");
+    }
 }
 
 // ---------------------------------------------------------------- Claim 10.4
@@ -386,6 +427,12 @@ fn claim_10_4_soft_q_learning_step_is_policy_gradient_plus_value_term() {
             let sum = d.policy_gradient_term[b] + d.value_term[b];
             // Rounding of the update (|Q| ≤ 30) divided by η: ≤ 1e-13.
             assert!((moved - sum).abs() < 1e-12, "case {case}: {moved} vs {sum}");
+            // … and so is the returned Q-learning direction δ·1[b = a].
+            let direction = d.q_learning_direction[b];
+            assert!(
+                (moved - direction).abs() < 1e-12,
+                "case {case}: {moved} vs {direction}"
+            );
         }
         assert!(
             q.iter()

@@ -698,12 +698,21 @@ fn bandit_harnesses_name_each_setting_outside_its_domain() {
         run_softmax_bandit(&config, &mut rng).map(|_| ())
     };
     assert!(run_softmax(&|_| {}).is_ok());
-    assert!(named(run_softmax(&|c| c.arm_means = vec![1.0]), "arm_means.len()"));
-    assert!(named(run_softmax(&|c| c.arm_means[1] = f64::NAN), "arm_means"));
+    assert!(named(
+        run_softmax(&|c| c.arm_means = vec![1.0]),
+        "arm_means.len()"
+    ));
+    assert!(named(
+        run_softmax(&|c| c.arm_means[1] = f64::NAN),
+        "arm_means"
+    ));
     assert!(named(run_softmax(&|c| c.reward_std = -0.1), "reward_std"));
     assert!(run_softmax(&|c| c.reward_std = 0.0).is_ok());
     for bad in [0.0, -0.5, f64::INFINITY, f64::NAN] {
-        assert!(named(run_softmax(&|c| c.learning_rate = bad), "learning_rate"));
+        assert!(named(
+            run_softmax(&|c| c.learning_rate = bad),
+            "learning_rate"
+        ));
         assert!(named(
             run_softmax(&|c| c.baseline_learning_rate = bad),
             "baseline_learning_rate"
@@ -734,8 +743,14 @@ fn bandit_harnesses_name_each_setting_outside_its_domain() {
         run_temperature_bandit(&config, &mut rng).map(|_| ())
     };
     assert!(run_temperature(&|_| {}).is_ok());
-    assert!(named(run_temperature(&|c| c.reward_peak = f64::INFINITY), "reward_peak"));
-    assert!(named(run_temperature(&|c| c.initial_log_std = f64::NAN), "initial_log_std"));
+    assert!(named(
+        run_temperature(&|c| c.reward_peak = f64::INFINITY),
+        "reward_peak"
+    ));
+    assert!(named(
+        run_temperature(&|c| c.initial_log_std = f64::NAN),
+        "initial_log_std"
+    ));
     for bad in [0.0, -0.5, f64::INFINITY, f64::NAN] {
         assert!(named(
             run_temperature(&|c| c.actor_learning_rate = bad),
@@ -743,8 +758,14 @@ fn bandit_harnesses_name_each_setting_outside_its_domain() {
         ));
     }
     assert!(named(run_temperature(&|c| c.batch_size = 1), "batch_size"));
-    assert!(named(run_temperature(&|c| c.record_every = 0), "record_every"));
-    assert!(named(run_temperature(&|c| c.entropy_samples = 1), "entropy_samples"));
+    assert!(named(
+        run_temperature(&|c| c.record_every = 0),
+        "record_every"
+    ));
+    assert!(named(
+        run_temperature(&|c| c.entropy_samples = 1),
+        "entropy_samples"
+    ));
 }
 
 #[test]
