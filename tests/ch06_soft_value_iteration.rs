@@ -573,6 +573,37 @@ fn claim_6_8_goal_ordered_gauss_seidel_newton_is_certified_and_cheap() {
 }
 
 #[test]
+fn newton_counts_one_product_plus_two_per_bicgstab_iteration() {
+    // Each Newton step's BiCGSTAB solve applies I − γ P_π once for the starting residual
+    // and twice per iteration (an early exit after the first half saves one). With a
+    // budget of k iterations a solve costs 1 to 1 + 2k products, and more than one
+    // whenever it iterates at all — which it must here: k = 1 cannot meet a target of 1 %
+    // of the residual on a slippery gridworld at γ = 0.95.
+    let mdp = Gridworld::new(8, 8).slip(0.2).build(0.95).unwrap();
+    for k in [1, 2, 5] {
+        let mut solver = NewtonSoftPolicyIteration::new(0.3).tolerance(1e-9);
+        solver.max_inner_iterations = k;
+        solver.gauss_seidel_sweeps = 0;
+        let r = solver.run(&mdp).unwrap();
+        assert_eq!(r.termination, Termination::Converged);
+        assert_eq!(r.fallback_steps, 0);
+        // Every sweep but the certifying last one is followed by a solve.
+        let solves = r.sweeps - 1;
+        assert!(solves > 0);
+        assert!(
+            r.matrix_vector_products > solves && r.matrix_vector_products <= (1 + 2 * k) * solves,
+            "k = {k}: {} products in {solves} solves",
+            r.matrix_vector_products
+        );
+        // With k = 1 (deterministically, on this MDP) no solve meets its target early, so
+        // each costs exactly 1 + 2 products: 11 solves, 33 products.
+        if k == 1 {
+            assert_eq!(r.matrix_vector_products, 3 * solves);
+        }
+    }
+}
+
+#[test]
 fn iterative_policy_evaluation_stops_when_its_bound_is_met() {
     use maxent_rl::soft_policy_evaluation_iterative;
     // One state, one action, reward 1, γ = 1/2, worked by hand: V_k = 2(1 − 2⁻ᵏ), so the

@@ -71,6 +71,26 @@ fn a_stationary_policy_too_long_to_store_is_a_typed_error() {
 }
 
 #[test]
+fn gridworld_states_are_indexed_by_u32_up_to_its_maximum() {
+    use maxent_rl::{Gridworld, MdpError};
+    let what = |w, h| match Gridworld::new(w, h).build(0.9) {
+        Err(MdpError::TooLarge { what, entries }) => (what, entries),
+        other => panic!("{w} × {h}: {other:?}"),
+    };
+    // 65 537 · 65 535 = 2³² − 1 = u32::MAX states can be indexed; such a grid is refused
+    // only because its transition tables (1.6 TB) cannot be allocated here.
+    assert_eq!(
+        what(65_537, 65_535),
+        ("gridworld transitions", 4.0 * 4_294_967_295.0)
+    );
+    // One more state (2¹⁶ · 2¹⁶ = 2³²) cannot be indexed at all.
+    assert_eq!(
+        what(65_536, 65_536),
+        ("gridworld (states are indexed by u32)", 4_294_967_296.0)
+    );
+}
+
+#[test]
 fn a_chain_too_long_to_index_is_a_typed_error() {
     use maxent_rl::{MdpError, chain_mdp};
     // Before the fix, `2 * n` overflowed (a panic in debug builds) and `n = 2³²` tried to
