@@ -693,6 +693,33 @@ fn std_normal(rng: &mut ChaCha8Rng) -> f64 {
     rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng)
 }
 
+/// At `ln σ = lo` the gradient is the one-sided derivative from above, at `hi` from below:
+/// the three-point formula (−3L(x) + 4L(x + h) − L(x + 2h))/(2h), with `h` negative at `hi`.
+/// Its truncation is h²·|L‴|/3: with h = 1e-4 and |L‴| ≲ 10³ (σ = e² at hi), below 1e-5;
+/// rounding ε|L|/h ~ 1e-10. Tolerance 1e-5 · (1 + |∂L|).
+fn assert_one_sided_derivatives_at_the_bounds(
+    params: &[f64],
+    i: usize,
+    (lo, hi): (f64, f64),
+    loss: impl Fn(&[f64]) -> maxent_rl::ActorLossGrad,
+) {
+    let h = 1e-4;
+    for (bound, step) in [(lo, h), (hi, -h)] {
+        let at_offset = |k: f64| {
+            let mut p = params.to_vec();
+            p[i] = bound + k * step;
+            loss(&p)
+        };
+        let out = at_offset(0.0);
+        let fd = (-3.0 * out.loss + 4.0 * at_offset(1.0).loss - at_offset(2.0).loss) / (2.0 * step);
+        let g = out.grad[i];
+        assert!(
+            g != 0.0 && (fd - g).abs() < 1e-5 * (1.0 + g.abs()),
+            "ln σ = {bound}: {fd} vs {g}"
+        );
+    }
+}
+
 #[test]
 fn claim_11_3_actor_gradient_matches_finite_differences() {
     // n = 2, m = 2; two critics with different random quadratics, random states and noises.
@@ -729,10 +756,16 @@ fn claim_11_3_actor_gradient_matches_finite_differences() {
             );
         }
     }
-    // At the clamp the ln σ gradient is zero, as for torch.clamp.
+    // Beyond the clamp the ln σ gradient is zero, as for torch.clamp …
     let mut clamped = params.clone();
     clamped[m * n] = 5.0;
     assert_eq!(loss(&clamped, std::slice::from_ref(&c1)).grad[m * n], 0.0);
+    // … and at a bound it is the one-sided derivative from inside (torch.clamp passes the
+    // gradient for lo ≤ x ≤ hi), so that ln σ can leave the bound: forward differences at
+    // lo, backward at hi (h = 1e-6: truncation h·|L''|/2 ~ 1e-6, so tolerance 1e-5).
+    assert_one_sided_derivatives_at_the_bounds(&params, m * n, bounds, |p| {
+        loss(p, std::slice::from_ref(&c1))
+    });
     // The critic's action gradient, by central differences too.
     let (x, u) = ([0.3, -1.2], [0.7, 0.1]);
     let g = c2.action_gradient(&x, &u).unwrap();
@@ -781,6 +814,9 @@ fn claim_11_3_tanh_actor_gradient_matches_finite_differences() {
             );
         }
     }
+    assert_one_sided_derivatives_at_the_bounds(&params, m * n + 1, bounds, |p| {
+        loss(p, std::slice::from_ref(&c1))
+    });
     // The returned ln π is the density of the box action: compare with the change of
     // variables done here, ln N(u) − ln(1 − tanh² u) − ln s, per coordinate.
     let out = loss(&params, std::slice::from_ref(&c1));

@@ -516,6 +516,10 @@ pub struct ActorLossGrad {
 /// ∂L/∂ln σᵢ  = (1/B) Σ_b (−α − g_bi σᵢ ε_bi)     (0 where ln σᵢ is clamped)
 /// ```
 ///
+/// "Clamped" means strictly outside `[lo, hi]`: at a bound the gradient is the one-sided
+/// derivative from inside (as `torch.clamp` passes it), so a `ln σ` started at a bound
+/// can move back in.
+///
 /// `params` holds `K` row-major (`m·n` entries) and then the unclamped `ln σ` (`m`);
 /// `states` is `B×n` and `eps` is `B×m`, row-major; `c*` is the critic attaining the
 /// minimum at `(x_b, u_b)`.
@@ -593,7 +597,7 @@ pub fn linear_gaussian_actor_loss(
                 grad[i * n + j] += g_u[i] * xs[j] / b as f64;
             }
             let raw = params[m * n + i];
-            if raw > lo && raw < hi {
+            if (lo..=hi).contains(&raw) {
                 grad[m * n + i] += (-alpha - g_u[i] * raw.exp() * e[i]) / b as f64;
             }
         }
@@ -618,7 +622,8 @@ pub fn linear_gaussian_actor_loss(
 ///
 /// with `g = ∂Q_{c*}/∂y` at `(x_b, y_b)` and `d ln(1 − tanh² u)/du = −2 tanh u`. Layout of
 /// `params`, `states`, `eps` as in [`linear_gaussian_actor_loss`]; the `ln σ` gradient is 0
-/// where the clamp binds.
+/// where the clamp binds (strictly outside the bounds; at a bound it is the derivative
+/// from inside).
 ///
 /// # References
 ///
@@ -706,7 +711,7 @@ pub fn tanh_gaussian_actor_loss(
                 grad[i * n + j] += (-2.0 * alpha * t + g_y[i] * dy_du) * xs[j] / b as f64;
             }
             let raw = params[m * n + i];
-            if raw > lo && raw < hi {
+            if (lo..=hi).contains(&raw) {
                 let sigma_eps = raw.exp() * e[i];
                 grad[m * n + i] +=
                     (alpha * (-1.0 + 2.0 * t * sigma_eps) - g_y[i] * dy_du * sigma_eps) / b as f64;
