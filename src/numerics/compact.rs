@@ -31,5 +31,12 @@ mod tests {
         assert_eq!(Compact(5e-324).to_string(), "5e-324");
         assert_eq!(Compact(f64::NAN).to_string(), "NaN");
         assert_eq!(Compact(f64::NEG_INFINITY).to_string(), "-inf");
+        // Zero is plain (not `0e0`), and the plain range is [1e-4, 1e7).
+        assert_eq!(Compact(0.0).to_string(), "0");
+        assert_eq!(Compact(-0.0).to_string(), "-0");
+        assert_eq!(Compact(1e-4).to_string(), "0.0001");
+        assert_eq!(Compact(9.99e-5).to_string(), "9.99e-5");
+        assert_eq!(Compact(1e7).to_string(), "1e7");
+        assert_eq!(Compact(-9_999_999.5).to_string(), "-9999999.5");
     }
 }
