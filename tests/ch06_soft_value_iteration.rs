@@ -605,6 +605,29 @@ fn newton_safeguard_keeps_short_inner_solves_converging() {
 }
 
 #[test]
+fn newton_replaces_a_step_that_leaves_the_value_range() {
+    // At α = 0.001, γ = 0.99 and two BiCGSTAB iterations per step, the first Newton step
+    // on this Garnet lands outside the range values can take (seen by instrumenting the
+    // solver): it is replaced by the plain sweep, counted as a fallback, and the run still
+    // converges to soft value iteration's answer.
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mdp = garnet(6, 2, 2, 0.99, &mut rng).unwrap();
+    let mut solver = NewtonSoftPolicyIteration::new(0.001).tolerance(1e-8);
+    solver.max_inner_iterations = 2;
+    solver.gauss_seidel_sweeps = 0;
+    let newton = solver.run(&mdp).unwrap();
+    assert_eq!(newton.termination, Termination::Converged);
+    assert!(newton.fallback_steps >= 1, "{newton:?}");
+    let vi = SoftValueIteration::new(0.001)
+        .tolerance(1e-12)
+        .max_iterations(100_000)
+        .run(&mdp)
+        .unwrap();
+    let error = sup_distance(&newton.values, &vi.values);
+    assert!(error <= newton.error_bound + vi.error_bound + 1e-12, "{error:e}");
+}
+
+#[test]
 fn newton_counts_one_product_plus_two_per_bicgstab_iteration() {
     // Each Newton step's BiCGSTAB solve applies I − γ P_π once for the starting residual
     // and twice per iteration (an early exit after the first half saves one). With a

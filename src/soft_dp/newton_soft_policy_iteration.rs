@@ -364,10 +364,11 @@ impl NewtonSoftPolicyIteration {
             if ok && in_range {
                 pending_from = Some(residual);
             } else {
-                // Breakdown or a wild iterate: take the plain step T V instead.
+                // Breakdown or a wild iterate: take the plain step T V instead. (Its
+                // certificate comes from the next sweep: this one was not the last, or the
+                // loop would have stopped above.)
                 v.copy_from_slice(&tv_prev);
                 fallback_steps += 1;
-                error_bound = gamma * residual * scale;
             }
         }
         let mut q_values = vec![0.0; n * k];
