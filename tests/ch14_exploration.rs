@@ -1105,6 +1105,9 @@ fn the_count_bonus_agent_plans_on_the_empirical_model() {
     let config = ExplorationConfig::new(Explorer::CountBonus { beta: 0.0 }, 9, 4)
         .stop_at_first_reward(false);
     let run = run_exploration(&mdp, &config, &mut ChaCha8Rng::seed_from_u64(1402)).unwrap();
+    // Every episode takes two steps (0 → 1 or 2 → 3), and the run counts them all.
+    assert_eq!(run.returns.values.len(), 9);
+    assert_eq!(run.steps, 2 * 9);
     let before_last = &run.returns.values[..run.returns.values.len() - 1];
     let n = before_last.len() as f64;
     let k = before_last.iter().filter(|&&g| g == 1.0).count() as f64;
