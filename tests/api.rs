@@ -737,3 +737,203 @@ fn discounted_occupancy_stops_at_terminal_states() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Result fields that no chapter reads: each against its own witness.
+
+#[test]
+fn policy_gradient_occupancy_is_the_discounted_visit_count() {
+    use maxent_rl::{discounted_occupancy, soft_policy_gradient, softmax_policy};
+    // Witness: the occupancy series of `discounted_occupancy` (power iteration, not a
+    // solve), summed over actions; a terminal state receives the mass that arrives
+    // (γ Σ D(s, a) P(terminal | s, a)) and passes none on.
+    let mdp = Gridworld::new(3, 3).slip(0.2).build(0.9).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(31);
+    let z: Vec<f64> = (0..36)
+        .map(|_| maxent_rl::rand::RngExt::random_range(&mut rng, -1.0..1.0))
+        .collect();
+    let g = soft_policy_gradient(&mdp, &z, 0.3).unwrap();
+    let policy = softmax_policy(&z, 4).unwrap();
+    let d0 = mdp.initial_distribution().to_vec();
+    let occ = discounted_occupancy(&mdp, &d0, &policy, 1e-14, 10_000).unwrap();
+    for s in 0..9 {
+        let expected = if mdp.is_terminal(s) {
+            let arriving: f64 = (0..9 * 4)
+                .map(|i| {
+                    let p: f64 = mdp
+                        .successors(i / 4, i % 4)
+                        .filter(|&(s2, _)| s2 == s)
+                        .map(|(_, p)| p)
+                        .sum();
+                    0.9 * occ[i] * p
+                })
+                .sum();
+            d0[s] + arriving
+        } else {
+            (0..4).map(|a| occ[s * 4 + a]).sum()
+        };
+        // Series cut at 1e-14; the solve's conditioning is 1/(1 − γ) = 10.
+        assert!(
+            (g.occupancy[s] - expected).abs() < 1e-12,
+            "s = {s}: {} vs {expected}",
+            g.occupancy[s]
+        );
+    }
+}
+
+#[test]
+fn soft_q_learning_counts_one_visit_per_update() {
+    use maxent_rl::SoftQLearning;
+    // The behaviour never takes action 1, so its visits stay 0; every update is one visit.
+    let mdp = Gridworld::new(2, 2).build(0.8).unwrap();
+    let probs = (0..4).flat_map(|_| [0.5, 0.0, 0.25, 0.25]).collect();
+    let behaviour = TabularPolicy::from_probs(4, 4, probs).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(32);
+    let run = SoftQLearning::new(0.5)
+        .steps(500)
+        .run(&mdp, &behaviour, &mut rng, |_| 0.0)
+        .unwrap();
+    assert_eq!(run.visits.iter().sum::<u64>(), 500);
+    assert!(
+        (0..4).all(|s| run.visits[s * 4 + 1] == 0),
+        "{:?}",
+        run.visits
+    );
+    assert!(
+        run.visits.iter().step_by(4).sum::<u64>() > 100,
+        "{:?}",
+        run.visits
+    );
+}
+
+#[test]
+fn discrete_sac_reports_its_schedule() {
+    use maxent_rl::{DiscreteSac, DiscreteSacConfig};
+    let mdp = Gridworld::new(2, 2).build(0.8).unwrap();
+    // (1) α at each recorded point is the tables' α there, read by the monitor.
+    let config = DiscreteSacConfig::new(4, 300);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(33);
+    let run = DiscreteSac::new(config)
+        .run(&mdp, &mut rng, |t| t.alpha)
+        .unwrap();
+    assert_eq!(run.alpha_curve, run.curve.values);
+    assert!(
+        run.alpha_curve.windows(2).any(|w| w[0] != w[1]),
+        "α should move"
+    );
+    // (2) A gradient step at every `update_every`-th step from `learning_starts` on
+    // (steps counted from 1), the targets copied (τ = 1) every `target_update_interval`-th
+    // gradient step: equal to the critics at the end exactly when the last step copied.
+    for (update_every, interval) in [(1, 1), (3, 1), (4, 5), (2, 7)] {
+        let mut config = DiscreteSacConfig::new(4, 300).with_fixed_alpha(0.2);
+        config.learning_starts = 50;
+        config.update_every = update_every;
+        config.tau = 1.0;
+        config.target_update_interval = interval;
+        let run = DiscreteSac::new(config)
+            .run(&mdp, &mut rng, |_| 0.0)
+            .unwrap();
+        let expected = (1..=300)
+            .filter(|t| *t >= 50 && t % update_every == 0)
+            .count();
+        assert_eq!(
+            run.gradient_steps, expected,
+            "update_every = {update_every}"
+        );
+        let copied = run.gradient_steps % interval == 0;
+        let t = &run.tables;
+        assert_eq!(
+            t.q1_target == t.q1 && t.q2_target == t.q2,
+            copied,
+            "{update_every}, {interval}"
+        );
+        assert!(run.alpha_curve.iter().all(|&a| a == 0.2));
+    }
+}
+
+#[test]
+fn temperature_bandit_final_state_is_its_last_record() {
+    use maxent_rl::TemperatureConfig;
+    use maxent_rl::experiments::{TemperatureBanditConfig, run_temperature_bandit};
+    let config = TemperatureBanditConfig {
+        reward_peak: 0.5,
+        reward_curvature: 1.0,
+        initial_mean: 0.1,
+        initial_log_std: -0.5,
+        actor_learning_rate: 0.05,
+        temperature: TemperatureConfig {
+            target_entropy: -1.0,
+            learning_rate: 0.01,
+            initial_log_alpha: 0.0,
+        },
+        batch_size: 8,
+        steps: 40,
+        record_every: 7,
+        entropy_samples: 2,
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(34);
+    let run = run_temperature_bandit(&config, &mut rng).unwrap();
+    let first = run.trace.first().unwrap();
+    assert_eq!(
+        (first.step, first.mean, first.log_std, first.alpha),
+        (0, 0.1, -0.5, 1.0)
+    );
+    let last = run.trace.last().unwrap();
+    assert_eq!(last.step, 40);
+    assert_eq!(run.final_policy.mean()[0], last.mean);
+    assert_eq!(run.final_policy.log_std()[0], last.log_std);
+    assert_eq!(run.final_temperature.alpha(), last.alpha);
+    assert_ne!(last.mean, first.mean);
+}
+
+#[test]
+fn irl_history_reports_the_gradient_at_its_ends() {
+    use maxent_rl::{IrlConfig, fit_irl};
+    // ‖∇L‖∞ of the first and last iterates, against `evaluate` at θ₀ and at the fit.
+    let mdp = Gridworld::new(3, 3).slip(0.1).build(0.9).unwrap();
+    let phi = Features::one_hot_states(&mdp).unwrap();
+    let demo = Trajectory::new(vec![0, 1, 2, 5, 8], vec![0, 0, 1, 1]);
+    let demos = Demonstrations::new(&mdp, vec![demo]).unwrap();
+    let problem = IrlProblem::new(&mdp, &phi, &demos)
+        .unwrap()
+        .with_l2(0.5)
+        .unwrap();
+    let theta0 = vec![0.1; 9];
+    let fit = fit_irl(
+        &problem,
+        IrlModel::MaxCausalEnt,
+        &theta0,
+        &IrlConfig::default(),
+    )
+    .unwrap();
+    let norm = |theta: &[f64]| {
+        let e = problem.evaluate(IrlModel::MaxCausalEnt, theta).unwrap();
+        e.gradient.iter().fold(0.0f64, |m, g| m.max(g.abs()))
+    };
+    assert!(fit.history.len() > 2);
+    let (first, last) = (&fit.history[0], fit.history.last().unwrap());
+    assert!((first.gradient_norm - norm(&theta0)).abs() <= 1e-12 * (1.0 + first.gradient_norm));
+    assert!((last.gradient_norm - norm(&fit.theta)).abs() <= 1e-12);
+    assert!(first.gradient_norm > 1e-3 && last.gradient_norm <= 1e-6);
+}
+
+#[test]
+fn posterior_trajectories_carry_their_summed_reward() {
+    use maxent_rl::TrajectoryPosterior;
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(35);
+    let mdp = garnet(3, 2, 2, 0.9, &mut rng).unwrap();
+    let posterior = TrajectoryPosterior::enumerate(&mdp, 0.7, 3, &[0.2, 0.3, 0.5], 10_000).unwrap();
+    assert!(posterior.trajectories().len() > 10);
+    for tau in posterior.trajectories() {
+        let sum: f64 = tau
+            .actions
+            .iter()
+            .zip(&tau.states)
+            .map(|(&a, &s)| mdp.reward(s, a))
+            .sum();
+        assert!(
+            (tau.total_reward - sum).abs() <= 1e-15 * 4.0 * (1.0 + sum.abs()),
+            "{tau:?}"
+        );
+    }
+}

@@ -588,7 +588,10 @@ fn newton_safeguard_keeps_short_inner_solves_converging() {
         solver.gauss_seidel_sweeps = 0;
         let newton = solver.run(&mdp).unwrap();
         assert_eq!(newton.termination, Termination::Converged, "seed {seed}");
-        assert!(newton.fallback_steps > 0 && newton.sweeps < 200, "seed {seed}: {newton:?}");
+        assert!(
+            newton.fallback_steps > 0 && newton.sweeps < 200,
+            "seed {seed}: {newton:?}"
+        );
         let vi = SoftValueIteration::new(0.1)
             .tolerance(1e-12)
             .max_iterations(100_000)
@@ -624,7 +627,10 @@ fn newton_replaces_a_step_that_leaves_the_value_range() {
         .run(&mdp)
         .unwrap();
     let error = sup_distance(&newton.values, &vi.values);
-    assert!(error <= newton.error_bound + vi.error_bound + 1e-12, "{error:e}");
+    assert!(
+        error <= newton.error_bound + vi.error_bound + 1e-12,
+        "{error:e}"
+    );
 }
 
 #[test]
