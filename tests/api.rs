@@ -937,3 +937,129 @@ fn posterior_trajectories_carry_their_summed_reward() {
         );
     }
 }
+
+// Configuration fields no chapter sets: each changes what it says it changes.
+
+#[test]
+fn discrete_sac_buffer_capacity_and_critic_initialisation() {
+    use maxent_rl::{DiscreteSac, DiscreteSacConfig};
+    let mdp = Gridworld::new(2, 2).build(0.8).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(36);
+    // No gradient step (learning starts after the budget): the tables are their
+    // initialisation, U(−c, c) for each twin independently, or exactly 0 for c = 0; the
+    // buffer keeps the last `buffer_capacity` transitions.
+    for (scale, capacity) in [(0.0, 50), (0.1, 500)] {
+        let mut config = DiscreteSacConfig::new(4, 120).with_fixed_alpha(0.5);
+        config.learning_starts = 1000;
+        config.critic_init_scale = scale;
+        config.buffer_capacity = capacity;
+        let run = DiscreteSac::new(config)
+            .run(&mdp, &mut rng, |_| 0.0)
+            .unwrap();
+        assert_eq!(run.gradient_steps, 0);
+        assert_eq!(run.buffer_states.len(), capacity.min(120));
+        let t = &run.tables;
+        for q in [&t.q1, &t.q2] {
+            assert!(
+                q.iter()
+                    .all(|x| x.abs() < scale || (scale == 0.0 && *x == 0.0)),
+                "{q:?}"
+            );
+        }
+        assert_eq!(t.q1 == t.q2, scale == 0.0);
+    }
+}
+
+#[test]
+fn sac_lqr_critic_initialisation_and_its_domain() {
+    use maxent_rl::nalgebra::DMatrix;
+    use maxent_rl::{LqError, LqProblem, SacLqrConfig, SacLqrTemperature, sac_lqr};
+    let m = |v: f64| DMatrix::from_element(1, 1, v);
+    let problem = LqProblem::new(m(1.0), m(1.0), m(1.0), m(1.0), m(0.1), 0.9).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(37);
+    // Without an update the critics are their N(0, std²) initialisation: 0 for std = 0,
+    // within 6 std otherwise (a 2·10⁻⁹ chance per weight to fail for honest draws).
+    for std in [0.0, 0.1] {
+        let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(0.1), 30);
+        config.learning_starts = 100;
+        config.critic_init_std = std;
+        let run = sac_lqr(&problem, &config, &mut rng).unwrap();
+        for critic in &run.critics {
+            assert!(
+                critic.weights.iter().all(|w| w.abs() <= 6.0 * std),
+                "{:?}",
+                critic.weights
+            );
+            assert_eq!(critic.weights.iter().all(|&w| w == 0.0), std == 0.0);
+        }
+    }
+    let named = |edit: &dyn Fn(&mut SacLqrConfig), name: &str| {
+        let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(0.1), 30);
+        edit(&mut config);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        match sac_lqr(&problem, &config, &mut rng) {
+            Err(LqError::InvalidParameter { what, .. }) => what == name,
+            other => panic!("{name}: {other:?}"),
+        }
+    };
+    assert!(named(&|c| c.buffer_capacity = 0, "buffer_capacity"));
+    assert!(named(&|c| c.initial_state_std = -1.0, "initial_state_std"));
+    assert!(named(
+        &|c| c.initial_state_std = f64::INFINITY,
+        "initial_state_std"
+    ));
+    assert!(named(&|c| c.critic_init_std = f64::NAN, "critic_init_std"));
+    assert!(named(&|c| c.critic_init_std = -0.1, "critic_init_std"));
+}
+
+#[test]
+fn irl_gradient_tolerance_and_memory_do_what_they_say() {
+    use maxent_rl::{IrlConfig, IrlTermination, fit_irl};
+    // With an L2 term the objective is strictly concave: every setting reaches the same θ*,
+    // and a looser tolerance stops earlier, a longer memory in fewer iterations.
+    let mdp = Gridworld::new(3, 3).slip(0.1).build(0.9).unwrap();
+    let phi = Features::one_hot_states(&mdp).unwrap();
+    let demo = Trajectory::new(vec![0, 1, 2, 5, 8], vec![0, 0, 1, 1]);
+    let demos = Demonstrations::new(&mdp, vec![demo]).unwrap();
+    let problem = IrlProblem::new(&mdp, &phi, &demos)
+        .unwrap()
+        .with_l2(0.5)
+        .unwrap();
+    let fit = |tolerance: f64, memory: usize| {
+        let config = IrlConfig {
+            gradient_tolerance: tolerance,
+            memory,
+            ..IrlConfig::default()
+        };
+        let fit = fit_irl(&problem, IrlModel::MaxCausalEnt, &[0.0; 9], &config).unwrap();
+        match fit.termination {
+            IrlTermination::Converged { gradient_norm } => assert!(gradient_norm <= tolerance),
+            other => panic!("tolerance {tolerance}, memory {memory}: {other:?}"),
+        }
+        fit
+    };
+    let reference = fit(1e-7, 10);
+    let loose = fit(1e-2, 10);
+    assert!(loose.history.len() < reference.history.len());
+    assert!(loose.history.last().unwrap().gradient_norm > 1e-7);
+    let steepest = fit(1e-7, 0);
+    let short = fit(1e-7, 1);
+    assert!(
+        reference.history.len() < short.history.len()
+            && short.history.len() < steepest.history.len(),
+        "iterations with memory 10, 1, 0: {}, {}, {}",
+        reference.history.len(),
+        short.history.len(),
+        steepest.history.len()
+    );
+    // Curvature at least λ = 0.5 (the L2 term): ‖θ − θ*‖₂ ≤ ‖∇L‖₂/λ ≤ 3 · 1e-7/0.5 for
+    // each fit, so two fits differ by at most 1.2e-6.
+    for other in [&steepest, &short] {
+        let gap = other
+            .theta
+            .iter()
+            .zip(&reference.theta)
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        assert!(gap < 1.2e-6, "{gap:e}");
+    }
+}
