@@ -1063,3 +1063,105 @@ fn irl_gradient_tolerance_and_memory_do_what_they_say() {
         assert!(gap < 1.2e-6, "{gap:e}");
     }
 }
+
+// Public functions no chapter called, each against a witness.
+
+#[test]
+fn expected_next_value_sums_over_sparse_and_dense_rows() {
+    // Brute force Σ_{s'} P(s' | s, a) V(s') over every s', on a sparse Garnet (branching
+    // 2) and a dense one (branching S, the complete-row fast path).
+    let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(38);
+    for branching in [2, 6] {
+        let mdp = garnet(6, 3, branching, 0.9, &mut rng).unwrap();
+        let v = [1.5, -2.0, 0.25, 7.0, -0.5, 3.0];
+        for s in 0..6 {
+            for a in 0..3 {
+                let brute: f64 = (0..6).map(|s2| mdp.transition_prob(s, a, s2) * v[s2]).sum();
+                let got = mdp.expected_next_value(s, a, &v);
+                assert!((got - brute).abs() < 1e-14, "({s}, {a}): {got} vs {brute}");
+            }
+        }
+    }
+}
+
+#[test]
+fn demonstration_counts_and_feature_expectations_by_hand() {
+    let mdp = Gridworld::new(2, 2).build(0.9).unwrap();
+    // Two demonstrations: (0 →right→ 1 →down→ 3) and (0 →down→ 2 →right→ 3).
+    let demos = Demonstrations::new(
+        &mdp,
+        vec![
+            Trajectory::new(vec![0, 1, 3], vec![1, 2]),
+            Trajectory::new(vec![0, 2, 3], vec![2, 1]),
+        ],
+    )
+    .unwrap();
+    let mut expected = vec![0.0; 16];
+    for (s, a) in [(0, 1), (1, 2), (0, 2), (2, 1)] {
+        expected[s * 4 + a] += 0.5;
+    }
+    assert_eq!(demos.state_action_counts(), expected);
+    // One-hot state features: f̃(s) = mean visits of s as an acting state.
+    let phi = Features::one_hot_states(&mdp).unwrap();
+    assert_eq!(demos.feature_expectation(&phi), vec![1.0, 0.5, 0.5, 0.0]);
+}
+
+#[test]
+fn backward_action_messages_sum_to_the_state_messages() {
+    use maxent_rl::BackwardMessages;
+    // β_t(s) = Σ_a β_t(s, a) (the uniform action prior's constant dropped), so
+    // ln β_t(s) is the log-sum-exp of the action messages, written out here.
+    let mdp = Gridworld::new(3, 2).slip(0.1).build(1.0).unwrap();
+    let messages = BackwardMessages::new(&mdp, 0.5, 4).unwrap();
+    for t in 0..4 {
+        for s in 0..6 {
+            let actions = messages.log_message_action(t, s);
+            assert_eq!(actions.len(), 4);
+            let state = messages.log_message_state(t)[s];
+            if mdp.is_terminal(s) {
+                assert!(actions.iter().all(|&x| x == f64::NEG_INFINITY));
+                continue;
+            }
+            let m = actions.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
+            let lse = m + actions.iter().map(|&x| (x - m).exp()).sum::<f64>().ln();
+            assert!(
+                (lse - state).abs() < 1e-12,
+                "t = {t}, s = {s}: {lse} vs {state}"
+            );
+        }
+    }
+}
+
+#[test]
+fn log_softmax_into_matches_the_written_out_formula() {
+    use maxent_rl::log_softmax_into;
+    let x = [0.3, -1.2, 2.5, 0.0, f64::NEG_INFINITY];
+    let mut out = [0.0; 5];
+    log_softmax_into(&x, &mut out);
+    let z: f64 = x.iter().map(|v| v.exp()).sum();
+    for (o, v) in out.iter().zip(x) {
+        if v == f64::NEG_INFINITY {
+            assert_eq!(*o, f64::NEG_INFINITY);
+        } else {
+            assert!((o - (v - z.ln())).abs() < 1e-15, "{o} vs {}", v - z.ln());
+        }
+    }
+}
+
+#[test]
+fn gridworld_step_reward_is_charged_in_every_non_terminal_cell() {
+    // r(s, a) = step_reward + goal_reward · P(goal | s, a), with P read off the MDP.
+    let mdp = Gridworld::new(3, 2)
+        .slip(0.2)
+        .step_reward(-0.25)
+        .goal_reward(4.0)
+        .build(0.9)
+        .unwrap();
+    let goal = 5;
+    for s in (0..6).filter(|&s| !mdp.is_terminal(s)) {
+        for a in 0..4 {
+            let expected = -0.25 + 4.0 * mdp.transition_prob(s, a, goal);
+            assert!((mdp.reward(s, a) - expected).abs() < 1e-15, "({s}, {a})");
+        }
+    }
+}
