@@ -840,7 +840,7 @@ fn discrete_sac_reports_its_schedule() {
             run.gradient_steps, expected,
             "update_every = {update_every}"
         );
-        let copied = run.gradient_steps % interval == 0;
+        let copied = run.gradient_steps.is_multiple_of(interval);
         let t = &run.tables;
         assert_eq!(
             t.q1_target == t.q1 && t.q2_target == t.q2,

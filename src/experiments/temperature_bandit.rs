@@ -178,7 +178,7 @@ pub fn run_temperature_bandit<R: Rng + ?Sized>(
     for step in 1..=config.steps {
         let alpha = temperature.alpha();
         let (mut g_mean, mut g_log_std) = (0.0, 0.0);
-        for k in 0..n {
+        for slot in log_pi.iter_mut() {
             let sample = policy.sample_and_log_prob(rng);
             let a = sample.action[0];
             let grad = policy
@@ -188,7 +188,7 @@ pub fn run_temperature_bandit<R: Rng + ?Sized>(
             g_mean += alpha * grad.d_log_prob_d_mean[0] - reward_slope(a) * grad.d_action_d_mean[0];
             g_log_std +=
                 alpha * grad.d_log_prob_d_log_std[0] - reward_slope(a) * grad.d_action_d_log_std[0];
-            log_pi[k] = sample.log_prob;
+            *slot = sample.log_prob;
         }
         mean -= config.actor_learning_rate * g_mean / n as f64;
         log_std -= config.actor_learning_rate * g_log_std / n as f64;
