@@ -347,7 +347,9 @@ pub struct GradientEstimate {
 /// Truncating at `horizon = H` biases the estimate by at most
 /// `Σ_{t} γ^t · γ^{H−t} c_max/(1−γ) · 2 = 2 H γ^H c_max / (1 − γ)` per component, with
 /// `c_max = max |r − α ln π|`; choose `H` so that this is far below the standard error
-/// (with `γ = 0.9`, `H = 400` gives `≈ 4·10⁻¹⁶ c_max`).
+/// (with `γ = 0.9`, `H = 400` gives `≈ 4·10⁻¹⁶ c_max`). The mean and the spread are
+/// accumulated by Welford's update (Welford 1962), which loses no digits when a component's
+/// mean is large against its spread, as `Σx² − N·mean²` would.
 ///
 /// # Errors
 ///
