@@ -1165,3 +1165,112 @@ fn gridworld_step_reward_is_charged_in_every_non_terminal_cell() {
         }
     }
 }
+
+#[test]
+fn tabular_policy_constructors_name_the_bad_entry_and_shape() {
+    use maxent_rl::MdpError;
+    // Entry 5 of a 3 × 2 table is state 2, action 1.
+    let mut probs = vec![0.5; 6];
+    probs[5] = -0.5;
+    match TabularPolicy::from_probs(3, 2, probs) {
+        Err(MdpError::InvalidPolicyProbability { s, a, .. }) => assert_eq!((s, a), (2, 1)),
+        other => panic!("{other:?}"),
+    }
+    let mut log_probs = vec![0.5f64.ln(); 6];
+    log_probs[3] = f64::NAN;
+    match TabularPolicy::from_log_probs(3, 2, log_probs) {
+        Err(MdpError::InvalidPolicyProbability { s, a, .. }) => assert_eq!((s, a), (1, 1)),
+        other => panic!("{other:?}"),
+    }
+    // Shapes: no states, no actions, or a table of the wrong length.
+    assert_eq!(
+        TabularPolicy::from_probs(0, 2, vec![]),
+        Err(MdpError::Empty { what: "states" })
+    );
+    assert_eq!(
+        TabularPolicy::from_probs(2, 0, vec![]),
+        Err(MdpError::Empty { what: "actions" })
+    );
+    assert!(matches!(
+        TabularPolicy::from_probs(2, 2, vec![0.5; 3]),
+        Err(MdpError::DimensionMismatch {
+            what: "policy",
+            expected: 4,
+            found: 3
+        })
+    ));
+    assert!(matches!(
+        TabularPolicy::from_log_probs(2, 3, vec![0.0; 4]),
+        Err(MdpError::DimensionMismatch { what: "policy", .. })
+    ));
+}
+
+#[test]
+fn posterior_transitions_are_distributions_even_with_huge_messages() {
+    use maxent_rl::{BackwardMessages, Mdp};
+    // With r/α near 1e17 the messages ln β are so large that their rounding (an ulp of
+    // 1e17 is 16) swamps the ln P terms; the probabilities are renormalised, so they still
+    // sum to 1 (to a few ulps) over the successors.
+    for scale in [1.0, 1e17] {
+        let mdp = Mdp::new(
+            3,
+            2,
+            &[
+                vec![(0, 0.3), (1, 0.7)],
+                vec![(1, 0.5), (2, 0.5)],
+                vec![(2, 1.0)],
+                vec![(0, 0.9), (2, 0.1)],
+                vec![(0, 0.2), (1, 0.8)],
+                vec![(1, 1.0)],
+            ],
+            vec![
+                0.3 * scale,
+                -0.2 * scale,
+                0.7 * scale,
+                0.1 * scale,
+                0.9 * scale,
+                -0.4 * scale,
+            ],
+            1.0,
+        )
+        .unwrap();
+        let messages = BackwardMessages::new(&mdp, 1.0, 4).unwrap();
+        for t in 0..3 {
+            for s in 0..3 {
+                for a in 0..2 {
+                    let p = messages.posterior_transition(t, s, a);
+                    let total: f64 = p.iter().map(|&(_, q)| q).sum();
+                    assert!(p.iter().all(|&(_, q)| (0.0..=1.0).contains(&q)), "{p:?}");
+                    assert!(
+                        (total - 1.0).abs() <= 4.0 * f64::EPSILON,
+                        "scale {scale}: {p:?} sums to {total}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn learners_accept_every_discount_below_one() {
+    use maxent_rl::{LearningError, SoftQLearning};
+    // [0, 1) includes its largest member, 1 − 2⁻⁵³; γ = 1 is refused by name.
+    let behaviour = TabularPolicy::uniform(2, 4).unwrap();
+    let run = |gamma: f64| {
+        let mdp = Gridworld::new(2, 1).build(gamma).unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(39);
+        SoftQLearning::new(0.5)
+            .steps(3)
+            .run(&mdp, &behaviour, &mut rng, |_| 0.0)
+    };
+    let r = run(1.0 - f64::EPSILON / 2.0);
+    assert!(r.is_ok(), "{r:?}");
+    assert!(run(0.0).is_ok());
+    assert!(matches!(
+        run(1.0),
+        Err(LearningError::InvalidConfig {
+            what: "discount",
+            ..
+        })
+    ));
+}
