@@ -1274,3 +1274,35 @@ fn learners_accept_every_discount_below_one() {
         })
     ));
 }
+
+#[test]
+fn irl_config_names_each_setting_outside_its_domain() {
+    use maxent_rl::{IrlConfig, fit_irl};
+    let mdp = Gridworld::new(2, 2).build(0.9).unwrap();
+    let phi = Features::one_hot_states(&mdp).unwrap();
+    let demos =
+        Demonstrations::new(&mdp, vec![Trajectory::new(vec![0, 1, 3], vec![1, 2])]).unwrap();
+    let problem = IrlProblem::new(&mdp, &phi, &demos).unwrap();
+    let fit = |edit: &dyn Fn(&mut IrlConfig)| {
+        let mut config = IrlConfig {
+            max_iterations: 3,
+            ..IrlConfig::default()
+        };
+        edit(&mut config);
+        fit_irl(&problem, IrlModel::MaxCausalEnt, &[0.0; 4], &config)
+    };
+    let named = |result: Result<maxent_rl::IrlFit, IrlError>, name: &str| matches!(result, Err(IrlError::InvalidConfig { what, .. }) if what == name);
+    assert!(fit(&|_| {}).is_ok());
+    // The Armijo constant lies in (0, 1): both ends are refused, values inside accepted.
+    for bad in [0.0, 1.0, -0.1, 1.5, f64::NAN] {
+        assert!(named(fit(&|c| c.armijo = bad), "armijo"), "armijo = {bad}");
+    }
+    assert!(fit(&|c| c.armijo = 0.999).is_ok());
+    for bad in [0.0, -1.0, f64::INFINITY] {
+        assert!(named(fit(&|c| c.initial_step = bad), "initial_step"));
+        assert!(named(
+            fit(&|c| c.gradient_tolerance = bad),
+            "gradient_tolerance"
+        ));
+    }
+}

@@ -705,6 +705,28 @@ fn iterative_policy_evaluation_stops_when_its_bound_is_met() {
     assert_eq!(run.error_bound, 2f64.powi(-10));
     // The bound is tight here: the true error 2 − V_11 = 2⁻¹⁰.
     assert_eq!(2.0 - run.values[0], run.error_bound);
+    // Capped at 5 sweeps, it stops after exactly 5, uncertified: V_5 = 2(1 − 2⁻⁵), and
+    // the bound 2⁻⁴ is still a bound.
+    let capped = soft_policy_evaluation_iterative(&mdp, &policy, 0.3, 1e-3, 5).unwrap();
+    assert_eq!(capped.termination, Termination::MaxIterations);
+    assert_eq!(capped.iterations, 5);
+    assert_eq!(capped.values[0], 2.0 * (1.0 - 2f64.powi(-5)));
+    assert_eq!(capped.error_bound, 2f64.powi(-4));
+    // KL-regularised value iteration with a one-action prior runs the same recursion
+    // (the KL term is 0): the same counts, converged and capped.
+    let prior = TabularPolicy::uniform(1, 1).unwrap();
+    for (cap, iterations, termination) in [
+        (100, 11, Termination::Converged),
+        (5, 5, Termination::MaxIterations),
+    ] {
+        let kl = maxent_rl::KlSoftValueIteration::new(0.3)
+            .tolerance(1e-3)
+            .max_iterations(cap)
+            .run(&mdp, &prior)
+            .unwrap();
+        assert_eq!((kl.iterations, kl.termination), (iterations, termination));
+        assert_eq!(kl.values[0], 2.0 * (1.0 - 2f64.powi(-(iterations as i32))));
+    }
 }
 
 #[test]
