@@ -618,6 +618,10 @@ fn newton_replaces_a_step_that_leaves_the_value_range() {
     let mut solver = NewtonSoftPolicyIteration::new(0.001).tolerance(1e-8);
     solver.max_inner_iterations = 2;
     solver.gauss_seidel_sweeps = 0;
+    // Capped at two sweeps: the first Newton step, replaced, is the one fallback.
+    let mut first = solver;
+    first.max_iterations = 2;
+    assert_eq!(first.run(&mdp).unwrap().fallback_steps, 1);
     let newton = solver.run(&mdp).unwrap();
     assert_eq!(newton.termination, Termination::Converged);
     assert!(newton.fallback_steps >= 1, "{newton:?}");
