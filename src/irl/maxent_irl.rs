@@ -358,7 +358,6 @@ fn causal_forward_backward(
     // The transition rows read directly (in the order `successors` gives them): a call
     // per row in the inner loops cost a tenth of the time.
     let (offsets, successors, transition_probs) = mdp.csr();
-    let uniform = 1.0 / a_count as f64;
     let mut log_lik = 0.0;
     values[horizon * s_count..].fill(0.0);
     for t in (0..horizon).rev() {
@@ -383,8 +382,9 @@ fn causal_forward_backward(
             if mdp.is_terminal(s) {
                 // No demonstration acts in a terminal state (`Demonstrations::new` refuses
                 // one that does), so no counts fall here and nothing adds to the likelihood.
+                // Its row of `probs` is left as it is: the forward pass skips terminal
+                // states and never reads it.
                 v_now[s] = 0.0;
-                probs[row..row + a_count].fill(uniform);
                 continue;
             }
             for (a, qa) in q.iter_mut().enumerate() {
@@ -457,7 +457,7 @@ fn causal_forward_backward(
 struct CausalWorkspace {
     /// `V_t(s)`, `(T + 1) · S`.
     values: Vec<f64>,
-    /// `π_t(a | s)`, `T · S · A`.
+    /// `π_t(a | s)`, `T · S · A` (rows of terminal states unused).
     probs: Vec<f64>,
     /// `Q_t(s, ·)` and `e^{Q_t(s, ·) − m}` of one state.
     q: Vec<f64>,
