@@ -1306,3 +1306,35 @@ fn irl_config_names_each_setting_outside_its_domain() {
         ));
     }
 }
+
+#[test]
+fn discrete_sac_reports_divergence_of_any_table_at_the_step_it_happens() {
+    use maxent_rl::{DiscreteSac, DiscreteSacConfig, LearningError};
+    // Rewards ±1000 make the critics' first step jump to about ±1000, so the actor's
+    // gradient is far above 1 and a step of f64::MAX (a valid rate) sends the logits to
+    // ±∞ while both critics stay finite: the run must stop at that very step. The check
+    // must look at every table, not only the first critic.
+    let mdp = Mdp::new(
+        2,
+        2,
+        &[
+            vec![(0, 1.0)],
+            vec![(1, 1.0)],
+            vec![(0, 1.0)],
+            vec![(1, 1.0)],
+        ],
+        vec![1000.0, -1000.0, 1000.0, -1000.0],
+        0.5,
+    )
+    .unwrap();
+    let mut config = DiscreteSacConfig::new(2, 300).with_fixed_alpha(0.2);
+    config.learning_starts = 40;
+    config.update_every = 1;
+    config.actor_learning_rate = f64::MAX;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let r = DiscreteSac::new(config).run(&mdp, &mut rng, |_| 0.0);
+    assert!(
+        matches!(r, Err(LearningError::Diverged { step: 40 })),
+        "{r:?}"
+    );
+}

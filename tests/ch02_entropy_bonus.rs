@@ -630,4 +630,12 @@ fn bandit_trace_names_the_best_arm_wherever_it_sits() {
     let greedy = (0..z.len()).fold(0, |b, i| if z[i] > z[b] { i } else { b });
     assert_eq!(last.greedy_arm, greedy, "{z:?}");
     assert_ne!(greedy, 0, "the run should have moved off arm 0: {z:?}");
+    assert_eq!(run.trace.len(), 2);
+    // The trace is recorded at step 0, every `record_every` steps, and at the last step
+    // when that is not one of them.
+    config.steps = 230;
+    config.record_every = 100;
+    let run = run_softmax_bandit(&config, &mut ChaCha8Rng::seed_from_u64(7)).unwrap();
+    let steps: Vec<usize> = run.trace.iter().map(|t| t.step).collect();
+    assert_eq!(steps, [0, 100, 200, 230]);
 }

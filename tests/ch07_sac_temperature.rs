@@ -510,6 +510,16 @@ proptest! {
             prop_assert!(step.alpha < before);
         }
         prop_assert_eq!(state.steps, 1);
+        // The step reports what it did: the batch's entropy estimate, the loss before the
+        // step (`−ln α · mean(ln π + H̄)` at the old ln α, the sb3 form), and the new
+        // α = e^{ln α − η(Ĥ − H̄)}. Rounding: a few ulps of numbers below 100.
+        let scale = 1.0 + entropy_estimate.abs();
+        prop_assert!((step.entropy_estimate - entropy_estimate).abs() < 1e-12 * scale);
+        let loss = -log_alpha * (-entropy_estimate + target);
+        prop_assert!((step.loss - loss).abs() < 1e-12 * (1.0 + loss.abs()));
+        let after = (log_alpha - lr * (entropy_estimate - target)).exp();
+        prop_assert!((step.alpha - after).abs() < 1e-12 * after);
+        prop_assert_eq!(step.alpha, state.alpha());
     }
 }
 

@@ -838,3 +838,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn claim_8_6_exp_space_hands_over_when_a_rescaled_z_would_underflow() {
+    // A chain 0 → 1 → goal (terminal) over two steps, rewards −690 and −1330, so the one
+    // trajectory has ln Z_0(0) = −2020 (worked by hand). At t = 1 the goal's Z = 1 rescales
+    // to e^{690} while state 1's Z rescales to e^{−640}: state 1's z = e^{−1330} is below
+    // the smallest normal number (it would round to 0, and state 0 would look unable to
+    // reach the goal). The exp-space pass must hand that step to the log-space recursion.
+    let mdp = Mdp::new(
+        3,
+        1,
+        &[vec![(1, 1.0)], vec![(2, 1.0)], vec![(2, 1.0)]],
+        vec![-690.0, -1330.0, -690.0],
+        1.0,
+    )
+    .unwrap()
+    .with_terminal_states(&[2])
+    .unwrap();
+    let end = TrajectoryEnd::InStates(vec![false, false, true]);
+    let reward = mdp.rewards().to_vec();
+    let fast = MaxEntPartition::new(&mdp, &reward, 2, &end).unwrap();
+    let slow = MaxEntPartition::new_log_space(&mdp, &reward, 2, &end).unwrap();
+    for part in [&fast, &slow] {
+        let l = part.log_z_state(0)[0];
+        assert!((l + 2020.0).abs() <= 4.0 * f64::EPSILON * 2020.0, "{l}");
+        assert!((part.log_z_state(1)[1] + 1330.0).abs() <= 4.0 * f64::EPSILON * 1330.0);
+    }
+}

@@ -435,6 +435,28 @@ fn bad_input_gives_typed_errors_not_panics() {
     assert!(munchausen_value_iteration(&mdp, 0.5, 1.5, &[0.0; 10], 3).is_err());
     assert!(munchausen_value_iteration(&mdp, 0.5, 0.5, &[f64::NAN; 10], 3).is_err());
     assert!(munchausen_value_iteration(&mdp, 1e-320, 0.5, &q, 3).is_err());
+    // Each weight must be finite and non-negative on its own: a negative weight is
+    // refused even when the other keeps the sum positive, and so is an infinite one.
+    for (kl_weight, entropy_weight, bad) in [
+        (-0.1, 0.5, "kl_weight"),
+        (0.5, -0.1, "entropy_weight"),
+        (f64::INFINITY, 0.5, "kl_weight"),
+        (0.5, f64::INFINITY, "entropy_weight"),
+    ] {
+        match kl_entropy_regularised_value_iteration(
+            &mdp,
+            kl_weight,
+            entropy_weight,
+            &q,
+            &uniform,
+            3,
+        ) {
+            Err(KlError::Mdp(maxent_rl::MdpError::InvalidParameter { what, .. })) => {
+                assert_eq!(what, bad)
+            }
+            other => panic!("({kl_weight}, {entropy_weight}) gave {other:?}"),
+        }
+    }
     // An LMDP whose passive dynamics never exit and that collects positive reward for ever.
     let passive = Mdp::new(2, 1, &[vec![(1, 1.0)], vec![(0, 1.0)]], vec![1.0, 1.0], 1.0)
         .unwrap()
