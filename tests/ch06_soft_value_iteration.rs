@@ -608,6 +608,36 @@ fn newton_safeguard_keeps_short_inner_solves_converging() {
 }
 
 #[test]
+fn newton_q_values_are_those_of_the_returned_values_wherever_the_run_stops() {
+    // Q is returned from the last sweep when that sweep was at the returned V, and
+    // recomputed when the run ended on a replaced step. Either way it must be
+    // r + γ P V of the returned V, to the bit (the same sums in the same order). Capping
+    // the runs of the safeguard test at every sweep count stops some of them on a
+    // replaced step.
+    let mut stopped_on_a_replaced_step = 0;
+    for seed in [17, 30] {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mdp = garnet(11, 2, 2, 0.99, &mut rng).unwrap();
+        let mut previous_fallbacks = 0;
+        for cap in 1..=60 {
+            let mut solver = NewtonSoftPolicyIteration::new(0.1).tolerance(1e-8);
+            solver.max_inner_iterations = 2;
+            solver.gauss_seidel_sweeps = 0;
+            solver.max_iterations = cap;
+            let run = solver.run(&mdp).unwrap();
+            let mut q = vec![0.0; 22];
+            maxent_rl::q_values_from_values(&mdp, &run.values, &mut q).unwrap();
+            assert_eq!(run.q_values, q, "seed {seed}, cap {cap}");
+            if run.fallback_steps > previous_fallbacks {
+                stopped_on_a_replaced_step += 1;
+            }
+            previous_fallbacks = run.fallback_steps;
+        }
+    }
+    assert!(stopped_on_a_replaced_step > 0);
+}
+
+#[test]
 fn newton_replaces_a_step_that_leaves_the_value_range() {
     // At α = 0.001, γ = 0.99 and two BiCGSTAB iterations per step, the first Newton step
     // on this Garnet lands outside the range values can take (seen by instrumenting the

@@ -294,6 +294,8 @@ impl NewtonSoftPolicyIteration {
             .gauss_seidel_sweeps
             .min(self.max_iterations.saturating_sub(1));
         let mut gauss_seidel_sweeps = 0;
+        // Whether `q` holds `r + γ P v` for the `v` returned (the last sweep was at it).
+        let mut q_is_current = false;
         let order = goal_order(mdp);
         let mut policy_matrix = PolicyMatrix::new(n, &order);
         if gs_budget > 0 && !order.is_empty() {
@@ -337,6 +339,7 @@ impl NewtonSoftPolicyIteration {
                 if error_bound <= self.tolerance {
                     termination = Termination::Converged;
                 }
+                q_is_current = true;
                 break;
             }
             // The inexact Newton step from V, warm-started at T V.
@@ -371,8 +374,15 @@ impl NewtonSoftPolicyIteration {
                 fallback_steps += 1;
             }
         }
-        let mut q_values = vec![0.0; n * k];
-        q_from_v_unchecked(mdp, &v, &mut q_values);
+        // The last sweep's Q is the same sum, term for term, as `q_from_v_unchecked`'s:
+        // reuse it unless the run ended on a replaced step.
+        let q_values = if q_is_current {
+            q
+        } else {
+            let mut q_values = vec![0.0; n * k];
+            q_from_v_unchecked(mdp, &v, &mut q_values);
+            q_values
+        };
         Ok(NewtonSoftPolicyIterationResult {
             alpha: self.alpha,
             num_actions: k,
@@ -470,6 +480,11 @@ fn goal_order(mdp: &Mdp) -> Vec<u32> {
     let (n, k) = (mdp.num_states(), mdp.num_actions());
     let (offsets, next_states, _) = mdp.csr();
     let terminal = mdp.terminal_states();
+    // No terminal state, no goal: skip the predecessor lists, whose construction reads
+    // every stored transition (on the dense S = 1000 MDP, a quarter of the solve).
+    if !terminal.contains(&true) {
+        return Vec::new();
+    }
     // Predecessor lists in compressed rows: count, prefix sums, fill.
     let mut start = vec![0usize; n + 1];
     for s in 0..n {
