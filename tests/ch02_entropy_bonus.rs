@@ -405,6 +405,14 @@ proptest! {
             prop_assume!((ratio - 1.0 - eps).abs() > 1e-3 && (ratio - 1.0 + eps).abs() > 1e-3);
         }
         let out = ppo_clipped_loss(&z, k, &a, &log_pi_old, &adv, eps, alpha).unwrap();
+        // The clip fraction counts the items whose ratio left [1 − ε, 1 + ε], whichever
+        // side the advantage is on (recounted here from the ratios).
+        let outside = z
+            .chunks(k)
+            .enumerate()
+            .filter(|&(b, row)| ((log_softmax(row)[a[b]] - log_pi_old[b]).exp() - 1.0).abs() > eps)
+            .count();
+        prop_assert_eq!(out.clip_fraction, outside as f64 / a.len() as f64);
         let loss = |zz: &[f64]| ppo_clipped_loss(zz, k, &a, &log_pi_old, &adv, eps, alpha).unwrap().loss;
         for i in 0..z.len() {
             if z[i] == f64::NEG_INFINITY {

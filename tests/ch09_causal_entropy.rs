@@ -481,3 +481,48 @@ fn fused_causal_evaluation_matches_the_separate_passes() {
         }
     }
 }
+
+#[test]
+fn trajectory_model_visitation_stops_at_terminal_states() {
+    // Under the trajectory-level model a trajectory ends when it reaches a terminal state:
+    // it is counted there once, at its arrival, takes no action and goes nowhere. Witness:
+    // every trajectory enumerated, with weight Π P · exp(Σ r), on stochastic Garnet MDPs
+    // where two of the five states are terminal.
+    let mut rng = ChaCha8Rng::seed_from_u64(916);
+    for _ in 0..10 {
+        let mdp = garnet(5, 2, 2, 0.9, &mut rng)
+            .unwrap()
+            .with_terminal_states(&[1, 3])
+            .unwrap();
+        let reward: Vec<f64> = (0..10).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let horizon = 4;
+        let s0 = [0, 2, 4][rng.random_range(0..3)];
+        let mut initial = vec![0.0; 5];
+        initial[s0] = 1.0;
+        let part = MaxEntPartition::new(&mdp, &reward, horizon, &TrajectoryEnd::Anywhere).unwrap();
+        let vis = trajectory_model_visitation(&mdp, &initial, &part).unwrap();
+        let trajs = brute::trajectory_model(&mdp, &reward, s0, horizon);
+        let d = brute::marginals(&trajs, 5, horizon);
+        let total: f64 = trajs.iter().map(|t| t.weight).sum();
+        let mut d_sa = vec![0.0; 10];
+        for tr in &trajs {
+            for (&s, &a) in tr.states.iter().zip(&tr.actions) {
+                d_sa[s * 2 + a] += tr.weight / total;
+            }
+        }
+        // Sums of at most 2^4 · 2^4 positive terms: rounding far below 1e-13.
+        for t in 0..horizon {
+            for s in 0..5 {
+                let (got, want) = (vis.at(t)[s], d[t * 5 + s]);
+                assert!(
+                    (got - want).abs() < 1e-13,
+                    "t = {t}, s = {s}: {got} vs {want}"
+                );
+            }
+        }
+        for (i, (got, want)) in vis.state_actions().iter().zip(&d_sa).enumerate() {
+            assert!((got - want).abs() < 1e-13, "(s, a) = {i}: {got} vs {want}");
+        }
+        assert!(vis.state_actions()[2..4].iter().all(|&x| x == 0.0));
+    }
+}

@@ -1061,6 +1061,35 @@ fn learners_reject_non_finite_input_with_typed_errors() {
         };
         assert!(soft_q_learning_update(&mdp, &mut q, &t, 0.5, 0.5).is_err());
         assert!(q[1] == 0.0, "the table is unchanged on error");
+        // Exactly the entries the update reads are checked: every entry of the next
+        // state's row, and no entry of another state's row.
+        for next_s in 0..4 {
+            for i in 0..16 {
+                let mut q = vec![0.0; 16];
+                q[i] = x;
+                let t = Transition {
+                    s: 3,
+                    a: 2,
+                    r: 0.0,
+                    next_s,
+                    done: false,
+                };
+                let r = soft_q_learning_update(&mdp, &mut q, &t, 0.5, 0.5);
+                let named = match r {
+                    Err(LearningError::InvalidConfig { what, .. }) => Some(what),
+                    Ok(_) => None,
+                    Err(e) => panic!("s' = {next_s}, entry {i}: {e:?}"),
+                };
+                let expected = if i == 14 {
+                    Some("q(s, a)")
+                } else if i / 4 == next_s {
+                    Some("q(s', ·)")
+                } else {
+                    None
+                };
+                assert_eq!(named, expected, "s' = {next_s}, entry {i}");
+            }
+        }
         // Hyperparameters.
         assert!(
             SoftQLearning::new(x)
