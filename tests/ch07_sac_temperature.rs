@@ -790,3 +790,29 @@ fn claim_7_8_temperature_dual_sets_the_average_entropy_to_the_target() {
         assert!(reward_of(&pi) <= primal + 1e-12);
     }
 }
+
+#[test]
+fn discrete_actor_loss_reads_q_only_where_the_action_is_allowed() {
+    use maxent_rl::LossError;
+    // A non-finite Q of an allowed action is named, with its flat index; that of a masked
+    // action (logit −∞, probability 0) is never read, and the loss is that of the
+    // allowed actions alone.
+    let logits = [0.0, f64::NEG_INFINITY, 0.5, 1.0, -1.0, 0.0];
+    for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let q = [1.0, 2.0, 3.0, 0.5, x, -1.0];
+        match discrete_sac_actor_loss(&logits, 3, &q, 0.3) {
+            Err(LossError::NonFinite {
+                what: "q_t",
+                index: 4,
+                ..
+            }) => {}
+            other => panic!("{x}: {other:?}"),
+        }
+        let q = [1.0, x, 3.0, 0.5, 0.0, -1.0];
+        let masked = discrete_sac_actor_loss(&logits, 3, &q, 0.3).unwrap();
+        let q_any = [1.0, 7.0, 3.0, 0.5, 0.0, -1.0];
+        let reference = discrete_sac_actor_loss(&logits, 3, &q_any, 0.3).unwrap();
+        assert_eq!(masked.loss, reference.loss);
+        assert_eq!(masked.grad_logits, reference.grad_logits);
+    }
+}
