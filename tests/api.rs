@@ -1338,3 +1338,41 @@ fn discrete_sac_reports_divergence_of_any_table_at_the_step_it_happens() {
         "{r:?}"
     );
 }
+
+#[test]
+fn sac_lqr_reports_a_diverged_actor_as_a_typed_error() {
+    use maxent_rl::nalgebra::DMatrix;
+    use maxent_rl::{LqError, LqProblem, SacLqrConfig, SacLqrTemperature, sac_lqr};
+    let m = |v: f64| DMatrix::from_element(1, 1, v);
+    let problem = LqProblem::new(m(1.0), m(1.0), m(1.0), m(1.0), m(0.1), 0.9).unwrap();
+    let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(0.1), 200);
+    config.learning_starts = 20;
+    config.actor_learning_rate = f64::MAX;
+    // A valid but absurd actor step: the first update (step 20) moves the gain to about
+    // ±f64::MAX, the next action overflows the reward and the dynamics, and the run stops
+    // there with a typed error (not a NaN, not a panic).
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let r = sac_lqr(&problem, &config, &mut rng);
+    assert!(
+        matches!(r, Err(LqError::LearnerDiverged { step }) if step > 20),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn finite_horizon_lqr_names_the_step_whose_covariance_overflows() {
+    use maxent_rl::nalgebra::DMatrix;
+    use maxent_rl::{LqError, LqProblem, finite_horizon_maxent_lqr};
+    // With a zero terminal cost, H_{T−1} = R = 0.1 and Σ_{T−1} = (α/2) H⁻¹ = 5α: at
+    // α = 1e308 it overflows at the last step, t = T − 1, whose entries start at
+    // (T − 1)·m² in the flat index of the covariances (worked by hand, m = 1).
+    let m = |v: f64| DMatrix::from_element(1, 1, v);
+    let problem = LqProblem::new(m(1.0), m(1.0), m(1.0), m(0.1), m(0.1), 0.9).unwrap();
+    for horizon in [1, 3, 7] {
+        let r = finite_horizon_maxent_lqr(&problem, 1e308, horizon, &m(0.0));
+        assert!(
+            matches!(r, Err(LqError::Overflow { what: "Σ_t", index }) if index == horizon - 1),
+            "T = {horizon}: {r:?}"
+        );
+    }
+}

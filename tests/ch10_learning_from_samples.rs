@@ -1270,9 +1270,11 @@ fn the_replay_buffer_keeps_the_newest_items_up_to_its_capacity() {
     // item 2; items 3 and 4 overwrote slots 0 and 1), and reports its capacity.
     let mut buffer = ReplayBuffer::<usize>::new(3).unwrap();
     assert_eq!((buffer.capacity(), buffer.len()), (3, 0));
+    assert!(buffer.is_empty());
     for i in 0..5 {
         buffer.push(i);
         assert_eq!(buffer.len(), (i + 1).min(3));
+        assert!(!buffer.is_empty());
     }
     assert_eq!(buffer.capacity(), 3);
     assert_eq!(buffer.items(), &[3, 4, 2]);

@@ -237,7 +237,8 @@ pub struct SacLqrResult {
 /// [`LqError::InvalidParameter`] / [`LqError::InvalidTemperature`] for a bad configuration
 /// (checked before anything runs), including a `batch_size` whose minibatch tables cannot
 /// be allocated; [`LqError::DimensionMismatch`] for an action box of the wrong dimension;
-/// [`LqError::LearnerDiverged`] if a parameter stops being finite.
+/// [`LqError::LearnerDiverged`], with the environment step, if a state, an action, a
+/// reward, a critic target or a parameter step would not be finite.
 ///
 /// # Examples
 ///
@@ -457,13 +458,8 @@ pub fn sac_lqr<R: Rng + ?Sized>(
                     *wt = config.tau * w + (1.0 - config.tau) * *wt;
                 }
             }
-            let finite = actor.iter().all(|v| v.is_finite())
-                && critics
-                    .iter()
-                    .all(|c| c.weights.iter().all(|v| v.is_finite()));
-            if !finite {
-                return Err(LqError::LearnerDiverged { step });
-            }
+            // The actor and the critics change only through `Adam::step`, which refuses a
+            // step that would leave a parameter non-finite: they stay finite.
         }
         if (step + 1) % config.record_every == 0 {
             curve.push(record(
