@@ -1376,3 +1376,42 @@ fn finite_horizon_lqr_names_the_step_whose_covariance_overflows() {
         );
     }
 }
+
+#[test]
+fn actor_loss_names_a_batch_of_the_wrong_length_with_the_length_expected() {
+    use maxent_rl::{LqError, QuadraticCritic, linear_gaussian_actor_loss};
+    // n = 2 state dimensions, m = 2 action dimensions: B = ⌊len(states)/n⌋ rows of states,
+    // and B · m noise draws.
+    let (n, m) = (2, 2);
+    let critic =
+        QuadraticCritic::from_weights(n, m, vec![0.0; QuadraticCritic::num_weights(n, m)]).unwrap();
+    let params = vec![0.0; m * n + m];
+    let loss = |states: &[f64], eps: &[f64]| {
+        linear_gaussian_actor_loss(
+            &params,
+            (n, m),
+            std::slice::from_ref(&critic),
+            states,
+            eps,
+            0.5,
+            (-5.0, 2.0),
+        )
+    };
+    assert!(loss(&[0.0; 6], &[0.0; 6]).is_ok());
+    assert_eq!(
+        loss(&[0.0; 6], &[0.0; 5]).unwrap_err(),
+        LqError::DimensionMismatch {
+            what: "eps",
+            expected: (6, 1),
+            found: (5, 1)
+        }
+    );
+    assert_eq!(
+        loss(&[0.0; 7], &[0.0; 6]).unwrap_err(),
+        LqError::DimensionMismatch {
+            what: "states",
+            expected: (6, 1),
+            found: (7, 1)
+        }
+    );
+}

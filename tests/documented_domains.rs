@@ -218,6 +218,20 @@ fn irl_inputs_outside_their_domain_are_named() {
         MaxEntPartition::new(&mdp, &[0.0, 0.0], usize::MAX, &TrajectoryEnd::Anywhere),
         Err(IrlError::Mdp(MdpError::TooLarge { .. }))
     ));
+    // The value bound is T · (max |r| + ln A): a reward of 4e299 is accepted for two steps
+    // (bound 8e299) and refused for three (1.2e300 > 1e300, `VALUE_BOUND_MAX`), by both
+    // backward passes.
+    let big = [4e299, 0.0];
+    assert!(MaxEntPartition::new(&mdp, &big, 2, &TrajectoryEnd::Anywhere).is_ok());
+    assert!(MaxCausalEntSolution::new(&mdp, &big, 2).is_ok());
+    assert!(matches!(
+        MaxEntPartition::new(&mdp, &big, 3, &TrajectoryEnd::Anywhere),
+        Err(IrlError::Mdp(MdpError::ValuesOutOfRange { .. }))
+    ));
+    assert!(matches!(
+        MaxCausalEntSolution::new(&mdp, &big, 3),
+        Err(IrlError::Mdp(MdpError::ValuesOutOfRange { .. }))
+    ));
 }
 
 #[test]
