@@ -1398,6 +1398,22 @@ fn actor_loss_names_a_batch_of_the_wrong_length_with_the_length_expected() {
         )
     };
     assert!(loss(&[0.0; 6], &[0.0; 6]).is_ok());
+    for alpha in [-0.5, f64::INFINITY, f64::NAN] {
+        assert_eq!(
+            linear_gaussian_actor_loss(
+                &params,
+                (n, m),
+                std::slice::from_ref(&critic),
+                &[0.0; 6],
+                &[0.0; 6],
+                alpha,
+                (-5.0, 2.0),
+            )
+            .unwrap_err()
+            .to_string(),
+            LqError::InvalidTemperature { value: alpha }.to_string()
+        );
+    }
     assert_eq!(
         loss(&[0.0; 6], &[0.0; 5]).unwrap_err(),
         LqError::DimensionMismatch {

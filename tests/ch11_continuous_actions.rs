@@ -1535,6 +1535,29 @@ proptest! {
 fn lq_problem_rejects_bad_input_by_name() {
     let m = |v: f64| DMatrix::from_element(1, 1, v);
     let ok = |a, b, q, r, w, g| LqProblem::new(a, b, q, r, w, g);
+    // Symmetry is relative to the matrix's scale (|Q_ij − Q_ji| ≤ 1e-10 · max|Q|): rounding
+    // at the scale of 1e6 passes, a difference of 1e-6 relative at the scale of 1e-6 does not.
+    let two = |scale: f64, delta: f64| {
+        let q = DMatrix::from_row_slice(2, 2, &[2.0, 1.0 + delta, 1.0, 2.0]) * scale;
+        LqProblem::new(
+            DMatrix::identity(2, 2),
+            DMatrix::from_element(2, 1, 1.0),
+            q,
+            m(1.0),
+            DMatrix::identity(2, 2),
+            0.9,
+        )
+    };
+    assert!(two(1e6, 1e-11).is_ok());
+    assert!(matches!(
+        two(1e-6, 1e-6),
+        Err(LqError::NotSymmetric {
+            what: "Q",
+            row: 0,
+            col: 1,
+            ..
+        })
+    ));
     assert!(matches!(
         ok(m(1.0), m(1.0), m(1.0), m(0.0), m(1.0), 0.9),
         Err(LqError::NotPositiveDefinite { what: "R", .. })
