@@ -1431,3 +1431,21 @@ fn actor_loss_names_a_batch_of_the_wrong_length_with_the_length_expected() {
         }
     );
 }
+
+#[test]
+fn softmax_policy_names_logits_that_are_not_whole_rows() {
+    use maxent_rl::{LearningError, softmax_policy};
+    // The expected length is the whole rows below the given length (at least one row).
+    for (len, expected) in [(5, 4), (1, 2), (7, 6)] {
+        assert_eq!(
+            softmax_policy(&vec![0.0; len], 2).unwrap_err(),
+            LearningError::DimensionMismatch {
+                what: "logits",
+                expected,
+                found: len
+            }
+        );
+    }
+    let pi = softmax_policy(&[0.0, 0.0, 1.0, 1.0], 2).unwrap();
+    assert_eq!((pi.num_states(), pi.num_actions()), (2, 2));
+}
