@@ -1115,6 +1115,11 @@ fn svgd_takes_a_positive_bandwidth_and_refuses_others() {
     let (phi, h) = svgd_direction(&u, &g, 1, Some(1.0)).unwrap();
     assert_eq!(h, 1.0);
     assert!((phi[0] + 1.5 * (-1f64).exp()).abs() < 1e-15, "{phi:?}");
+    // Coinciding particles: the median distance is 0 and the heuristic falls back to 1,
+    // so the kernel is 1 and the direction the mean gradient, (1 + 3)/2 = 2 for both.
+    let (phi, h) = svgd_direction(&[0.5, 0.5], &[1.0, 3.0], 1, None).unwrap();
+    assert_eq!(h, 1.0);
+    assert_eq!(phi, vec![2.0, 2.0]);
     for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         assert!(
             matches!(
