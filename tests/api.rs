@@ -1449,3 +1449,46 @@ fn softmax_policy_names_logits_that_are_not_whole_rows() {
     let pi = softmax_policy(&[0.0, 0.0, 1.0, 1.0], 2).unwrap();
     assert_eq!((pi.num_states(), pi.num_actions()), (2, 2));
 }
+
+#[test]
+fn learners_start_even_when_almost_every_start_is_terminal() {
+    use maxent_rl::{
+        DiscreteSac, DiscreteSacConfig, ExplorationConfig, Explorer, SoftQLearning, TabularPolicy,
+        run_exploration,
+    };
+    // d₀ = [1e-300, 1]: state 1 is terminal, so a start is drawn in state 0 with probability
+    // 1e-300 per draw. A learner that redraws until it stands in a non-terminal state
+    // never got there (before the fix, each of these runs hung); the start is state 0.
+    let mdp = Mdp::new(
+        2,
+        2,
+        &[
+            vec![(0, 1.0)],
+            vec![(1, 1.0)],
+            vec![(1, 1.0)],
+            vec![(1, 1.0)],
+        ],
+        vec![0.0, 1.0, 0.0, 0.0],
+        0.9,
+    )
+    .unwrap()
+    .with_terminal_states(&[1])
+    .unwrap()
+    .with_initial_distribution(vec![1e-300, 1.0])
+    .unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let uniform = TabularPolicy::uniform(2, 2).unwrap();
+    let run = SoftQLearning::new(0.5)
+        .steps(50)
+        .run(&mdp, &uniform, &mut rng, |_| 0.0)
+        .unwrap();
+    assert!(run.visits[..2].iter().sum::<u64>() > 0 && run.visits[2..] == [0, 0]);
+    let config = DiscreteSacConfig::new(2, 50).with_fixed_alpha(0.5);
+    let sac = DiscreteSac::new(config)
+        .run(&mdp, &mut rng, |_| 0.0)
+        .unwrap();
+    assert!(sac.buffer_states.iter().all(|&s| s == 0));
+    let config = ExplorationConfig::new(Explorer::Boltzmann { temperature: 1.0 }, 5, 10);
+    let run = run_exploration(&mdp, &config, &mut rng).unwrap();
+    assert!(run.first_reward_episode.is_some());
+}

@@ -355,12 +355,7 @@ pub fn run_exploration<R: Rng + ?Sized>(
             }
             model.plan(mdp, &noise, config.max_episode_length, &mut q);
         }
-        let mut s = loop {
-            let s0 = mdp.sample_initial_state(rng);
-            if !mdp.is_terminal(s0) {
-                break s0;
-            }
-        };
+        let mut s = crate::learning::sampling::sample_start_state(mdp, rng).0;
         let mut total = 0.0;
         let mut rewarded = false;
         trajectory.clear();

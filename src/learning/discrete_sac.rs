@@ -637,8 +637,8 @@ impl DiscreteSac {
             (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
         let (mut s, mut t_in_episode, mut gradient_steps) = (mdp.sample_initial_state(rng), 0, 0);
         for step in 1..=c.steps {
-            while mdp.is_terminal(s) || t_in_episode >= c.max_episode_length {
-                s = mdp.sample_initial_state(rng);
+            if mdp.is_terminal(s) || t_in_episode >= c.max_episode_length {
+                s = crate::learning::sampling::sample_start_state(mdp, rng).0;
                 t_in_episode = 0;
             }
             log_softmax_into(&tables.logits[s * a_count..(s + 1) * a_count], &mut log_pi);

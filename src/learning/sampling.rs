@@ -1,8 +1,9 @@
 //! Sampling from a tabular MDP: one transition, one episode.
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 use crate::learning::learning_error::LearningError;
+use crate::numerics::inversion::inverse_cdf_index;
 use crate::tabular::{Mdp, TabularPolicy};
 
 /// One sampled transition `(s, a, r, s', done)`.
@@ -179,4 +180,31 @@ pub(crate) fn check_startable(mdp: &Mdp) -> Result<(), LearningError> {
             expected: "positive probability on some non-terminal state",
         })
     }
+}
+
+/// Terminal draws in a row after which [`sample_start_state`] stops redrawing.
+const START_REDRAWS: usize = 64;
+
+/// A start state for a learner that resets until it stands in a non-terminal state:
+/// draws `s₀ ~ d₀` until `s₀` is not terminal, and returns it with the number of draws.
+///
+/// The loop is capped. After [`START_REDRAWS`] terminal draws in a row the state is drawn
+/// once from `d₀` restricted to the non-terminal states, renormalised: the law of the draw
+/// the loop would have stopped at. Without the cap, a `d₀` with nearly all its mass on
+/// terminal states (`[1e-300, 1]` with state 1 terminal passes every check) kept a learner
+/// drawing for about 2⁵³ draws. The random stream is that of the plain loop unless 64 draws
+/// in a row land on terminal states. Requires [`check_startable`].
+pub(crate) fn sample_start_state<R: Rng + ?Sized>(mdp: &Mdp, rng: &mut R) -> (usize, usize) {
+    for draws in 1..=START_REDRAWS {
+        let s = mdp.sample_initial_state(rng);
+        if !mdp.is_terminal(s) {
+            return (s, draws);
+        }
+    }
+    let d0 = mdp.initial_distribution();
+    let weight = |s: usize| if mdp.is_terminal(s) { 0.0 } else { d0[s] };
+    (
+        inverse_cdf_index(d0.len(), weight, rng.random()),
+        START_REDRAWS + 1,
+    )
 }

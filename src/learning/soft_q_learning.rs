@@ -191,7 +191,9 @@ pub struct SoftQLearningResult {
     pub visits: Vec<u64>,
     /// The monitored quantity against the update count.
     pub curve: LearningCurve,
-    /// Number of episodes started.
+    /// Number of episodes started, a start drawn in a terminal state counting as an
+    /// episode of no steps (after 64 such draws in a row the start is drawn from `d₀`
+    /// restricted to the non-terminal states, and the wait counts as 65).
     pub episodes: usize,
 }
 
@@ -282,10 +284,11 @@ impl SoftQLearning {
         // Counts down to the next curve point (no division in the loop).
         let mut until_record = every;
         for step in 1..=self.steps {
-            while mdp.is_terminal(s) || t_in_episode >= self.max_episode_length {
-                s = mdp.sample_initial_state(rng);
+            if mdp.is_terminal(s) || t_in_episode >= self.max_episode_length {
+                let (start, draws) = crate::learning::sampling::sample_start_state(mdp, rng);
+                s = start;
                 t_in_episode = 0;
-                episodes += 1;
+                episodes += draws;
             }
             let a = behaviour.sample_action(s, rng);
             let t = sample_transition_unchecked(mdp, s, a, rng);
