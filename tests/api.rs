@@ -1483,6 +1483,13 @@ fn learners_start_even_when_almost_every_start_is_terminal() {
         .run(&mdp, &uniform, &mut rng, |_| 0.0)
         .unwrap();
     assert!(run.visits[..2].iter().sum::<u64>() > 0 && run.visits[2..] == [0, 0]);
+    // Every reset drew 64 terminal starts (each with probability 1 − 1e-300) before the
+    // restricted draw, and counts 65 episodes; the run's first episode counts 1.
+    assert!(
+        run.episodes > 1 && (run.episodes - 1).is_multiple_of(65),
+        "{}",
+        run.episodes
+    );
     let config = DiscreteSacConfig::new(2, 50).with_fixed_alpha(0.5);
     let sac = DiscreteSac::new(config)
         .run(&mdp, &mut rng, |_| 0.0)
