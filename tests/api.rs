@@ -582,13 +582,10 @@ fn state_action_features_are_read_back_by_state_and_action() {
     }
 }
 
-#[test]
-fn discounted_model_evaluates_close_to_gamma_one_with_long_demonstrations() {
-    // γ = 0.99995 and one demonstration of T = 1000 steps: the occupancy pass needs
-    // ln(tol (1 − γ))/ln γ ≈ 7.5·10⁵ steps to leave less than tol = 10⁻¹⁵ T of the mass
-    // (its documented need), and the evaluation must give it that budget, not fail with
-    // `NotAbsorbed`. Two states, each action stays or moves.
-    let mdp = Mdp::new(
+/// Two states without a terminal one; in each, action 0 stays and action 1 moves to the
+/// other state. No reward.
+fn stay_or_move(discount: f64) -> Mdp {
+    Mdp::new(
         2,
         2,
         &[
@@ -598,11 +595,20 @@ fn discounted_model_evaluates_close_to_gamma_one_with_long_demonstrations() {
             vec![(0, 1.0)],
         ],
         vec![0.0; 4],
-        0.99995,
+        discount,
     )
     .unwrap()
     .with_terminal_states(&[])
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn discounted_model_evaluates_close_to_gamma_one_with_long_demonstrations() {
+    // γ = 0.99995 and one demonstration of T = 1000 steps: the occupancy pass needs
+    // ln(tol (1 − γ))/ln γ ≈ 7.5·10⁵ steps to leave less than tol = 10⁻¹⁵ T of the mass
+    // (its documented need), and the evaluation must give it that budget, not fail with
+    // `NotAbsorbed`.
+    let mdp = stay_or_move(0.99995);
     let demo = Trajectory::new(vec![0; 1001], vec![0; 1000]);
     let demos = Demonstrations::new(&mdp, vec![demo]).unwrap();
     let phi = Features::one_hot_states(&mdp).unwrap();
@@ -623,21 +629,7 @@ fn discounted_model_occupancy_budget_counts_the_discount_for_loose_tolerances() 
     // ln(tol (1 − γ))/ln γ ≈ 11 500 steps. A budget that forgot the 1/(1 − γ) factor,
     // 2 ln(tol)/ln γ + 100 ≈ 9 300 steps (or with 1 + γ or 1/γ in its place), falls
     // short, and the pass would fail with `NotAbsorbed`.
-    let mdp = Mdp::new(
-        2,
-        2,
-        &[
-            vec![(0, 1.0)],
-            vec![(1, 1.0)],
-            vec![(1, 1.0)],
-            vec![(0, 1.0)],
-        ],
-        vec![0.0; 4],
-        0.999,
-    )
-    .unwrap()
-    .with_terminal_states(&[])
-    .unwrap();
+    let mdp = stay_or_move(0.999);
     let phi = Features::one_hot_states(&mdp).unwrap();
     let features = expected_features(
         &mdp,

@@ -438,11 +438,9 @@ fn adam_and_the_continuous_buffer_refuse_non_finite_input() {
 
 #[test]
 fn continuous_learners_refuse_sizes_they_cannot_store() {
-    use maxent_rl::nalgebra::DMatrix;
     use maxent_rl::rand::SeedableRng;
     use maxent_rl::{
-        LossError, LqError, LqProblem, QuadraticCritic, SacLqrConfig, SacLqrTemperature, sac_lqr,
-        svgd,
+        LossError, LqError, QuadraticCritic, SacLqrConfig, SacLqrTemperature, sac_lqr, svgd,
     };
     // Before: `Vec::with_capacity(usize::MAX)` panicked ("capacity overflow").
     let mut particles = vec![0.0, 1.0];
@@ -454,16 +452,7 @@ fn continuous_learners_refuse_sizes_they_cannot_store() {
         })
     ));
     // Before: `vec![0.0; batch_size]` panicked.
-    let one = DMatrix::identity(1, 1);
-    let problem = LqProblem::new(
-        one.clone(),
-        one.clone(),
-        one.clone(),
-        one.clone(),
-        one * 0.01,
-        0.9,
-    )
-    .unwrap();
+    let problem = scalar_lq_problem();
     let mut config = SacLqrConfig::new(SacLqrTemperature::Fixed(0.1), 10);
     config.batch_size = usize::MAX;
     let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
@@ -495,19 +484,10 @@ fn continuous_learners_refuse_sizes_they_cannot_store() {
 
 #[test]
 fn linear_quadratic_outputs_that_overflow_are_named() {
-    use maxent_rl::nalgebra::{DMatrix, DVector};
+    use maxent_rl::nalgebra::DVector;
     use maxent_rl::rand::SeedableRng;
-    use maxent_rl::{LqError, LqProblem, MaxEntLqr};
-    let one = DMatrix::identity(1, 1);
-    let problem = LqProblem::new(
-        one.clone(),
-        one.clone(),
-        one.clone(),
-        one.clone(),
-        one * 0.01,
-        0.9,
-    )
-    .unwrap();
+    use maxent_rl::{LqError, MaxEntLqr};
+    let problem = scalar_lq_problem();
     let big = DVector::from_element(1, 1e200);
     let zero = DVector::zeros(1);
     // Before: Ok(−∞) for the reward and the value, Ok([∞]) for the next state.
@@ -805,17 +785,9 @@ fn bandit_harnesses_name_each_setting_outside_its_domain() {
 #[test]
 fn a_finite_horizon_lqr_too_long_to_store_is_refused() {
     use maxent_rl::nalgebra::DMatrix;
-    use maxent_rl::{LqError, LqProblem, finite_horizon_maxent_lqr};
+    use maxent_rl::{LqError, finite_horizon_maxent_lqr};
     let one = DMatrix::identity(1, 1);
-    let problem = LqProblem::new(
-        one.clone(),
-        one.clone(),
-        one.clone(),
-        one.clone(),
-        one.clone() * 0.01,
-        0.9,
-    )
-    .unwrap();
+    let problem = scalar_lq_problem();
     // Before: `horizon + 1` overflowed (a panic in debug builds); 2⁶⁰ steps aborted on
     // allocation.
     for horizon in [usize::MAX, 1 << 60] {
@@ -1306,19 +1278,9 @@ fn path_consistency_refuses_log_probabilities_that_are_nan_or_plus_infinity() {
 
 #[test]
 fn sac_lqr_names_each_setting_outside_its_domain() {
-    use maxent_rl::nalgebra::DMatrix;
     use maxent_rl::rand::SeedableRng;
-    use maxent_rl::{LqError, LqProblem, SacLqrConfig, SacLqrTemperature, sac_lqr};
-    let one = DMatrix::identity(1, 1);
-    let problem = LqProblem::new(
-        one.clone(),
-        one.clone(),
-        one.clone(),
-        one.clone(),
-        one * 0.01,
-        0.9,
-    )
-    .unwrap();
+    use maxent_rl::{LqError, SacLqrConfig, SacLqrTemperature, sac_lqr};
+    let problem = scalar_lq_problem();
     let base = SacLqrConfig::new(SacLqrTemperature::Fixed(0.1), 40);
     let run = |config: &SacLqrConfig| {
         let mut rng = maxent_rl::rand::rngs::StdRng::seed_from_u64(0);
@@ -1416,4 +1378,18 @@ fn tanh_gaussian_entropy_estimate_needs_two_samples() {
             })
         );
     }
+}
+
+/// The scalar problem `x' = x + u + w`, `Q = R = 1`, `W = 0.01`, `γ = 0.9`.
+fn scalar_lq_problem() -> maxent_rl::LqProblem {
+    let one = maxent_rl::nalgebra::DMatrix::identity(1, 1);
+    maxent_rl::LqProblem::new(
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one.clone(),
+        one * 0.01,
+        0.9,
+    )
+    .unwrap()
 }
