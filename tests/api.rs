@@ -1378,36 +1378,27 @@ fn actor_loss_names_a_batch_of_the_wrong_length_with_the_length_expected() {
     let critic =
         QuadraticCritic::from_weights(n, m, vec![0.0; QuadraticCritic::num_weights(n, m)]).unwrap();
     let params = vec![0.0; m * n + m];
-    let loss = |states: &[f64], eps: &[f64]| {
+    let loss = |states: &[f64], eps: &[f64], alpha: f64| {
         linear_gaussian_actor_loss(
             &params,
             (n, m),
             std::slice::from_ref(&critic),
             states,
             eps,
-            0.5,
+            alpha,
             (-5.0, 2.0),
         )
     };
-    assert!(loss(&[0.0; 6], &[0.0; 6]).is_ok());
+    assert!(loss(&[0.0; 6], &[0.0; 6], 0.5).is_ok());
     for alpha in [-0.5, f64::INFINITY, f64::NAN] {
+        // Compared as text: the payload NaN is not equal to itself.
         assert_eq!(
-            linear_gaussian_actor_loss(
-                &params,
-                (n, m),
-                std::slice::from_ref(&critic),
-                &[0.0; 6],
-                &[0.0; 6],
-                alpha,
-                (-5.0, 2.0),
-            )
-            .unwrap_err()
-            .to_string(),
+            loss(&[0.0; 6], &[0.0; 6], alpha).unwrap_err().to_string(),
             LqError::InvalidTemperature { value: alpha }.to_string()
         );
     }
     assert_eq!(
-        loss(&[0.0; 6], &[0.0; 5]).unwrap_err(),
+        loss(&[0.0; 6], &[0.0; 5], 0.5).unwrap_err(),
         LqError::DimensionMismatch {
             what: "eps",
             expected: (6, 1),
@@ -1415,7 +1406,7 @@ fn actor_loss_names_a_batch_of_the_wrong_length_with_the_length_expected() {
         }
     );
     assert_eq!(
-        loss(&[0.0; 7], &[0.0; 6]).unwrap_err(),
+        loss(&[0.0; 7], &[0.0; 6], 0.5).unwrap_err(),
         LqError::DimensionMismatch {
             what: "states",
             expected: (6, 1),
